@@ -1,0 +1,429 @@
+//! A Route 53-like DNS service: one hosted zone per endpoint.
+//!
+//! Each [`Zone`] holds what the incident describes:
+//!
+//! - a **lock record** (TXT: holder and expiry). Every change batch begins by DELETE-ing the
+//!   lock exactly as the writer believes it to be, then CREATE-ing it with a fresh expiry.
+//!   Batches are all-or-nothing and a DELETE must match every value, so a stale belief about
+//!   the lock aborts the whole batch: a compare-and-set validated at commit;
+//! - a **record tree per plan** (leaf records under a weighted set named for the plan);
+//! - the **root alias**, the name clients resolve, pointing at the active plan's tree;
+//! - the **rollback record**, pointing at the previously active plan's tree;
+//! - a **fence record** holding the applied generation, used only by fencing designs.
+//!
+//! Like Route 53, an alias (root or rollback) may only be written to point at a tree that
+//! exists, and a DELETE of a record that is not there fails the batch. Nothing stops a batch
+//! from deleting a tree an alias already points at: the alias then resolves to nothing.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use crate::chaos::Actor;
+use crate::plan::{Generation, LoadBalancer, Targets};
+
+/// One DNS endpoint (one hosted zone). Named by position: `regional`, `fips`, `ipv6`, then
+/// `account-1`, `account-2`, ... for account-specific endpoints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EndpointId(pub u8);
+
+impl EndpointId {
+    pub const REGIONAL: EndpointId = EndpointId(0);
+
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// The first `count` endpoints.
+    pub fn all(count: usize) -> impl Iterator<Item = EndpointId> {
+        assert!(count <= u8::MAX as usize, "at most 255 endpoints");
+        (0..count as u8).map(EndpointId)
+    }
+}
+
+impl fmt::Display for EndpointId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            0 => f.write_str("regional"),
+            1 => f.write_str("fips"),
+            2 => f.write_str("ipv6"),
+            n => write!(f, "account-{}", n - 2),
+        }
+    }
+}
+
+impl FromStr for EndpointId {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<EndpointId, String> {
+        match name {
+            "regional" => Ok(EndpointId(0)),
+            "fips" => Ok(EndpointId(1)),
+            "ipv6" => Ok(EndpointId(2)),
+            _ => name
+                .strip_prefix("account-")
+                .and_then(|n| n.parse::<u8>().ok())
+                .filter(|n| (1..=252).contains(n))
+                .map(|n| EndpointId(n + 2))
+                .ok_or_else(|| format!("not an endpoint name: {name:?}")),
+        }
+    }
+}
+
+/// The lock record's value: who wrote it last and until when it is theirs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LockRecord {
+    pub holder: Actor,
+    /// Simulated time (ms since the run began) after which others may take the lock.
+    pub expires_ms: u64,
+}
+
+impl LockRecord {
+    /// Whether `who` must keep off this lock at time `now_ms`.
+    pub fn bars(&self, who: Actor, now_ms: u64) -> bool {
+        self.holder != who && now_ms < self.expires_ms
+    }
+}
+
+impl fmt::Display for LockRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} until {}ms", self.holder, self.expires_ms)
+    }
+}
+
+/// One change in a batch.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Change {
+    /// DELETE the lock record; fails unless it is exactly this value (or both are absent).
+    DeleteLock(Option<LockRecord>),
+    /// CREATE the lock record; fails if one exists.
+    CreateLock(LockRecord),
+    /// UPSERT a plan's record tree.
+    UpsertTree(Generation, Targets),
+    /// DELETE a plan's record tree; fails if absent.
+    DeleteTree(Generation),
+    /// UPSERT the root alias; fails unless the target tree exists.
+    UpsertRoot(Generation),
+    /// UPSERT the rollback record; fails unless the target tree exists.
+    UpsertRollback(Generation),
+    /// DELETE the fence record; fails unless it holds exactly this value (or both are absent).
+    DeleteFence(Option<Generation>),
+    /// CREATE the fence record; fails if one exists.
+    CreateFence(Generation),
+}
+
+/// Why Route 53 rejected a batch (nothing of it was applied).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum BatchError {
+    /// The lock record is not what the writer believed: someone else wrote in between.
+    LockMismatch {
+        believed: Option<LockRecord>,
+        actual: Option<LockRecord>,
+    },
+    /// The fence record is not what the writer believed: a newer plan committed in between.
+    FenceMismatch {
+        believed: Option<Generation>,
+        actual: Option<Generation>,
+    },
+    /// CREATE of a record that exists.
+    AlreadyExists(&'static str),
+    /// DELETE of a tree that is not there.
+    TreeNotFound(Generation),
+    /// An alias written to point at a tree that is not there.
+    AliasTargetMissing {
+        alias: &'static str,
+        target: Generation,
+    },
+    /// A transient failure of the API itself (throttling, 5xx).
+    Transient,
+}
+
+impl fmt::Display for BatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lock = |l: &Option<LockRecord>| l.map_or("none".to_string(), |l| l.to_string());
+        let fence = |g: &Option<Generation>| g.map_or("none".to_string(), |g| g.to_string());
+        match self {
+            BatchError::LockMismatch { believed, actual } => write!(
+                f,
+                "lock mismatch (believed {}, actual {})",
+                lock(believed),
+                lock(actual)
+            ),
+            BatchError::FenceMismatch { believed, actual } => write!(
+                f,
+                "fence mismatch (believed {}, actual {})",
+                fence(believed),
+                fence(actual)
+            ),
+            BatchError::AlreadyExists(what) => write!(f, "{what} already exists"),
+            BatchError::TreeNotFound(g) => write!(f, "tree {g} not found"),
+            BatchError::AliasTargetMissing { alias, target } => {
+                write!(f, "{alias} alias target {target} does not exist")
+            }
+            BatchError::Transient => f.write_str("transient API error"),
+        }
+    }
+}
+
+/// What a committed batch changed, for the trace and the invariants.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Commit {
+    pub root_before: Option<Generation>,
+    pub root_after: Option<Generation>,
+    pub rollback_after: Option<Generation>,
+    pub trees_deleted: Vec<Generation>,
+}
+
+/// What a writer reads of a zone before building a batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZoneSnapshot {
+    pub lock: Option<LockRecord>,
+    pub root: Option<Generation>,
+    pub rollback: Option<Generation>,
+    pub fence: Option<Generation>,
+    /// Generations whose trees exist, oldest first.
+    pub trees: Vec<Generation>,
+}
+
+impl ZoneSnapshot {
+    pub fn has_tree(&self, generation: Generation) -> bool {
+        self.trees.binary_search(&generation).is_ok()
+    }
+}
+
+/// One hosted zone.
+#[derive(Clone, Debug, Default)]
+pub struct Zone {
+    pub lock: Option<LockRecord>,
+    pub trees: BTreeMap<Generation, Targets>,
+    pub root: Option<Generation>,
+    pub rollback: Option<Generation>,
+    pub fence: Option<Generation>,
+}
+
+impl Zone {
+    /// The addresses a client resolving the endpoint gets: the leaves of the tree the root
+    /// alias points at, or nothing (NOERROR, empty answer) if there is no such tree.
+    pub fn resolve(&self) -> &[LoadBalancer] {
+        self.root
+            .and_then(|root| self.trees.get(&root))
+            .map_or(&[], |targets| &targets[..])
+    }
+
+    pub fn snapshot(&self) -> ZoneSnapshot {
+        ZoneSnapshot {
+            lock: self.lock,
+            root: self.root,
+            rollback: self.rollback,
+            fence: self.fence,
+            trees: self.trees.keys().copied().collect(),
+        }
+    }
+
+    /// Applies a change batch all-or-nothing: validates every change in order against the
+    /// zone as earlier changes in the batch would leave it, and only then applies them.
+    pub fn apply(&mut self, changes: &[Change]) -> Result<Commit, BatchError> {
+        self.validate(changes)?;
+        let mut commit = Commit {
+            root_before: self.root,
+            ..Commit::default()
+        };
+        for change in changes {
+            match change {
+                Change::DeleteLock(_) => self.lock = None,
+                Change::CreateLock(lock) => self.lock = Some(*lock),
+                Change::UpsertTree(generation, targets) => {
+                    self.trees.insert(*generation, targets.clone());
+                }
+                Change::DeleteTree(generation) => {
+                    self.trees.remove(generation);
+                    commit.trees_deleted.push(*generation);
+                }
+                Change::UpsertRoot(generation) => self.root = Some(*generation),
+                Change::UpsertRollback(generation) => self.rollback = Some(*generation),
+                Change::DeleteFence(_) => self.fence = None,
+                Change::CreateFence(generation) => self.fence = Some(*generation),
+            }
+        }
+        commit.root_after = self.root;
+        commit.rollback_after = self.rollback;
+        Ok(commit)
+    }
+
+    fn validate(&self, changes: &[Change]) -> Result<(), BatchError> {
+        let mut lock = self.lock;
+        let mut fence = self.fence;
+        // Trees created or deleted earlier in this batch, latest last.
+        let mut tree_edits: Vec<(Generation, bool)> = Vec::new();
+        let tree_exists = |edits: &[(Generation, bool)], generation: Generation| {
+            edits
+                .iter()
+                .rev()
+                .find(|(g, _)| *g == generation)
+                .map_or(self.trees.contains_key(&generation), |(_, exists)| *exists)
+        };
+        for change in changes {
+            match change {
+                Change::DeleteLock(believed) => {
+                    if *believed != lock {
+                        return Err(BatchError::LockMismatch {
+                            believed: *believed,
+                            actual: lock,
+                        });
+                    }
+                    lock = None;
+                }
+                Change::CreateLock(new) => {
+                    if lock.is_some() {
+                        return Err(BatchError::AlreadyExists("lock record"));
+                    }
+                    lock = Some(*new);
+                }
+                Change::UpsertTree(generation, targets) => {
+                    assert!(!targets.is_empty(), "a plan tree has at least one leaf");
+                    tree_edits.push((*generation, true));
+                }
+                Change::DeleteTree(generation) => {
+                    if !tree_exists(&tree_edits, *generation) {
+                        return Err(BatchError::TreeNotFound(*generation));
+                    }
+                    tree_edits.push((*generation, false));
+                }
+                Change::UpsertRoot(target) | Change::UpsertRollback(target) => {
+                    if !tree_exists(&tree_edits, *target) {
+                        let alias = match change {
+                            Change::UpsertRoot(_) => "root",
+                            _ => "rollback",
+                        };
+                        return Err(BatchError::AliasTargetMissing {
+                            alias,
+                            target: *target,
+                        });
+                    }
+                }
+                Change::DeleteFence(believed) => {
+                    if *believed != fence {
+                        return Err(BatchError::FenceMismatch {
+                            believed: *believed,
+                            actual: fence,
+                        });
+                    }
+                    fence = None;
+                }
+                Change::CreateFence(generation) => {
+                    if fence.is_some() {
+                        return Err(BatchError::AlreadyExists("fence record"));
+                    }
+                    fence = Some(*generation);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Plan;
+
+    fn lock(holder: u8, expires_ms: u64) -> LockRecord {
+        LockRecord {
+            holder: Actor::Enactor(holder),
+            expires_ms,
+        }
+    }
+
+    fn apply_plan(
+        zone: &mut Zone,
+        believed: Option<LockRecord>,
+        g: u64,
+    ) -> Result<Commit, BatchError> {
+        let plan = Plan::new(Generation(g), 1);
+        let mut changes = vec![
+            Change::DeleteLock(believed),
+            Change::CreateLock(lock(1, 100)),
+            Change::UpsertTree(plan.generation, plan.targets[0].clone()),
+            Change::UpsertRoot(plan.generation),
+        ];
+        if let Some(previous) = zone.root {
+            changes.push(Change::UpsertRollback(previous));
+        }
+        zone.apply(&changes)
+    }
+
+    #[test]
+    fn endpoint_names_round_trip() {
+        for endpoint in EndpointId::all(8) {
+            assert_eq!(endpoint.to_string().parse::<EndpointId>(), Ok(endpoint));
+        }
+        assert!("account-0".parse::<EndpointId>().is_err());
+        assert!("nowhere".parse::<EndpointId>().is_err());
+    }
+
+    #[test]
+    fn a_stale_lock_belief_aborts_the_whole_batch() {
+        let mut zone = Zone::default();
+        apply_plan(&mut zone, None, 1).unwrap();
+        let before = zone.clone();
+        let error = apply_plan(&mut zone, Some(lock(2, 5)), 2).unwrap_err();
+        assert!(matches!(error, BatchError::LockMismatch { .. }), "{error}");
+        assert_eq!(
+            zone.root, before.root,
+            "nothing of a rejected batch is applied"
+        );
+        assert_eq!(zone.trees.len(), before.trees.len());
+        assert_eq!(zone.lock, before.lock);
+    }
+
+    #[test]
+    fn deleting_the_live_tree_leaves_an_empty_answer() {
+        let mut zone = Zone::default();
+        apply_plan(&mut zone, None, 1).unwrap();
+        assert!(!zone.resolve().is_empty());
+        let commit = zone
+            .apply(&[
+                Change::DeleteLock(zone.lock),
+                Change::CreateLock(lock(2, 200)),
+                Change::DeleteTree(Generation(1)),
+            ])
+            .unwrap();
+        assert_eq!(commit.trees_deleted, vec![Generation(1)]);
+        assert_eq!(zone.root, Some(Generation(1)));
+        assert!(zone.resolve().is_empty());
+    }
+
+    #[test]
+    fn an_alias_cannot_be_pointed_at_a_missing_tree() {
+        let mut zone = Zone::default();
+        apply_plan(&mut zone, None, 1).unwrap();
+        zone.trees.clear(); // the live tree was deleted by clean-up
+        let believed = zone.lock;
+        let error = apply_plan(&mut zone, believed, 2).unwrap_err();
+        assert_eq!(
+            error,
+            BatchError::AliasTargetMissing {
+                alias: "rollback",
+                target: Generation(1)
+            }
+        );
+    }
+
+    #[test]
+    fn the_fence_is_a_compare_and_set() {
+        let mut zone = Zone::default();
+        zone.apply(&[
+            Change::DeleteFence(None),
+            Change::CreateFence(Generation(5)),
+        ])
+        .unwrap();
+        let error = zone
+            .apply(&[
+                Change::DeleteFence(Some(Generation(4))),
+                Change::CreateFence(Generation(6)),
+            ])
+            .unwrap_err();
+        assert!(matches!(error, BatchError::FenceMismatch { .. }));
+        assert_eq!(zone.fence, Some(Generation(5)));
+    }
+}

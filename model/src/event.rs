@@ -1,0 +1,231 @@
+//! What happens in a run, as the model reports it to its [`Observer`].
+//!
+//! Every state change of the world (a committed batch, a deleted plan, a seized lock) is
+//! reported as an [`Event`] *immediately after* it happens and before any other task runs,
+//! together with a view of the whole [`World`]: an observer can check invariants at every
+//! change, not only at the end.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::chaos::{Actor, Site};
+use crate::dns::{BatchError, Commit, EndpointId, LockRecord};
+use crate::plan::Generation;
+use crate::system::World;
+
+/// One thing that happened, and who did it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Event {
+    pub actor: Actor,
+    pub kind: EventKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    /// The planner wrote a plan (`burst`: as part of a burst).
+    PlanPublished { generation: Generation, burst: bool },
+    /// The planner wrote its last plan and went quiet.
+    PlannerQuiet { generation: Generation },
+    /// An enactor picked up a plan after its one-time check: the plan is newer than the
+    /// oldest generation live on any endpoint (`g0`: some endpoint has none yet).
+    PlanPickedUp {
+        generation: Generation,
+        oldest_live: Generation,
+    },
+    /// The actor stopped for a while at `site` (an injected stall).
+    Stalled { site: Site, ms: u64 },
+    /// The enactor process died at `site`, losing its plan.
+    Crashed { site: Site, restart_ms: u64 },
+    /// The enactor process started again, with no plan in hand.
+    Restarted,
+    /// Another writer took an endpoint's lock (injected lock contention).
+    LockSeized {
+        endpoint: EndpointId,
+        lock: LockRecord,
+    },
+    /// The endpoint's lock is someone else's: backing off before the next attempt.
+    LockBusy {
+        endpoint: EndpointId,
+        lock: LockRecord,
+        attempt: u32,
+        backoff_ms: u64,
+    },
+    /// A read of the zone failed: backing off.
+    ReadFailed {
+        endpoint: EndpointId,
+        attempt: u32,
+        backoff_ms: u64,
+    },
+    /// Route 53 rejected a change batch: backing off.
+    BatchRejected {
+        endpoint: EndpointId,
+        generation: Generation,
+        error: BatchError,
+        attempt: u32,
+        backoff_ms: u64,
+    },
+    /// A change batch applying `generation` to the endpoint committed.
+    Applied {
+        endpoint: EndpointId,
+        generation: Generation,
+        commit: Commit,
+    },
+    /// The design chose not to write `generation` to the endpoint: it already serves `live`.
+    EndpointSkipped {
+        endpoint: EndpointId,
+        generation: Generation,
+        live: Option<Generation>,
+    },
+    /// The enactor has been through every endpoint with `generation`.
+    PlanApplied { generation: Generation },
+    /// Clean-up deleted plan trees from an endpoint's zone.
+    TreesDeleted {
+        endpoint: EndpointId,
+        generations: Vec<Generation>,
+        commit: Commit,
+    },
+    /// Clean-up gave up on an endpoint after its last attempt (it runs again next plan).
+    CleanupGaveUp { endpoint: EndpointId },
+    /// Clean-up deleted plans from the plan history.
+    PlansDeleted { generations: Vec<Generation> },
+}
+
+/// Told of every event. Implemented by the harness.
+pub trait Observer {
+    /// `now` is simulated time since the run began; `world` is the state just after `event`.
+    fn on_event(&self, now: Duration, event: &Event, world: &World);
+}
+
+/// A compact list of generations: `g3..g9` for a run, `g3, g5` otherwise.
+pub struct Generations<'a>(pub &'a [Generation]);
+
+impl fmt::Display for Generations<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let all = self.0;
+        let contiguous = all.windows(2).all(|w| w[1].0 == w[0].0 + 1);
+        match all {
+            [] => f.write_str("none"),
+            [one] => write!(f, "{one}"),
+            [first, .., last] if contiguous => write!(f, "{first}..{last}"),
+            _ => {
+                for (i, g) in all.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{g}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn option(g: Option<Generation>) -> String {
+    g.map_or_else(|| "none".to_string(), |g| g.to_string())
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EventKind::PlanPublished { generation, burst } => {
+                write!(f, "publishes plan {generation}")?;
+                if *burst {
+                    f.write_str(" (burst)")?;
+                }
+                Ok(())
+            }
+            EventKind::PlannerQuiet { generation } => {
+                write!(f, "publishes its last plan {generation} and goes quiet")
+            }
+            EventKind::PlanPickedUp {
+                generation,
+                oldest_live,
+            } => write!(
+                f,
+                "picks up plan {generation}: newer than oldest live {oldest_live}, will apply it"
+            ),
+            EventKind::Stalled { site, ms } => write!(f, "STALLS {ms}ms at {site}"),
+            EventKind::Crashed { site, restart_ms } => {
+                write!(f, "CRASHES at {site}; restarts in {restart_ms}ms")
+            }
+            EventKind::Restarted => f.write_str("restarts with no plan in hand"),
+            EventKind::LockSeized { endpoint, lock } => {
+                write!(f, "{endpoint}: takes the lock ({lock})")
+            }
+            EventKind::LockBusy {
+                endpoint,
+                lock,
+                attempt,
+                backoff_ms,
+            } => write!(
+                f,
+                "{endpoint}: lock held by {lock} (attempt {attempt}); backs off {backoff_ms}ms"
+            ),
+            EventKind::ReadFailed {
+                endpoint,
+                attempt,
+                backoff_ms,
+            } => write!(
+                f,
+                "{endpoint}: read failed (attempt {attempt}); backs off {backoff_ms}ms"
+            ),
+            EventKind::BatchRejected {
+                endpoint,
+                generation,
+                error,
+                attempt,
+                backoff_ms,
+            } => write!(
+                f,
+                "{endpoint}: batch for {generation} rejected: {error} (attempt {attempt}); backs off {backoff_ms}ms"
+            ),
+            EventKind::Applied {
+                endpoint,
+                generation,
+                commit,
+            } => write!(
+                f,
+                "{endpoint}: applies {generation}: root {} -> {}, rollback -> {}",
+                option(commit.root_before),
+                option(commit.root_after),
+                option(commit.rollback_after)
+            ),
+            EventKind::EndpointSkipped {
+                endpoint,
+                generation,
+                live,
+            } => write!(
+                f,
+                "{endpoint}: skips {generation}: endpoint already serves {}",
+                option(*live)
+            ),
+            EventKind::PlanApplied { generation } => {
+                write!(f, "has applied {generation} to every endpoint; runs clean-up")
+            }
+            EventKind::TreesDeleted {
+                endpoint,
+                generations,
+                commit,
+            } => {
+                write!(
+                    f,
+                    "{endpoint}: clean-up deletes trees {} (root is {})",
+                    Generations(generations),
+                    option(commit.root_after)
+                )
+            }
+            EventKind::CleanupGaveUp { endpoint } => {
+                write!(f, "{endpoint}: clean-up gives up for now")
+            }
+            EventKind::PlansDeleted { generations } => {
+                write!(f, "clean-up deletes plans {} from the history", Generations(generations))
+            }
+        }
+    }
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:<12} {}", self.actor.to_string(), self.kind)
+    }
+}

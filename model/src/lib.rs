@@ -1,0 +1,41 @@
+//! # The system under test: DynamoDB's DNS automation in us-east-1, October 2025
+//!
+//! This crate is the *model*: the planner, the enactors, their clean-up and a Route 53-like
+//! DNS service, written as ordinary async Rust against madsim's time, task and rand
+//! primitives. It knows nothing of the harness that drives it. The harness reaches in
+//! through exactly two seams:
+//!
+//! - [`chaos::Chaos`]: asked at every named point where the real world could misbehave
+//!   (API latency and errors, lock contention, stalls, crashes, planner bursts);
+//! - [`event::Observer`]: told of every event, with a view of the whole world, so that
+//!   invariants can be checked at every change.
+//!
+//! Design fixes plug in through a third seam, [`design::Design`]: one file per design in
+//! [`designs`], registered in [`designs::ALL`].
+//!
+//! Reading order: [`plan`] (plans and their history), [`dns`] (zones, change batches, the
+//! lock), [`planner`], [`enactor`] (the race lives here), [`system`] (wiring and lifetime).
+
+#[cfg(not(madsim))]
+compile_error!(
+    "dnsim must be compiled with `--cfg madsim`. The repository's .cargo/config.toml sets it; \
+     a RUSTFLAGS environment variable replaces that setting, so if you set RUSTFLAGS, \
+     include `--cfg madsim` in it."
+);
+
+pub mod chaos;
+pub mod design;
+pub mod designs;
+pub mod dns;
+pub mod enactor;
+pub mod event;
+pub mod plan;
+pub mod planner;
+pub mod system;
+
+pub use chaos::{Actor, Call, Chaos, Fault, FaultKind, Site, Step};
+pub use design::Design;
+pub use dns::{EndpointId, Zone};
+pub use event::{Event, Observer};
+pub use plan::{Generation, Plan, PlanStore};
+pub use system::{SystemConfig, World};

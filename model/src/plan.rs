@@ -1,0 +1,114 @@
+//! Plans and the plan history.
+//!
+//! The planner writes one *plan* for the whole region: for every DNS endpoint, the load
+//! balancers and their weights. Plans carry a monotonically increasing [`Generation`] and
+//! are kept as a history (S3 in the real system) until clean-up deletes old ones.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::rc::Rc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::dns::EndpointId;
+
+/// A plan's position in the history: higher is newer. Displayed as `g17`.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Generation(pub u64);
+
+impl fmt::Display for Generation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "g{}", self.0)
+    }
+}
+
+/// One leaf record: a load balancer's address and its weight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LoadBalancer {
+    pub ip: [u8; 4],
+    pub weight: u8,
+}
+
+/// The load balancers of one endpoint in one plan (shared, never mutated).
+pub type Targets = Rc<[LoadBalancer]>;
+
+/// One plan: a generation and, for every endpoint, its load balancers.
+#[derive(Debug)]
+pub struct Plan {
+    pub generation: Generation,
+    /// Indexed by [`EndpointId`]; never empty for any endpoint.
+    pub targets: Vec<Targets>,
+}
+
+impl Plan {
+    /// The plan the planner writes for `generation`. Its content is a pure function of the
+    /// generation (it only needs to differ between plans and never be empty): the race is
+    /// about *which* plan is live, not what is in it.
+    pub fn new(generation: Generation, endpoint_count: usize) -> Plan {
+        assert!(endpoint_count > 0, "a plan covers at least one endpoint");
+        let targets = (0..endpoint_count)
+            .map(|endpoint| {
+                let count = 2 + (generation.0 as usize + endpoint) % 3;
+                (0..count)
+                    .map(|i| LoadBalancer {
+                        ip: [10, endpoint as u8, (generation.0 % 250) as u8, i as u8 + 1],
+                        weight: 1 + ((generation.0 as usize + i) % 4) as u8,
+                    })
+                    .collect::<Targets>()
+            })
+            .collect();
+        Plan {
+            generation,
+            targets,
+        }
+    }
+
+    pub fn targets(&self, endpoint: EndpointId) -> &Targets {
+        &self.targets[endpoint.index()]
+    }
+}
+
+/// The plan history: every plan not yet deleted by clean-up, by generation.
+#[derive(Debug, Default)]
+pub struct PlanStore {
+    plans: BTreeMap<Generation, Rc<Plan>>,
+    /// The newest generation ever published (survives deletion of the plan itself).
+    newest_published: Generation,
+}
+
+impl PlanStore {
+    pub fn publish(&mut self, plan: Plan) {
+        assert!(
+            plan.generation > self.newest_published,
+            "generations increase monotonically: {} after {}",
+            plan.generation,
+            self.newest_published
+        );
+        self.newest_published = plan.generation;
+        self.plans.insert(plan.generation, Rc::new(plan));
+    }
+
+    /// The newest plan in the history, if any.
+    pub fn newest(&self) -> Option<Rc<Plan>> {
+        self.plans.values().next_back().cloned()
+    }
+
+    /// The newest generation ever published, even if since deleted.
+    pub fn newest_published(&self) -> Generation {
+        self.newest_published
+    }
+
+    pub fn contains(&self, generation: Generation) -> bool {
+        self.plans.contains_key(&generation)
+    }
+
+    /// Deletes every plan older than `keep_from`; returns the generations deleted, oldest first.
+    pub fn delete_older_than(&mut self, keep_from: Generation) -> Vec<Generation> {
+        let kept = self.plans.split_off(&keep_from);
+        let deleted = std::mem::replace(&mut self.plans, kept);
+        deleted.into_keys().collect()
+    }
+}

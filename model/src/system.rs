@@ -1,0 +1,275 @@
+//! Wiring: the world's shared state, the services every actor calls, and a run's lifetime.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use madsim::rand::Rng;
+use madsim::time::{sleep, sleep_until, Instant};
+
+use crate::chaos::{Actor, Chaos, Fault, FaultKind, Site};
+use crate::design::Design;
+use crate::dns::{BatchError, Change, Commit, EndpointId, LockRecord, Zone, ZoneSnapshot};
+use crate::event::{Event, EventKind, Observer};
+use crate::plan::{Generation, PlanStore};
+use crate::{enactor, planner};
+
+/// The system's own knobs (not its faults). Every duration is in simulated milliseconds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SystemConfig {
+    /// Number of enactors, one per Availability Zone.
+    pub enactors: u8,
+    /// Number of DNS endpoints (hosted zones): regional, fips, ipv6, then account-N.
+    pub endpoints: u8,
+    /// Clean-up deletes trees and plans more than this many generations older than the
+    /// plan just applied ("significantly older").
+    pub cleanup_age_generations: u64,
+    /// How long a lock record bars other writers after it is written.
+    pub lock_ttl_ms: u64,
+    /// Fault-free latency of every DNS API call: uniform in `[min, max]`.
+    pub api_latency_ms: (u64, u64),
+    /// Back-off after a failed attempt: `base * 2^(attempt-1)`, capped, times a jitter in [0.5, 1].
+    pub backoff_base_ms: u64,
+    pub backoff_cap_ms: u64,
+    /// Clean-up's attempts per endpoint before it gives up until the next plan.
+    pub cleanup_attempts: u32,
+    /// How often an idle enactor looks for a newer plan (times a jitter in [0.5, 1.5]).
+    pub enactor_poll_ms: u64,
+    /// How often the planner writes a plan.
+    pub planner_interval_ms: u64,
+    /// Spacing between the plans of a burst.
+    pub burst_spacing_ms: u64,
+    /// When the planner writes its last plan and goes quiet.
+    pub planner_quiet_at_ms: u64,
+    /// When the run ends.
+    pub run_until_ms: u64,
+}
+
+impl SystemConfig {
+    /// Every problem with these settings, as `field: problem` lines (empty when valid).
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut check = |ok: bool, problem: &str| {
+            if !ok {
+                problems.push(problem.to_string());
+            }
+        };
+        check(self.enactors >= 1, "enactors: must be at least 1");
+        check(self.endpoints >= 1, "endpoints: must be at least 1");
+        check(self.endpoints <= 200, "endpoints: must be at most 200");
+        check(self.lock_ttl_ms >= 1, "lock_ttl_ms: must be at least 1");
+        check(
+            self.api_latency_ms.0 <= self.api_latency_ms.1,
+            "api_latency_ms: min must not exceed max",
+        );
+        check(
+            self.backoff_base_ms >= 1,
+            "backoff_base_ms: must be at least 1",
+        );
+        check(
+            self.backoff_base_ms <= self.backoff_cap_ms,
+            "backoff_cap_ms: must be at least backoff_base_ms",
+        );
+        check(
+            self.cleanup_attempts >= 1,
+            "cleanup_attempts: must be at least 1",
+        );
+        check(
+            self.enactor_poll_ms >= 1,
+            "enactor_poll_ms: must be at least 1",
+        );
+        check(
+            self.planner_interval_ms >= 1,
+            "planner_interval_ms: must be at least 1",
+        );
+        check(
+            self.burst_spacing_ms >= 1,
+            "burst_spacing_ms: must be at least 1",
+        );
+        check(
+            self.planner_quiet_at_ms < self.run_until_ms,
+            "the planner must go quiet before the run ends",
+        );
+        problems
+    }
+}
+
+/// Everything the actors share: the DNS zones and the plan history.
+#[derive(Debug, Default)]
+pub struct World {
+    /// One zone per endpoint, indexed by [`EndpointId`].
+    pub zones: Vec<Zone>,
+    pub store: PlanStore,
+}
+
+impl World {
+    pub fn zone(&self, endpoint: EndpointId) -> &Zone {
+        &self.zones[endpoint.index()]
+    }
+
+    pub fn endpoints(&self) -> impl Iterator<Item = (EndpointId, &Zone)> {
+        self.zones
+            .iter()
+            .enumerate()
+            .map(|(i, zone)| (EndpointId(i as u8), zone))
+    }
+}
+
+/// What every actor holds: the configuration, the world, the design and the two seams.
+pub(crate) struct Ctx {
+    pub config: SystemConfig,
+    pub design: &'static dyn Design,
+    pub world: RefCell<World>,
+    chaos: Rc<dyn Chaos>,
+    observer: Rc<dyn Observer>,
+    start: Instant,
+}
+
+impl Ctx {
+    pub fn now(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    pub fn now_ms(&self) -> u64 {
+        self.now().as_millis() as u64
+    }
+
+    /// Reports an event with the world as it is now.
+    pub fn emit(&self, actor: Actor, kind: EventKind) {
+        let world = self.world.borrow();
+        self.observer
+            .on_event(self.now(), &Event { actor, kind }, &world);
+    }
+
+    pub fn decide(&self, site: &Site, kind: FaultKind) -> Option<Fault> {
+        let fault = self.chaos.decide(site, kind);
+        if let Some(fault) = fault {
+            assert_eq!(
+                fault.kind(),
+                kind,
+                "chaos answered {kind:?} at {site} with {fault}"
+            );
+        }
+        fault
+    }
+
+    /// A uniform draw from madsim's seeded RNG (benign noise, never a fault).
+    pub fn uniform(&self, low: u64, high: u64) -> u64 {
+        madsim::rand::thread_rng().gen_range(low..=high)
+    }
+
+    /// The back-off before attempt `attempt + 1`.
+    pub fn backoff_ms(&self, attempt: u32) -> u64 {
+        let exponential = self
+            .config
+            .backoff_base_ms
+            .saturating_mul(1u64 << attempt.saturating_sub(1).min(30));
+        let capped = exponential.min(self.config.backoff_cap_ms);
+        self.uniform(capped / 2, capped).max(1)
+    }
+
+    pub async fn sleep_ms(&self, ms: u64) {
+        sleep(Duration::from_millis(ms)).await;
+    }
+
+    /// The latency, injected delay and injected error of one API call.
+    async fn api_call(&self, site: &Site) -> Result<(), BatchError> {
+        let (min, max) = self.config.api_latency_ms;
+        let mut ms = self.uniform(min, max);
+        if let Some(Fault::Delay { ms: extra }) = self.decide(site, FaultKind::Delay) {
+            ms += extra;
+        }
+        self.sleep_ms(ms).await;
+        match self.decide(site, FaultKind::ApiError) {
+            Some(_) => Err(BatchError::Transient),
+            None => Ok(()),
+        }
+    }
+
+    /// Reads one zone. Injected lock contention strikes here: another writer takes the lock
+    /// just before the read.
+    pub async fn read_zone(
+        &self,
+        site: &Site,
+        endpoint: EndpointId,
+    ) -> Result<ZoneSnapshot, BatchError> {
+        if let Some(Fault::LockHeld { ms }) = self.decide(site, FaultKind::LockHeld) {
+            let lock = LockRecord {
+                holder: Actor::OtherWriter,
+                expires_ms: self.now_ms() + ms,
+            };
+            self.world.borrow_mut().zones[endpoint.index()].lock = Some(lock);
+            self.emit(Actor::OtherWriter, EventKind::LockSeized { endpoint, lock });
+        }
+        self.api_call(site).await?;
+        Ok(self.world.borrow().zone(endpoint).snapshot())
+    }
+
+    /// The oldest generation live on any endpoint (`g0` if some endpoint has none yet).
+    pub async fn oldest_live_generation(&self, site: &Site) -> Result<Generation, BatchError> {
+        self.api_call(site).await?;
+        let world = self.world.borrow();
+        let oldest = world
+            .zones
+            .iter()
+            .map(|zone| zone.root.unwrap_or_default())
+            .min()
+            .unwrap_or_default();
+        Ok(oldest)
+    }
+
+    /// Submits a change batch; it commits (or is rejected) when the call's latency is over.
+    pub async fn change(
+        &self,
+        site: &Site,
+        endpoint: EndpointId,
+        changes: &[Change],
+    ) -> Result<Commit, BatchError> {
+        self.api_call(site).await?;
+        self.world.borrow_mut().zones[endpoint.index()].apply(changes)
+    }
+}
+
+/// Runs the system until `config.run_until_ms` and returns the world as it is then.
+///
+/// Every task is stopped and awaited before this returns, so nothing is left pending when
+/// the madsim runtime is dropped.
+pub async fn run(
+    config: SystemConfig,
+    design: &'static dyn Design,
+    chaos: Rc<dyn Chaos>,
+    observer: Rc<dyn Observer>,
+) -> World {
+    let problems = config.problems();
+    assert!(problems.is_empty(), "invalid system config: {problems:?}");
+    let start = Instant::now();
+    let world = World {
+        zones: vec![Zone::default(); config.endpoints as usize],
+        store: PlanStore::default(),
+    };
+    let run_until = start + Duration::from_millis(config.run_until_ms);
+    let ctx = Rc::new(Ctx {
+        config,
+        design,
+        world: RefCell::new(world),
+        chaos,
+        observer,
+        start,
+    });
+    let mut tasks = vec![madsim::task::spawn_local(planner::run(ctx.clone()))];
+    for id in 1..=ctx.config.enactors {
+        tasks.push(madsim::task::spawn_local(enactor::supervise(
+            ctx.clone(),
+            id,
+        )));
+    }
+    sleep_until(run_until).await;
+    for task in &tasks {
+        task.abort();
+    }
+    for task in tasks {
+        let _cancelled = task.await;
+    }
+    let ctx = Rc::into_inner(ctx).expect("every task holding the world has been stopped");
+    ctx.world.into_inner()
+}

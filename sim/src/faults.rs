@@ -1,0 +1,167 @@
+//! Fault injection: every fault of a run is a named decision, drawn from the seed or
+//! replayed from a recorded [`FaultSchedule`].
+//!
+//! In a seeded run, the [`Injector`] draws each decision from a `ChaCha8Rng` seeded from
+//! madsim's RNG, and records every fault it injects (never the absence of one). Replaying
+//! that schedule (instead of drawing) gives the identical run: benign noise and task order
+//! come from madsim's RNG, which the injector never touches during the run. The same
+//! schedule can be replayed on another design, or with faults dropped or weakened.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::time::Duration;
+
+use dnsim_model::{Chaos, Fault, FaultKind, Site};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::scenario::FaultRates;
+use crate::trace::{Trace, TraceEntry};
+
+/// One injected fault: where, and what.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ScheduledFault {
+    pub at: Site,
+    #[serde(flatten)]
+    pub fault: Fault,
+}
+
+/// Every fault of a run, in the order they struck.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FaultSchedule(pub Vec<ScheduledFault>);
+
+impl FaultSchedule {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Where a run's faults come from.
+#[derive(Clone, Debug)]
+pub enum FaultSource {
+    /// Drawn from the seed at the scenario's rates.
+    Seeded,
+    /// Exactly these, and no others.
+    Scripted(FaultSchedule),
+}
+
+enum Mode {
+    Seeded {
+        rng: Box<ChaCha8Rng>,
+        rates: FaultRates,
+    },
+    Scripted(BTreeMap<(Site, FaultKind), Fault>),
+}
+
+/// Decides every fault of one run (the model's [`Chaos`]), and records what it injected.
+pub struct Injector {
+    mode: RefCell<Mode>,
+    /// Faults stop at this simulated time; stalls are cut short to end by it.
+    faults_end: Duration,
+    start: madsim::time::Instant,
+    injected: RefCell<Vec<ScheduledFault>>,
+    trace: Rc<RefCell<Trace>>,
+}
+
+impl Injector {
+    /// Must be created at the start of the run, inside the runtime.
+    pub fn new(
+        source: FaultSource,
+        rates: &FaultRates,
+        faults_end: Duration,
+        trace: Rc<RefCell<Trace>>,
+    ) -> Injector {
+        // Drawn whatever the source, so that madsim's RNG is in the same state either way.
+        let fault_seed: u64 = madsim::rand::random();
+        let mode = match source {
+            FaultSource::Seeded => Mode::Seeded {
+                rng: Box::new(ChaCha8Rng::seed_from_u64(fault_seed)),
+                rates: rates.clone(),
+            },
+            FaultSource::Scripted(schedule) => Mode::Scripted(
+                schedule
+                    .0
+                    .into_iter()
+                    .map(|f| ((f.at, f.fault.kind()), f.fault))
+                    .collect(),
+            ),
+        };
+        Injector {
+            mode: RefCell::new(mode),
+            faults_end,
+            start: madsim::time::Instant::now(),
+            injected: RefCell::new(Vec::new()),
+            trace,
+        }
+    }
+
+    pub fn into_schedule(self) -> FaultSchedule {
+        FaultSchedule(self.injected.into_inner())
+    }
+}
+
+fn draw(rng: &mut ChaCha8Rng, probability: f64) -> bool {
+    // Always one draw, so the stream stays aligned whatever the probability.
+    rng.gen::<f64>() < probability
+}
+
+fn between(rng: &mut ChaCha8Rng, [min, max]: [u64; 2]) -> u64 {
+    rng.gen_range(min..=max)
+}
+
+impl Chaos for Injector {
+    fn decide(&self, site: &Site, kind: FaultKind) -> Option<Fault> {
+        let now = self.start.elapsed();
+        if now >= self.faults_end {
+            return None;
+        }
+        let fault = match &mut *self.mode.borrow_mut() {
+            Mode::Scripted(schedule) => schedule.get(&(*site, kind)).copied(),
+            Mode::Seeded { rng, rates } => match kind {
+                FaultKind::Delay => draw(rng, rates.api_delay.probability).then(|| Fault::Delay {
+                    ms: between(rng, rates.api_delay.ms),
+                }),
+                FaultKind::ApiError => {
+                    draw(rng, rates.api_error.probability).then_some(Fault::ApiError)
+                }
+                FaultKind::LockHeld => {
+                    draw(rng, rates.lock_held.probability).then(|| Fault::LockHeld {
+                        ms: between(rng, rates.lock_held.ms),
+                    })
+                }
+                FaultKind::Stall => draw(rng, rates.stall.probability).then(|| Fault::Stall {
+                    ms: between(rng, rates.stall.ms),
+                }),
+                FaultKind::Crash => draw(rng, rates.crash.probability).then(|| Fault::Crash {
+                    restart_ms: between(rng, rates.crash.restart_ms),
+                }),
+                FaultKind::Burst => draw(rng, rates.burst.probability).then(|| Fault::Burst {
+                    plans: between(rng, rates.burst.plans.map(u64::from)) as u32,
+                }),
+            },
+        }?;
+        // Faults stop at the end of the fault phase: a stall in progress ends with it.
+        let fault = match fault {
+            Fault::Stall { ms } => {
+                let left_ms = (self.faults_end - now).as_millis() as u64;
+                Fault::Stall {
+                    ms: ms.min(left_ms).max(1),
+                }
+            }
+            other => other,
+        };
+        let scheduled = ScheduledFault { at: *site, fault };
+        self.injected.borrow_mut().push(scheduled);
+        self.trace
+            .borrow_mut()
+            .push(now, TraceEntry::Fault(scheduled));
+        Some(fault)
+    }
+}

@@ -1,0 +1,30 @@
+//! # dnsim: a deterministic simulation harness for the October 2025 DynamoDB DNS race
+//!
+//! The harness drives the model (`dnsim-model`) in a seeded madsim runtime, one runtime per
+//! run, and decides the verdict:
+//!
+//! - [`scenario`]: the knobs of a run, from a TOML file;
+//! - [`faults`]: every fault is a named decision drawn from the seed (or replayed from a
+//!   recorded schedule);
+//! - [`invariants`]: one file per invariant, checked after every event;
+//! - [`trace`]: what happened, hashed as it happens, printed in simulated time;
+//! - [`run`]: one seed, one [`run::Outcome`];
+//! - [`hunt`]: a sweep over seeds; [`seedfile`]: saved failing runs;
+//! - [`cli`]: the `dnsim` command.
+
+pub mod cli;
+pub mod faults;
+pub mod hunt;
+pub mod invariants;
+pub mod run;
+pub mod scenario;
+pub mod seedfile;
+pub mod trace;
+
+pub use faults::{FaultSchedule, FaultSource, ScheduledFault};
+pub use hunt::{hunt, HuntReport, SeedRange};
+pub use invariants::{InvariantId, Violation};
+pub use run::{run, Outcome, RunSpec};
+pub use scenario::Scenario;
+pub use seedfile::SeedFile;
+pub use trace::TraceMode;

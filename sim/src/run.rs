@@ -1,0 +1,128 @@
+//! One run: a (scenario, design, seed) in a fresh madsim runtime, and its [`Outcome`].
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use dnsim_model::{Design, Event, Observer, World};
+use madsim::runtime::Runtime;
+use madsim::Config;
+use serde::{Deserialize, Serialize};
+
+use crate::faults::{FaultSchedule, FaultSource, Injector};
+use crate::invariants::{Checker, InvariantId, Violation};
+use crate::scenario::Scenario;
+use crate::trace::{Trace, TraceEntry, TraceMode};
+
+/// What to run.
+#[derive(Clone)]
+pub struct RunSpec<'a> {
+    pub scenario: &'a Scenario,
+    pub design: &'static dyn Design,
+    pub seed: u64,
+    pub faults: FaultSource,
+    pub trace: TraceMode,
+}
+
+impl<'a> RunSpec<'a> {
+    /// A seeded run that keeps nothing but the hash of its trace.
+    pub fn seeded(scenario: &'a Scenario, design: &'static dyn Design, seed: u64) -> RunSpec<'a> {
+        RunSpec {
+            scenario,
+            design,
+            seed,
+            faults: FaultSource::Seeded,
+            trace: TraceMode::default(),
+        }
+    }
+}
+
+/// What happened in a run.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Outcome {
+    pub scenario: String,
+    pub variant: String,
+    pub seed: u64,
+    /// The first violation of each invariant, in the order they happened.
+    pub violations: Vec<Violation>,
+    /// Every fault injected, in order: replaying it gives the identical run.
+    pub faults: FaultSchedule,
+    /// Stable hash of the whole trace: equal hashes mean identical runs.
+    pub trace_hash: u64,
+    /// Trace entries recorded (events, faults and violations).
+    pub events: u64,
+    /// The trace itself, if the spec asked to keep it.
+    #[serde(skip)]
+    pub trace: Vec<(Duration, TraceEntry)>,
+}
+
+impl Outcome {
+    pub fn violated(&self, invariant: InvariantId) -> bool {
+        self.violations.iter().any(|v| v.invariant == invariant)
+    }
+
+    pub fn violation(&self, invariant: InvariantId) -> Option<&Violation> {
+        self.violations.iter().find(|v| v.invariant == invariant)
+    }
+}
+
+/// The model's observer: records every event in the trace and checks every invariant.
+struct Recorder {
+    trace: Rc<RefCell<Trace>>,
+    checker: RefCell<Checker>,
+}
+
+impl Observer for Recorder {
+    fn on_event(&self, now: Duration, event: &Event, world: &World) {
+        self.trace
+            .borrow_mut()
+            .push(now, TraceEntry::Event(event.clone()));
+        let violations = self.checker.borrow_mut().after_event(now, event, world);
+        self.trace.borrow_mut().extend_violations(now, violations);
+    }
+}
+
+/// Runs one seed in a fresh madsim runtime.
+pub fn run(spec: &RunSpec<'_>) -> Outcome {
+    let config = spec.scenario.system_config();
+    let run_until = Duration::from_millis(config.run_until_ms);
+    let mut runtime = Runtime::with_seed_and_config(spec.seed, Config::default());
+    // A run that overshoots its own end by a minute of simulated time is a harness bug.
+    runtime.set_time_limit(run_until + Duration::from_secs(60));
+    let (violations, faults, trace) = runtime.block_on(async {
+        let trace = Rc::new(RefCell::new(Trace::new(spec.trace)));
+        let faults_end = Duration::from_millis(spec.scenario.phases.faults_ms);
+        let injector = Rc::new(Injector::new(
+            spec.faults.clone(),
+            &spec.scenario.faults,
+            faults_end,
+            trace.clone(),
+        ));
+        let recorder = Rc::new(Recorder {
+            trace: trace.clone(),
+            checker: RefCell::new(Checker::new(config.endpoints as usize)),
+        });
+        let world =
+            dnsim_model::system::run(config, spec.design, injector.clone(), recorder.clone()).await;
+        let recorder = Rc::into_inner(recorder).expect("the model has let go of the recorder");
+        let mut checker = recorder.checker.into_inner();
+        let at_end = checker.at_end(run_until, &world);
+        recorder
+            .trace
+            .borrow_mut()
+            .extend_violations(run_until, at_end);
+        let injector = Rc::into_inner(injector).expect("the model has let go of the injector");
+        (checker.into_violations(), injector.into_schedule(), trace)
+    });
+    let trace = Rc::into_inner(trace).expect("the run is over").into_inner();
+    Outcome {
+        scenario: spec.scenario.name.clone(),
+        variant: spec.design.name().to_string(),
+        seed: spec.seed,
+        violations,
+        faults,
+        trace_hash: trace.hash(),
+        events: trace.count(),
+        trace: trace.into_entries(),
+    }
+}

@@ -1,0 +1,245 @@
+//! Scenarios: the system's knobs, the run's phases and the fault rates, from a TOML file.
+//!
+//! Built-in scenarios live in `scenarios/` and are compiled in, so `--scenario incident`
+//! works from any directory; `--scenario path/to/file.toml` loads any other file.
+
+use std::fmt;
+use std::path::Path;
+
+use dnsim_model::SystemConfig;
+use serde::{Deserialize, Serialize};
+
+/// The scenarios compiled into the binary, by name.
+pub const BUILT_IN: &[(&str, &str)] =
+    &[("incident", include_str!("../../scenarios/incident.toml"))];
+
+/// The default scenario.
+pub const DEFAULT: &str = "incident";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub system: System,
+    pub phases: Phases,
+    pub faults: FaultRates,
+}
+
+/// The system's knobs; see `scenarios/incident.toml` for what each means.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct System {
+    pub enactors: u8,
+    pub endpoints: u8,
+    pub cleanup_age_generations: u64,
+    pub lock_ttl_ms: u64,
+    pub api_latency_ms: [u64; 2],
+    pub backoff_base_ms: u64,
+    pub backoff_cap_ms: u64,
+    pub cleanup_attempts: u32,
+    pub enactor_poll_ms: u64,
+    pub planner_interval_ms: u64,
+    pub burst_spacing_ms: u64,
+}
+
+/// A run's phases, in simulated milliseconds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phases {
+    /// Faults are injected in `[0, faults_ms)`; a stall never outlasts it.
+    pub faults_ms: u64,
+    /// The planner writes its last plan at `faults_ms + settle_ms`.
+    pub settle_ms: u64,
+    /// Every endpoint must serve that plan within this time after it is written.
+    pub converge_within_ms: u64,
+}
+
+/// How often each fault strikes at a site where it can, and how hard.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultRates {
+    pub api_delay: Ranged,
+    pub api_error: Chance,
+    pub lock_held: Ranged,
+    pub stall: Ranged,
+    pub crash: Restart,
+    pub burst: Plans,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Chance {
+    pub probability: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ranged {
+    pub probability: f64,
+    pub ms: [u64; 2],
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Restart {
+    pub probability: f64,
+    pub restart_ms: [u64; 2],
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plans {
+    pub probability: f64,
+    pub plans: [u32; 2],
+}
+
+/// Why a scenario could not be loaded: one line naming the input and the problem.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScenarioError(pub String);
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+impl Scenario {
+    /// A built-in scenario by name, or a TOML file by path (anything ending in `.toml` or
+    /// containing a path separator).
+    pub fn load(name_or_path: &str) -> Result<Scenario, ScenarioError> {
+        if name_or_path.ends_with(".toml")
+            || name_or_path.contains(std::path::MAIN_SEPARATOR)
+            || name_or_path.contains('/')
+        {
+            let path = Path::new(name_or_path);
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ScenarioError(format!("scenario file {name_or_path}: {e}")))?;
+            return Scenario::parse(&text, name_or_path);
+        }
+        match BUILT_IN.iter().find(|(name, _)| *name == name_or_path) {
+            Some((name, text)) => Scenario::parse(text, &format!("built-in scenario {name}")),
+            None => Err(ScenarioError(format!(
+                "unknown scenario {name_or_path:?}: built-in scenarios are {}; or give a path to a .toml file",
+                BUILT_IN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+            ))),
+        }
+    }
+
+    /// Parses and validates a scenario; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
+        let scenario: Scenario = toml::from_str(text).map_err(|e| {
+            // toml's message spans several lines (with a caret under the column): keep it to one.
+            let message = e.message().to_string();
+            let position = e
+                .span()
+                .map(|span| {
+                    let line = text[..span.start].matches('\n').count() + 1;
+                    let column =
+                        span.start - text[..span.start].rfind('\n').map_or(0, |i| i + 1) + 1;
+                    format!(":{line}:{column}")
+                })
+                .unwrap_or_default();
+            ScenarioError(format!("{origin}{position}: {message}"))
+        })?;
+        let problems = scenario.problems();
+        if !problems.is_empty() {
+            return Err(ScenarioError(format!("{origin}: {}", problems.join("; "))));
+        }
+        Ok(scenario)
+    }
+
+    fn problems(&self) -> Vec<String> {
+        let mut problems = self.system_config().problems();
+        let f = &self.faults;
+        let probabilities = [
+            ("faults.api_delay", f.api_delay.probability),
+            ("faults.api_error", f.api_error.probability),
+            ("faults.lock_held", f.lock_held.probability),
+            ("faults.stall", f.stall.probability),
+            ("faults.crash", f.crash.probability),
+            ("faults.burst", f.burst.probability),
+        ];
+        for (name, p) in probabilities {
+            if !(0.0..=1.0).contains(&p) {
+                problems.push(format!("{name}.probability: must be in [0, 1], got {p}"));
+            }
+        }
+        let ranges = [
+            ("faults.api_delay.ms", f.api_delay.ms),
+            ("faults.lock_held.ms", f.lock_held.ms),
+            ("faults.stall.ms", f.stall.ms),
+            ("faults.crash.restart_ms", f.crash.restart_ms),
+            ("faults.burst.plans", f.burst.plans.map(u64::from)),
+        ];
+        for (name, [min, max]) in ranges {
+            if min > max {
+                problems.push(format!("{name}: min {min} exceeds max {max}"));
+            }
+        }
+        if self.phases.converge_within_ms == 0 {
+            problems.push("phases.converge_within_ms: must be at least 1".into());
+        }
+        problems
+    }
+
+    /// The model's configuration for this scenario.
+    pub fn system_config(&self) -> SystemConfig {
+        let s = &self.system;
+        let quiet_at = self.phases.faults_ms + self.phases.settle_ms;
+        SystemConfig {
+            enactors: s.enactors,
+            endpoints: s.endpoints,
+            cleanup_age_generations: s.cleanup_age_generations,
+            lock_ttl_ms: s.lock_ttl_ms,
+            api_latency_ms: (s.api_latency_ms[0], s.api_latency_ms[1]),
+            backoff_base_ms: s.backoff_base_ms,
+            backoff_cap_ms: s.backoff_cap_ms,
+            cleanup_attempts: s.cleanup_attempts,
+            enactor_poll_ms: s.enactor_poll_ms,
+            planner_interval_ms: s.planner_interval_ms,
+            burst_spacing_ms: s.burst_spacing_ms,
+            planner_quiet_at_ms: quiet_at,
+            run_until_ms: quiet_at + self.phases.converge_within_ms,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_scenario_loads() {
+        for (name, _) in BUILT_IN {
+            let scenario = Scenario::load(name).unwrap();
+            assert_eq!(&scenario.name, name);
+        }
+    }
+
+    #[test]
+    fn a_malformed_scenario_names_line_and_column() {
+        let text = BUILT_IN[0]
+            .1
+            .replace("enactors = 3", "enactors = \"three\"");
+        let error = Scenario::parse(&text, "bad.toml").unwrap_err().to_string();
+        assert!(error.starts_with("bad.toml:"), "{error}");
+        let line = text.lines().position(|l| l.contains("\"three\"")).unwrap() + 1;
+        assert!(error.contains(&format!(":{line}:")), "{error}");
+        assert!(!error.contains('\n'), "one line: {error}");
+    }
+
+    #[test]
+    fn an_invalid_knob_is_named() {
+        let text = BUILT_IN[0]
+            .1
+            .replace("probability = 0.03", "probability = 1.5");
+        let error = Scenario::parse(&text, "x.toml").unwrap_err().to_string();
+        assert!(error.contains("faults.api_error.probability"), "{error}");
+        let unknown = Scenario::load("nope").unwrap_err().to_string();
+        assert!(unknown.contains("incident"), "{unknown}");
+    }
+}

@@ -1,0 +1,137 @@
+//! Saved failing runs (`seeds/*.toml`): enough to replay a run exactly and check that it
+//! still fails the same way.
+//!
+//! A seed file names the scenario, design and seed, the invariant that failed, the trace
+//! hash of the run and its whole fault schedule. Replaying the seed must give the same hash
+//! and the same violation; replaying the schedule alone (no seeded faults) must too.
+
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::faults::FaultSchedule;
+use crate::invariants::InvariantId;
+use crate::run::Outcome;
+use crate::trace::format_hash;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedFile {
+    /// A built-in scenario name or a scenario file path.
+    pub scenario: String,
+    pub variant: String,
+    pub seed: u64,
+    pub invariant: InvariantId,
+    /// The trace hash of the run, as 16 hex digits.
+    pub trace_hash: String,
+    /// One line: what went wrong, in the incident's words.
+    pub postmortem: String,
+    /// Every fault of the run, in order.
+    #[serde(default)]
+    pub faults: FaultSchedule,
+}
+
+/// Why a seed file could not be read or written.
+#[derive(Debug)]
+pub struct SeedFileError(pub String);
+
+impl fmt::Display for SeedFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SeedFileError {}
+
+impl SeedFile {
+    /// The seed file for `invariant`'s violation in `outcome` (which must have violated it).
+    pub fn from_outcome(outcome: &Outcome, scenario: &str, invariant: InvariantId) -> SeedFile {
+        let violation = outcome
+            .violation(invariant)
+            .unwrap_or_else(|| panic!("seed {} did not violate {invariant}", outcome.seed));
+        SeedFile {
+            scenario: scenario.to_string(),
+            variant: outcome.variant.clone(),
+            seed: outcome.seed,
+            invariant,
+            trace_hash: format_hash(outcome.trace_hash),
+            postmortem: format!(
+                "{} ({} faults injected)",
+                violation.message,
+                outcome.faults.len()
+            ),
+            faults: outcome.faults.clone(),
+        }
+    }
+
+    /// The conventional file name: `{variant}-{invariant}-{seed}.toml`.
+    pub fn file_name(&self) -> String {
+        format!("{}-{}-{}.toml", self.variant, self.invariant, self.seed)
+    }
+
+    /// The command that replays this run.
+    pub fn replay_command(&self) -> String {
+        format!(
+            "dnsim replay --scenario {} --variant {} --seed {} --trace",
+            self.scenario, self.variant, self.seed
+        )
+    }
+
+    pub fn load(path: &Path) -> Result<SeedFile, SeedFileError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| SeedFileError(format!("seed file {}: {e}", path.display())))?;
+        toml::from_str(&text).map_err(|e| {
+            let position = e
+                .span()
+                .map(|span| {
+                    let line = text[..span.start].matches('\n').count() + 1;
+                    let column =
+                        span.start - text[..span.start].rfind('\n').map_or(0, |i| i + 1) + 1;
+                    format!(":{line}:{column}")
+                })
+                .unwrap_or_default();
+            SeedFileError(format!(
+                "seed file {}{position}: {}",
+                path.display(),
+                e.message()
+            ))
+        })
+    }
+
+    pub fn to_toml(&self) -> String {
+        let body = toml::to_string(self).expect("a seed file always serializes");
+        format!(
+            "# dnsim saved run. Replay it: {}\n{body}",
+            self.replay_command()
+        )
+    }
+
+    /// Writes the file atomically and never over an existing one: the content goes to a
+    /// temporary file first, which is then hard-linked into place (failing if the name is
+    /// taken), so a reader never sees a partial file.
+    pub fn save_new(&self, path: &Path) -> Result<PathBuf, SeedFileError> {
+        let error = |e: std::io::Error| SeedFileError(format!("seed file {}: {e}", path.display()));
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(error)?;
+        let temporary = dir.join(format!(
+            ".{}.{}.tmp",
+            path.file_name()
+                .map_or("seed".into(), |n| n.to_string_lossy()),
+            std::process::id()
+        ));
+        let written = (|| {
+            let mut file = std::fs::File::create(&temporary)?;
+            file.write_all(self.to_toml().as_bytes())?;
+            file.sync_all()?;
+            std::fs::hard_link(&temporary, path)
+        })();
+        let _ = std::fs::remove_file(&temporary);
+        written.map_err(error)?;
+        Ok(path.to_path_buf())
+    }
+}

@@ -1,0 +1,163 @@
+//! The trace of a run: every event, injected fault and violation, in simulated time.
+//!
+//! Every entry is folded into a stable 64-bit FNV-1a hash as it happens (the *trace hash*:
+//! equal hashes mean identical runs). Entries are kept only when asked for (a replay), and
+//! printed through `tracing` as they happen when asked for (`replay --trace`).
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::time::Duration;
+
+use dnsim_model::Event;
+
+use crate::faults::ScheduledFault;
+use crate::invariants::Violation;
+
+/// One line of the trace.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TraceEntry {
+    Event(Event),
+    Fault(ScheduledFault),
+    Violation(Violation),
+}
+
+impl fmt::Display for TraceEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TraceEntry::Event(event) => write!(f, "{event}"),
+            TraceEntry::Fault(scheduled) => {
+                write!(f, "{:<12} {}: {}", "fault", scheduled.at, scheduled.fault)
+            }
+            TraceEntry::Violation(violation) => write!(
+                f,
+                "{:<12} !!! {} violated: {}",
+                "VIOLATION", violation.invariant, violation.message
+            ),
+        }
+    }
+}
+
+/// The `tracing` target of trace lines.
+pub const TRACE_TARGET: &str = "dnsim::trace";
+
+/// What to do with trace entries beyond hashing them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TraceMode {
+    /// Keep every entry in the outcome.
+    pub keep: bool,
+    /// Emit every entry as a `tracing` event as it happens.
+    pub print: bool,
+}
+
+/// FNV-1a, 64-bit: tiny, fast enough and stable across Rust releases (unlike `DefaultHasher`).
+#[derive(Clone, Copy, Debug)]
+pub struct Fnv64(u64);
+
+impl Default for Fnv64 {
+    fn default() -> Self {
+        Fnv64(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv64 {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 ^= u64::from(byte);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+}
+
+/// The trace being recorded.
+#[derive(Debug, Default)]
+pub struct Trace {
+    mode: TraceMode,
+    hasher: Fnv64,
+    entries: Vec<(Duration, TraceEntry)>,
+    count: u64,
+}
+
+impl Trace {
+    pub fn new(mode: TraceMode) -> Trace {
+        Trace {
+            mode,
+            ..Trace::default()
+        }
+    }
+
+    pub fn push(&mut self, at: Duration, entry: TraceEntry) {
+        at.hash(&mut self.hasher);
+        entry.hash(&mut self.hasher);
+        self.count += 1;
+        if self.mode.print {
+            match &entry {
+                TraceEntry::Violation(_) => tracing::warn!(target: TRACE_TARGET, "{entry}"),
+                _ => tracing::info!(target: TRACE_TARGET, "{entry}"),
+            }
+        }
+        if self.mode.keep {
+            self.entries.push((at, entry));
+        }
+    }
+
+    pub fn extend_violations(&mut self, at: Duration, violations: Vec<Violation>) {
+        for violation in violations {
+            self.push(at, TraceEntry::Violation(violation));
+        }
+    }
+
+    pub fn hash(&self) -> u64 {
+        self.hasher.finish()
+    }
+
+    /// How many entries were recorded (kept or not).
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    pub fn into_entries(self) -> Vec<(Duration, TraceEntry)> {
+        self.entries
+    }
+}
+
+/// A trace hash as it is printed and saved: 16 hex digits.
+pub fn format_hash(hash: u64) -> String {
+    format!("{hash:016x}")
+}
+
+/// Renders simulated time as `123.456s`.
+pub fn format_time(at: Duration) -> String {
+    format!("{:>8}.{:03}s", at.as_secs(), at.subsec_millis())
+}
+
+/// Formats `tracing` events as trace lines: simulated time (read from madsim's clock), then
+/// the message. Spans (madsim's own node and task spans) and events of other targets (such
+/// as madsim's own warnings) are left out.
+pub struct TraceFormat;
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for TraceFormat
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'w> tracing_subscriber::fmt::FormatFields<'w> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> fmt::Result {
+        if event.metadata().target() != TRACE_TARGET {
+            return Ok(());
+        }
+        match madsim::time::TimeHandle::try_current() {
+            Some(time) => write!(writer, "{}  ", format_time(time.elapsed()))?,
+            None => write!(writer, "{:>13}  ", "-")?,
+        }
+        ctx.field_format().format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
+    }
+}

@@ -1,0 +1,156 @@
+//! The `dnsim` binary as a user runs it: exit codes, one-line errors, replay commands.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn dnsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dnsim"))
+        .args(args)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap())
+        .output()
+        .expect("dnsim runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn hunt_reports_failing_seeds_with_replay_commands_and_exits_1() {
+    let out = dnsim(&["hunt", "--seeds", "0..20"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("dnsim replay --scenario incident --variant original --seed "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("no_stale_overwrite"), "{stdout}");
+}
+
+#[test]
+fn hunt_json_has_the_documented_fields() {
+    let out = dnsim(&["hunt", "--seeds", "0..10", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    for field in [
+        "seeds_run",
+        "violations",
+        "wall_ms",
+        "seeds_per_sec",
+        "events_per_sec",
+    ] {
+        assert!(report.get(field).is_some(), "missing {field}: {report}");
+    }
+    assert_eq!(report["seeds_run"], 10);
+    let first = &report["violations"][0];
+    for field in ["seed", "invariant", "sim_time_ms"] {
+        assert!(
+            first.get(field).is_some(),
+            "violation lacks {field}: {first}"
+        );
+    }
+}
+
+#[test]
+fn a_clean_hunt_exits_0() {
+    // One enactor cannot race with itself; its runs hold every safety invariant and, with
+    // clean-up kept away from the rollback target by a huge age, converge.
+    let dir = std::env::temp_dir().join(format!("dnsim-cli-clean-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let scenario = dir.join("one.toml");
+    let text_in = dnsim::scenario::BUILT_IN[0]
+        .1
+        .replace("enactors = 3", "enactors = 1")
+        .replace(
+            "cleanup_age_generations = 15",
+            "cleanup_age_generations = 1000",
+        );
+    std::fs::write(&scenario, text_in).unwrap();
+    let out = dnsim(&[
+        "hunt",
+        "--scenario",
+        scenario.to_str().unwrap(),
+        "--seeds",
+        "0..20",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn replay_prints_a_trace_in_simulated_time_ending_with_the_hash() {
+    let out = dnsim(&["replay", "--seed", "1", "--trace"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("replay: SEED=1 scenario=incident variant=original"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("s  enactor-3    STALLS "), "{stdout}");
+    assert!(
+        stdout.contains("VIOLATION    !!! endpoint_resolves violated"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("trace hash: "), "{stdout}");
+    assert!(text(&out.stderr).is_empty(), "{}", text(&out.stderr));
+    let again = dnsim(&["replay", "--seed", "1", "--trace"]);
+    assert_eq!(again.stdout, out.stdout, "replay is byte-identical");
+}
+
+#[test]
+fn replaying_a_saved_seed_file_says_it_reproduced() {
+    let out = dnsim(&["replay", "--file", "seeds/original-converges-1.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("reproduced: converges"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["hunt", "--variant", "nope"], "unknown variant \"nope\""),
+        (&["hunt", "--scenario", "nope"], "unknown scenario \"nope\""),
+        (
+            &["hunt", "--scenario", "missing.toml"],
+            "scenario file missing.toml",
+        ),
+        (&["hunt", "--seeds", "5..5"], "empty"),
+        (&["hunt", "--seeds", "a..9"], "not a whole number"),
+        (
+            &["replay", "--file", "no/such/seed.toml"],
+            "seed file no/such/seed.toml",
+        ),
+        (
+            &[
+                "replay",
+                "--seed",
+                "3",
+                "--save",
+                "x.toml",
+                "--invariant",
+                "nope",
+            ],
+            "unknown invariant",
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = dnsim(args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?} wrote to stdout");
+    }
+}
+
+#[test]
+fn list_names_every_design_and_invariant() {
+    let out = dnsim(&["list"]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = text(&out.stdout);
+    for name in ["incident", "original", "no_stale_overwrite", "converges"] {
+        assert!(stdout.contains(name), "{stdout}");
+    }
+}

@@ -1,0 +1,101 @@
+//! Every saved failing run in `seeds/` still fails the same way, and seed files round-trip.
+//!
+//! When a deliberate model change alters traces, these tests name each stale file; re-save
+//! it with `dnsim replay --scenario S --variant V --seed N --save seeds/FILE --invariant I`
+//! (after deleting the old file) and review the new postmortem.
+
+use std::path::PathBuf;
+
+use dnsim::{FaultSource, RunSpec, Scenario, SeedFile};
+use dnsim_tests::{design, incident, repo_root};
+
+fn saved_seed_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(repo_root().join("seeds"))
+        .expect("seeds/ exists")
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_invariant_has_a_saved_failing_run_of_the_original_design() {
+    let files: Vec<SeedFile> = saved_seed_files()
+        .iter()
+        .map(|path| SeedFile::load(path).unwrap())
+        .collect();
+    for invariant in dnsim::InvariantId::ALL {
+        assert!(
+            files
+                .iter()
+                .any(|f| f.variant == "original" && f.invariant == invariant),
+            "no saved run of the original design violates {invariant}"
+        );
+    }
+}
+
+#[test]
+fn every_saved_seed_replays_with_the_same_violation_and_trace_hash() {
+    let files = saved_seed_files();
+    assert!(!files.is_empty(), "seeds/ holds no seed files");
+    for path in files {
+        let saved = SeedFile::load(&path).unwrap();
+        let scenario = Scenario::load(&saved.scenario).unwrap();
+        let name = path.display();
+        let seeded = dnsim::run(&RunSpec::seeded(
+            &scenario,
+            design(&saved.variant),
+            saved.seed,
+        ));
+        assert!(
+            seeded.violated(saved.invariant),
+            "{name}: no longer violates {}",
+            saved.invariant
+        );
+        assert_eq!(
+            format!("{:016x}", seeded.trace_hash),
+            saved.trace_hash,
+            "{name}: trace hash changed"
+        );
+        assert_eq!(
+            seeded.faults, saved.faults,
+            "{name}: fault schedule changed"
+        );
+        // The saved schedule alone (no seeded faults) replays the identical run.
+        let mut spec = RunSpec::seeded(&scenario, design(&saved.variant), saved.seed);
+        spec.faults = FaultSource::Scripted(saved.faults.clone());
+        let scripted = dnsim::run(&spec);
+        assert_eq!(
+            format!("{:016x}", scripted.trace_hash),
+            saved.trace_hash,
+            "{name}: scripted replay differs"
+        );
+    }
+}
+
+#[test]
+fn a_seed_file_round_trips_through_save_load_and_replay() {
+    let scenario = incident();
+    let outcome = dnsim::run(&RunSpec::seeded(&scenario, design("original"), 1));
+    let invariant = outcome.violations[0].invariant;
+    let file = SeedFile::from_outcome(&outcome, "incident", invariant);
+    let dir = std::env::temp_dir().join(format!("dnsim-round-trip-{}", std::process::id()));
+    let path = dir.join(file.file_name());
+    let _ = std::fs::remove_dir_all(&dir);
+    file.save_new(&path).unwrap();
+    assert!(
+        file.save_new(&path).is_err(),
+        "saving over an existing seed file must fail"
+    );
+    let loaded = SeedFile::load(&path).unwrap();
+    assert_eq!(loaded, file);
+    let replayed = dnsim::run(&RunSpec::seeded(
+        &scenario,
+        design(&loaded.variant),
+        loaded.seed,
+    ));
+    assert_eq!(format!("{:016x}", replayed.trace_hash), loaded.trace_hash);
+    assert_eq!(replayed.violations, outcome.violations);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
