@@ -7,7 +7,7 @@ use dnsim_tests::{design, incident};
 #[test]
 fn original_design_violates_every_invariant_in_the_default_hunt() {
     let seeds: SeedRange = DEFAULT_SEEDS.parse().unwrap();
-    let report = hunt(&incident(), design("original"), seeds, |_| {});
+    let report = hunt(&incident(), design("original"), seeds, 2);
     assert_eq!(report.seeds_run, seeds.len());
     for invariant in InvariantId::ALL {
         assert!(
@@ -28,12 +28,7 @@ fn original_design_with_one_enactor_never_overwrites_or_empties_an_endpoint() {
     // tree clean-up deletes is never the live one. A control for the harness itself.
     let mut scenario = incident();
     scenario.system.enactors = 1;
-    let report = hunt(
-        &scenario,
-        design("original"),
-        "0..300".parse().unwrap(),
-        |_| {},
-    );
+    let report = hunt(&scenario, design("original"), "0..300".parse().unwrap(), 2);
     for invariant in [InvariantId::NoStaleOverwrite, InvariantId::EndpointResolves] {
         let found = report.violations.iter().find(|v| v.invariant == invariant);
         assert!(
@@ -88,12 +83,7 @@ fn without_faults_the_original_design_holds() {
     f.stall.probability = 0.0;
     f.crash.probability = 0.0;
     f.burst.probability = 0.0;
-    let report = hunt(
-        &scenario,
-        design("original"),
-        "0..100".parse().unwrap(),
-        |_| {},
-    );
+    let report = hunt(&scenario, design("original"), "0..100".parse().unwrap(), 2);
     assert!(
         report.violations.is_empty(),
         "{:?}",

@@ -60,3 +60,33 @@ pub fn significantly_older(applied: Generation, age: u64, zone: &ZoneSnapshot) -
         .filter(|tree| tree.0 + age < applied.0)
         .collect()
 }
+
+/// Generation fencing: the batch also replaces the zone's fence record, DELETE-ing it exactly
+/// as read and CREATE-ing it with the plan's generation. Route 53 validates the DELETE at
+/// commit, so the batch commits only if no newer plan committed since the read; and the
+/// enactor skips the endpoint (`None`) when the fence already holds this plan or a newer one.
+pub fn fenced(plan: &Plan, zone: &ZoneSnapshot, changes: Vec<Change>) -> Option<Vec<Change>> {
+    if zone.fence >= Some(plan.generation) {
+        return None;
+    }
+    let mut fenced = vec![
+        Change::DeleteFence(zone.fence),
+        Change::CreateFence(plan.generation),
+    ];
+    fenced.extend(changes);
+    Some(fenced)
+}
+
+/// Protected clean-up: the original age rule, except never the tree the root alias or the
+/// rollback record points at, as read from the live zone (under the lock, so a flip between
+/// the read and the delete aborts the batch).
+pub fn unreferenced_and_significantly_older(
+    applied: Generation,
+    age: u64,
+    zone: &ZoneSnapshot,
+) -> Vec<Generation> {
+    significantly_older(applied, age, zone)
+        .into_iter()
+        .filter(|&tree| Some(tree) != zone.root && Some(tree) != zone.rollback)
+        .collect()
+}

@@ -196,6 +196,7 @@ impl Enactor<'_> {
         let design = self.ctx.design;
         for attempt in 1.. {
             let site = self.site(Step::Apply(endpoint), attempt);
+            self.hazard(site).await?;
             if design.rechecks_before_write() {
                 match self
                     .ctx
@@ -213,7 +214,6 @@ impl Enactor<'_> {
                     }
                 }
             }
-            self.hazard(site).await?;
             let Ok(zone) = self
                 .ctx
                 .read_zone(&site.with_call(Call::Read), endpoint)

@@ -4,6 +4,7 @@
 //! 2 on bad input (one line on stderr naming the input and the problem), 3 when a saved
 //! seed file no longer reproduces its run.
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
@@ -17,7 +18,9 @@ use crate::invariants::InvariantId;
 use crate::run::{run, Outcome, RunSpec};
 use crate::scenario::{self, Scenario};
 use crate::seedfile::SeedFile;
+use crate::trace::TraceEntry;
 use crate::trace::{format_hash, format_time, TraceFormat, TraceMode};
+use crate::{matrix, sweep};
 
 /// The default seed range of `hunt`: enough to find all four violations of the original
 /// design in the default scenario (pinned by a test).
@@ -46,6 +49,8 @@ enum Command {
     Hunt(HuntArgs),
     /// Re-run exactly one seed (or a saved seed file); optionally print its trace.
     Replay(ReplayArgs),
+    /// Run every design against every invariant on the same seeds: the verdict matrix.
+    Matrix(MatrixArgs),
     /// List the built-in scenarios, the designs and the invariants.
     List,
 }
@@ -70,6 +75,35 @@ struct HuntArgs {
     /// Print one JSON object (the report) instead of text.
     #[arg(long)]
     json: bool,
+    /// Worker threads (default: every core). Results do not depend on it.
+    #[arg(long)]
+    jobs: Option<usize>,
+}
+
+/// The default seed range of `matrix`: 30,000 seeds, so that a design that holds has a 95%
+/// upper bound (rule of three) of 1 in 10,000 on its violation rate.
+pub const DEFAULT_MATRIX_SEEDS: &str = "0..30000";
+
+#[derive(Args, Debug)]
+struct MatrixArgs {
+    /// A built-in scenario name or a scenario .toml file.
+    #[arg(long, default_value = scenario::DEFAULT)]
+    scenario: String,
+    /// Seeds to run for every design, `A..B` (B excluded).
+    #[arg(long, default_value = DEFAULT_MATRIX_SEEDS)]
+    seeds: SeedRange,
+    /// Designs to compare, comma-separated (default: every design).
+    #[arg(long, value_delimiter = ',')]
+    variants: Vec<String>,
+    /// Print one JSON object (the report) instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Also write the table and its evidence as Markdown to this file.
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<PathBuf>,
+    /// Worker threads (default: every core). Results do not depend on it.
+    #[arg(long)]
+    jobs: Option<usize>,
 }
 
 #[derive(Args, Debug)]
@@ -91,6 +125,10 @@ struct ReplayArgs {
     /// The invariant to save the run for (with --save).
     #[arg(long)]
     invariant: Option<InvariantId>,
+    /// Replay the faults injected into this design's run of the seed (the same named
+    /// faults, and no others), and show where the two runs part.
+    #[arg(long, value_name = "DESIGN", conflicts_with = "file")]
+    faults_from: Option<String>,
 }
 
 /// Bad input: reported as one line, exit status 2.
@@ -133,6 +171,7 @@ where
     let result = match cli.command {
         Command::Hunt(args) => hunt_command(args, out),
         Command::Replay(args) => replay_command(args, out),
+        Command::Matrix(args) => matrix_command(args, out),
         Command::List => list_command(out),
     };
     match result {
@@ -161,9 +200,70 @@ fn list_command(out: &mut dyn Write) -> Result<i32, BadInput> {
     Ok(EXIT_CLEAN)
 }
 
+fn jobs(requested: Option<usize>) -> Result<usize, BadInput> {
+    match requested {
+        Some(0) => Err(BadInput("--jobs must be at least 1".into())),
+        Some(jobs) => Ok(jobs),
+        None => Ok(sweep::default_jobs()),
+    }
+}
+
+fn matrix_command(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
+    let scenario = Scenario::load(&args.scenario)?;
+    let chosen: Vec<&'static dyn Design> = if args.variants.is_empty() {
+        designs::ALL.to_vec()
+    } else {
+        args.variants
+            .iter()
+            .map(|name| design(name.trim()))
+            .collect::<Result<_, _>>()?
+    };
+    let jobs = jobs(args.jobs)?;
+    if !args.json {
+        writeln!(
+            out,
+            "matrix: scenario={} seeds={} designs={} jobs={jobs}",
+            args.scenario,
+            args.seeds,
+            chosen.len()
+        )?;
+        out.flush()?;
+    }
+    let report = matrix::matrix(&scenario, &chosen, args.seeds, jobs);
+    if let Some(path) = &args.markdown {
+        std::fs::write(path, matrix::render_markdown(&report, &args.scenario))
+            .map_err(|e| BadInput(format!("markdown file {}: {e}", path.display())))?;
+    }
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+    } else {
+        write!(out, "{}", matrix::render_text(&report))?;
+        writeln!(
+            out,
+            "{} runs in {:.1}s ({:.0} runs/s)",
+            report.runs,
+            report.wall_ms / 1e3,
+            report.runs as f64 / (report.wall_ms / 1e3).max(1e-9)
+        )?;
+        if let Some(path) = &args.markdown {
+            writeln!(out, "wrote {}", path.display())?;
+        }
+    }
+    let any_violation = report
+        .designs
+        .iter()
+        .any(|row| row.cells.iter().any(|c| !c.holds()));
+    Ok(if any_violation {
+        EXIT_VIOLATION
+    } else {
+        EXIT_CLEAN
+    })
+}
+
 fn hunt_command(args: HuntArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
     let scenario = Scenario::load(&args.target.scenario)?;
     let design = design(&args.target.variant)?;
+    let jobs = jobs(args.jobs)?;
     let replay = |seed: u64| {
         format!(
             "dnsim replay --scenario {} --variant {} --seed {seed} --trace",
@@ -180,27 +280,24 @@ fn hunt_command(args: HuntArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
             args.seeds
         )?;
     }
-    let mut lines = Vec::new();
-    let report = hunt(&scenario, design, args.seeds, |outcome: &Outcome| {
-        if !args.json && !outcome.violations.is_empty() {
-            let names: Vec<&str> = outcome
-                .violations
-                .iter()
-                .map(|v| v.invariant.as_str())
-                .collect();
-            lines.push(format!(
-                "seed {}: {}\n    {}",
-                outcome.seed,
-                names.join(", "),
-                replay(outcome.seed)
-            ));
-        }
-    });
+    let report = hunt(&scenario, design, args.seeds, jobs);
+    let mut failing: BTreeMap<u64, Vec<&str>> = BTreeMap::new();
+    for violation in &report.violations {
+        failing
+            .entry(violation.seed)
+            .or_default()
+            .push(violation.invariant.as_str());
+    }
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
     } else {
-        for line in lines {
-            writeln!(out, "{line}")?;
+        for (seed, invariants) in &failing {
+            writeln!(
+                out,
+                "seed {seed}: {}\n    {}",
+                invariants.join(", "),
+                replay(*seed)
+            )?;
         }
         writeln!(
             out,
@@ -242,19 +339,34 @@ fn replay_command(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
     };
     let scenario = Scenario::load(&scenario_name)?;
     let design = design(&variant)?;
+    // With --faults-from, first run the other design on this seed, keeping its trace.
+    let source = match &args.faults_from {
+        Some(name) => {
+            let mut spec = RunSpec::seeded(&scenario, self::design(name)?, seed);
+            spec.trace.keep = true;
+            Some(run(&spec))
+        }
+        None => None,
+    };
     let spec = RunSpec {
         scenario: &scenario,
         design,
         seed,
-        faults: FaultSource::Seeded,
+        faults: source.as_ref().map_or(FaultSource::Seeded, |source| {
+            FaultSource::Scripted(source.faults.clone())
+        }),
         trace: TraceMode {
-            keep: false,
+            keep: source.is_some(),
             print: args.trace,
         },
     };
+    let faults = match &source {
+        Some(source) => format!("from-{}", source.variant),
+        None => "seeded".to_string(),
+    };
     writeln!(
         out,
-        "replay: SEED={seed} scenario={scenario_name} variant={} faults=seeded",
+        "replay: SEED={seed} scenario={scenario_name} variant={} faults={faults}",
         design.name()
     )?;
     out.flush()?;
@@ -268,9 +380,16 @@ fn replay_command(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
         run(&spec)
     };
     write_summary(out, &outcome)?;
+    if let Some(source) = &source {
+        write_comparison(out, source, &outcome)?;
+    }
+    let faults_from = args
+        .faults_from
+        .as_ref()
+        .map_or(String::new(), |name| format!(" --faults-from {name}"));
     writeln!(
         out,
-        "reproduce: dnsim replay --scenario {scenario_name} --variant {} --seed {seed} --trace",
+        "reproduce: dnsim replay --scenario {scenario_name} --variant {} --seed {seed}{faults_from} --trace",
         design.name()
     )?;
     if let Some(path) = &args.save {
@@ -328,6 +447,133 @@ fn quiet_on_broken_pipe<T>(result: std::io::Result<T>) -> std::io::Result<T> {
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
         other => other,
     }
+}
+
+/// Where a run on replayed faults parts from the run the faults came from.
+fn write_comparison(
+    out: &mut dyn Write,
+    source: &Outcome,
+    outcome: &Outcome,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "faults replayed from {}: {} recorded, {} struck in this run (the others' sites were never reached)",
+        source.variant,
+        source.faults.len(),
+        outcome.faults.len()
+    )?;
+    let names = |o: &Outcome| -> String {
+        let names: Vec<&str> = o.violations.iter().map(|v| v.invariant.as_str()).collect();
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        }
+    };
+    writeln!(
+        out,
+        "violations: {} {}; {} {}",
+        source.variant,
+        names(source),
+        outcome.variant,
+        names(outcome)
+    )?;
+    let agree = source
+        .trace
+        .iter()
+        .zip(&outcome.trace)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let line = |entry: Option<&(std::time::Duration, TraceEntry)>| match entry {
+        Some((at, entry)) => format!("{}  {entry}", format_time(*at)),
+        None => "(the run ended)".to_string(),
+    };
+    if agree == source.trace.len() && agree == outcome.trace.len() {
+        return writeln!(out, "the two runs are identical ({agree} trace entries)");
+    }
+    writeln!(out, "the runs agree for {agree} trace entries, then part:")?;
+    writeln!(
+        out,
+        "  {:<26}{}",
+        source.variant,
+        line(source.trace.get(agree))
+    )?;
+    writeln!(
+        out,
+        "  {:<26}{}",
+        outcome.variant,
+        line(outcome.trace.get(agree))
+    )?;
+    // For each invariant the source run violated after an event, the same step (same actor,
+    // endpoint and plan) in this run.
+    for (i, (_, entry)) in source.trace.iter().enumerate() {
+        let TraceEntry::Violation(violation) = entry else {
+            continue;
+        };
+        let Some(cause) = source.trace[..i].iter().rev().find_map(|(at, e)| match e {
+            TraceEntry::Event(event) => Some((*at, event)),
+            _ => None,
+        }) else {
+            continue;
+        };
+        writeln!(
+            out,
+            "{} violated {} at:",
+            source.variant, violation.invariant
+        )?;
+        writeln!(
+            out,
+            "  {:<26}{}  {}",
+            source.variant,
+            format_time(cause.0),
+            cause.1
+        )?;
+        let same_step = outcome.trace.iter().find(|(_, e)| match e {
+            TraceEntry::Event(event) => same_step(event, cause.1),
+            _ => false,
+        });
+        match same_step {
+            Some(entry) => writeln!(out, "  {:<26}{}", outcome.variant, line(Some(entry)))?,
+            None => writeln!(out, "  {:<26}(never takes that step)", outcome.variant)?,
+        }
+    }
+    Ok(())
+}
+
+/// Whether two events are the same step of the same actor: the same plan written (or
+/// skipped, or rejected) at the same endpoint, or clean-up of the same endpoint.
+fn same_step(a: &dnsim_model::Event, b: &dnsim_model::Event) -> bool {
+    use dnsim_model::event::EventKind::*;
+    let write = |kind: &dnsim_model::event::EventKind| match kind {
+        Applied {
+            endpoint,
+            generation,
+            ..
+        }
+        | EndpointSkipped {
+            endpoint,
+            generation,
+            ..
+        }
+        | BatchRejected {
+            endpoint,
+            generation,
+            ..
+        } => Some((*endpoint, *generation)),
+        _ => None,
+    };
+    let clean_up = |kind: &dnsim_model::event::EventKind| match kind {
+        TreesDeleted {
+            endpoint,
+            generations,
+            ..
+        } => Some((*endpoint, generations.clone())),
+        _ => None,
+    };
+    a.actor == b.actor
+        && ((write(&a.kind).is_some() && write(&a.kind) == write(&b.kind))
+            || (clean_up(&a.kind).is_some()
+                && clean_up(&a.kind).map(|c| c.0) == clean_up(&b.kind).map(|c| c.0)))
 }
 
 fn write_summary(out: &mut dyn Write, outcome: &Outcome) -> std::io::Result<()> {

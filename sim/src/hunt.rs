@@ -8,8 +8,9 @@ use dnsim_model::Design;
 use serde::{Deserialize, Serialize};
 
 use crate::invariants::InvariantId;
-use crate::run::{run, Outcome, RunSpec};
+use crate::run::{run, RunSpec};
 use crate::scenario::Scenario;
+use crate::sweep::run_seeds;
 
 /// A half-open range of seeds, written `A..B` (or `N` for the single seed N).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,45 +114,43 @@ impl HuntReport {
     }
 }
 
-/// Runs every seed of `seeds`, calling `each` with every outcome as it completes.
+/// Runs every seed of `seeds` on `jobs` threads. The report does not depend on `jobs`.
 pub fn hunt(
     scenario: &Scenario,
     design: &'static dyn Design,
     seeds: SeedRange,
-    mut each: impl FnMut(&Outcome),
+    jobs: usize,
 ) -> HuntReport {
     let started = Instant::now();
+    let outcomes = run_seeds(seeds, jobs, |seed| {
+        let outcome = run(&RunSpec::seeded(scenario, design, seed));
+        (outcome.events, outcome.violations)
+    });
+    let wall = started.elapsed().as_secs_f64();
     let mut report = HuntReport {
         scenario: scenario.name.clone(),
         variant: design.name().to_string(),
         seeds,
-        seeds_run: 0,
+        seeds_run: outcomes.len() as u64,
         failing_seeds: 0,
         violations: Vec::new(),
         events: 0,
-        wall_ms: 0.0,
+        wall_ms: wall * 1e3,
         seeds_per_sec: 0.0,
         events_per_sec: 0.0,
     };
-    for seed in seeds.seeds() {
-        let outcome = run(&RunSpec::seeded(scenario, design, seed));
-        report.seeds_run += 1;
-        report.events += outcome.events;
-        if !outcome.violations.is_empty() {
-            report.failing_seeds += 1;
-        }
+    for (seed, (events, violations)) in seeds.seeds().zip(outcomes) {
+        report.events += events;
+        report.failing_seeds += u64::from(!violations.is_empty());
         report
             .violations
-            .extend(outcome.violations.iter().map(|v| FoundViolation {
+            .extend(violations.into_iter().map(|v| FoundViolation {
                 seed,
                 invariant: v.invariant,
                 sim_time_ms: v.sim_time_ms,
-                message: v.message.clone(),
+                message: v.message,
             }));
-        each(&outcome);
     }
-    let wall = started.elapsed().as_secs_f64();
-    report.wall_ms = wall * 1e3;
     report.seeds_per_sec = report.seeds_run as f64 / wall.max(1e-9);
     report.events_per_sec = report.events as f64 / wall.max(1e-9);
     report

@@ -9,16 +9,21 @@
 //! - [`invariants`]: one file per invariant, checked after every event;
 //! - [`trace`]: what happened, hashed as it happens, printed in simulated time;
 //! - [`run`]: one seed, one [`run::Outcome`];
-//! - [`hunt`]: a sweep over seeds; [`seedfile`]: saved failing runs;
+//! - [`coverage`]: whether a run reached the dangerous interleaving at all;
+//! - [`sweep`]: many seeds on every core; [`hunt`]: one design over a seed range;
+//!   [`matrix`]: every design against every invariant; [`seedfile`]: saved failing runs;
 //! - [`cli`]: the `dnsim` command.
 
 pub mod cli;
+pub mod coverage;
 pub mod faults;
 pub mod hunt;
 pub mod invariants;
+pub mod matrix;
 pub mod run;
 pub mod scenario;
 pub mod seedfile;
+pub mod sweep;
 pub mod trace;
 
 pub use faults::{FaultSchedule, FaultSource, ScheduledFault};

@@ -9,6 +9,7 @@ use madsim::runtime::Runtime;
 use madsim::Config;
 use serde::{Deserialize, Serialize};
 
+use crate::coverage::{Coverage, Mark};
 use crate::faults::{FaultSchedule, FaultSource, Injector};
 use crate::invariants::{Checker, InvariantId, Violation};
 use crate::scenario::Scenario;
@@ -51,6 +52,8 @@ pub struct Outcome {
     pub trace_hash: u64,
     /// Trace entries recorded (events, faults and violations).
     pub events: u64,
+    /// The dangerous situations the run reached (see [`Mark`]).
+    pub coverage: Vec<Mark>,
     /// The trace itself, if the spec asked to keep it.
     #[serde(skip)]
     pub trace: Vec<(Duration, TraceEntry)>,
@@ -66,10 +69,12 @@ impl Outcome {
     }
 }
 
-/// The model's observer: records every event in the trace and checks every invariant.
+/// The model's observer: records every event in the trace, checks every invariant and
+/// watches for the dangerous situations.
 struct Recorder {
     trace: Rc<RefCell<Trace>>,
     checker: RefCell<Checker>,
+    coverage: RefCell<Coverage>,
 }
 
 impl Observer for Recorder {
@@ -77,6 +82,7 @@ impl Observer for Recorder {
         self.trace
             .borrow_mut()
             .push(now, TraceEntry::Event(event.clone()));
+        self.coverage.borrow_mut().observe(event, world);
         let violations = self.checker.borrow_mut().after_event(now, event, world);
         self.trace.borrow_mut().extend_violations(now, violations);
     }
@@ -89,7 +95,7 @@ pub fn run(spec: &RunSpec<'_>) -> Outcome {
     let mut runtime = Runtime::with_seed_and_config(spec.seed, Config::default());
     // A run that overshoots its own end by a minute of simulated time is a harness bug.
     runtime.set_time_limit(run_until + Duration::from_secs(60));
-    let (violations, faults, trace) = runtime.block_on(async {
+    let (violations, faults, coverage, trace) = runtime.block_on(async {
         let trace = Rc::new(RefCell::new(Trace::new(spec.trace)));
         let faults_end = Duration::from_millis(spec.scenario.phases.faults_ms);
         let injector = Rc::new(Injector::new(
@@ -101,6 +107,11 @@ pub fn run(spec: &RunSpec<'_>) -> Outcome {
         let recorder = Rc::new(Recorder {
             trace: trace.clone(),
             checker: RefCell::new(Checker::new(config.endpoints as usize)),
+            coverage: RefCell::new(Coverage::new(
+                config.endpoints as usize,
+                config.enactors as usize,
+                config.cleanup_age_generations,
+            )),
         });
         let world =
             dnsim_model::system::run(config, spec.design, injector.clone(), recorder.clone()).await;
@@ -112,7 +123,13 @@ pub fn run(spec: &RunSpec<'_>) -> Outcome {
             .borrow_mut()
             .extend_violations(run_until, at_end);
         let injector = Rc::into_inner(injector).expect("the model has let go of the injector");
-        (checker.into_violations(), injector.into_schedule(), trace)
+        let coverage = recorder.coverage.into_inner().into_reached();
+        (
+            checker.into_violations(),
+            injector.into_schedule(),
+            coverage,
+            trace,
+        )
     });
     let trace = Rc::into_inner(trace).expect("the run is over").into_inner();
     Outcome {
@@ -123,6 +140,7 @@ pub fn run(spec: &RunSpec<'_>) -> Outcome {
         faults,
         trace_hash: trace.hash(),
         events: trace.count(),
+        coverage,
         trace: trace.into_entries(),
     }
 }

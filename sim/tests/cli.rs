@@ -119,6 +119,15 @@ fn bad_input_is_one_line_and_exit_2() {
         ),
         (&["hunt", "--seeds", "5..5"], "empty"),
         (&["hunt", "--seeds", "a..9"], "not a whole number"),
+        (&["hunt", "--jobs", "0"], "--jobs must be at least 1"),
+        (
+            &["matrix", "--variants", "original,nope"],
+            "unknown variant \"nope\"",
+        ),
+        (
+            &["replay", "--seed", "1", "--faults-from", "nope"],
+            "unknown variant \"nope\"",
+        ),
         (
             &["replay", "--file", "no/such/seed.toml"],
             "seed file no/such/seed.toml",
@@ -153,4 +162,68 @@ fn list_names_every_design_and_invariant() {
     for name in ["incident", "original", "no_stale_overwrite", "converges"] {
         assert!(stdout.contains(name), "{stdout}");
     }
+}
+
+#[test]
+fn matrix_prints_and_writes_the_verdict_table() {
+    let path = std::env::temp_dir().join(format!("dnsim-review-{}.md", std::process::id()));
+    let out = dnsim(&[
+        "matrix",
+        "--seeds",
+        "0..100",
+        "--markdown",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let markdown = std::fs::read_to_string(&path).unwrap();
+    for design in dnsim_model::designs::names() {
+        assert!(stdout.contains(design), "{stdout}");
+        assert!(markdown.contains(&format!("| `{design}` |")), "{markdown}");
+    }
+    assert!(markdown.contains("### Evidence"), "{markdown}");
+    assert!(
+        markdown.contains("dnsim replay --scenario incident --variant original --seed "),
+        "{markdown}"
+    );
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn matrix_of_one_design_that_holds_exits_0() {
+    let out = dnsim(&[
+        "matrix",
+        "--seeds",
+        "0..50",
+        "--variants",
+        "fenced-and-protected",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["designs"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn replay_with_faults_from_the_original_shows_what_the_fix_does_instead() {
+    let out = dnsim(&[
+        "replay",
+        "--variant",
+        "protect-active-cleanup",
+        "--seed",
+        "1",
+        "--faults-from",
+        "original",
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("faults=from-original"), "{stdout}");
+    assert!(
+        stdout.contains("original violated endpoint_resolves at:"),
+        "{stdout}"
+    );
+    // The same clean-up step, keeping the live tree g2.
+    assert!(
+        stdout.contains("account-1: clean-up deletes trees g1, g3, g4 (root is g2)"),
+        "{stdout}"
+    );
 }

@@ -6,10 +6,22 @@
 
 use crate::design::Design;
 
+pub mod fenced_and_protected;
+pub mod generation_fencing;
 pub mod original;
+pub mod protect_active_cleanup;
+pub mod recheck_before_write;
+pub mod tolerate_missing_rollback;
 
 /// Every design, in the order reports list them.
-pub const ALL: &[&dyn Design] = &[&original::Original];
+pub const ALL: &[&dyn Design] = &[
+    &original::Original,
+    &recheck_before_write::RecheckBeforeWrite,
+    &protect_active_cleanup::ProtectActiveCleanup,
+    &generation_fencing::GenerationFencing,
+    &tolerate_missing_rollback::TolerateMissingRollback,
+    &fenced_and_protected::FencedAndProtected,
+];
 
 /// The design named `name`, if there is one.
 pub fn by_name(name: &str) -> Option<&'static dyn Design> {

@@ -1,0 +1,46 @@
+//! `protect-active-cleanup`: clean-up never deletes a plan any alias points at.
+//!
+//! Clean-up reads the live zone (under the lock, like every batch) and leaves alone the tree
+//! the root alias points at and the tree the rollback record points at, however old.
+//!
+//! What it fixes and what it does not:
+//!
+//! 1. Enactor A, delayed, still writes its old plan g10 over g30 at regional: nothing here
+//!    orders writes. **`no_stale_overwrite` is still violated.**
+//! 2. Enactor B's clean-up reads regional: the root points at g10, so g10 is kept. If the root
+//!    flips between B's read and B's delete, the lock record has changed too and B's batch
+//!    is rejected. So no alias ever points at a deleted tree: `active_plan_exists` and
+//!    `endpoint_resolves` hold, and with them the rollback target always exists, so the
+//!    enactors never get stuck.
+//!
+//! Customers may still be served an older plan for a while; the next pass repairs it.
+
+use crate::design::{build_tree_and_flip, unreferenced_and_significantly_older, Design};
+use crate::dns::{Change, EndpointId, ZoneSnapshot};
+use crate::plan::{Generation, Plan};
+
+pub struct ProtectActiveCleanup;
+
+impl Design for ProtectActiveCleanup {
+    fn name(&self) -> &'static str {
+        "protect-active-cleanup"
+    }
+
+    fn apply_changes(
+        &self,
+        plan: &Plan,
+        endpoint: EndpointId,
+        zone: &ZoneSnapshot,
+    ) -> Option<Vec<Change>> {
+        Some(build_tree_and_flip(plan, endpoint, zone))
+    }
+
+    fn cleanup_victims(
+        &self,
+        applied: Generation,
+        age: u64,
+        zone: &ZoneSnapshot,
+    ) -> Vec<Generation> {
+        unreferenced_and_significantly_older(applied, age, zone)
+    }
+}

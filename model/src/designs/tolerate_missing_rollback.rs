@@ -1,0 +1,57 @@
+//! `tolerate-missing-rollback`: repair a missing rollback target instead of getting stuck.
+//!
+//! In the incident every later batch had to point the rollback record at the previously
+//! active plan, which clean-up had deleted; Route 53 rejected each one and no enactor could
+//! make progress. Here, when the previously active plan's tree is gone, the enactor points
+//! the rollback record at the newest tree that still exists (or at the new plan itself).
+//!
+//! What it fixes and what it does not:
+//!
+//! 1. The stale overwrite still happens: **`no_stale_overwrite` is violated**.
+//! 2. Clean-up still deletes the live tree: **`active_plan_exists` and `endpoint_resolves`
+//!    are violated**; the endpoint answers with nothing until the next apply.
+//! 3. But the next apply succeeds, so the automation repairs itself: `converges` holds.
+
+use crate::design::{build_tree_and_flip, significantly_older, Design};
+use crate::dns::{Change, EndpointId, ZoneSnapshot};
+use crate::plan::{Generation, Plan};
+
+pub struct TolerateMissingRollback;
+
+impl Design for TolerateMissingRollback {
+    fn name(&self) -> &'static str {
+        "tolerate-missing-rollback"
+    }
+
+    fn apply_changes(
+        &self,
+        plan: &Plan,
+        endpoint: EndpointId,
+        zone: &ZoneSnapshot,
+    ) -> Option<Vec<Change>> {
+        let mut changes = build_tree_and_flip(plan, endpoint, zone);
+        for change in &mut changes {
+            if let Change::UpsertRollback(target) = change {
+                if !zone.has_tree(*target) {
+                    let newest_surviving = zone
+                        .trees
+                        .iter()
+                        .rev()
+                        .copied()
+                        .find(|&tree| tree != plan.generation);
+                    *target = newest_surviving.unwrap_or(plan.generation);
+                }
+            }
+        }
+        Some(changes)
+    }
+
+    fn cleanup_victims(
+        &self,
+        applied: Generation,
+        age: u64,
+        zone: &ZoneSnapshot,
+    ) -> Vec<Generation> {
+        significantly_older(applied, age, zone)
+    }
+}
