@@ -8,16 +8,19 @@ use dnsim_tests::{design, incident};
 fn original_design_violates_every_invariant_in_the_default_hunt() {
     let seeds: SeedRange = DEFAULT_SEEDS.parse().unwrap();
     let report = hunt(&incident(), design("original"), seeds, 2);
-    assert_eq!(report.seeds_run, seeds.len());
+    assert_eq!(report.summary.seeds_run, seeds.len());
     for invariant in InvariantId::ALL {
         assert!(
-            report.first_seed(invariant).is_some(),
+            report.summary.first_seed(invariant).is_some(),
             "the original design should violate {invariant} within seeds {seeds}"
         );
     }
     // The race should need faults: not every seed meets it.
     assert!(
-        report.seeds_violating(InvariantId::EndpointResolves) < seeds.len() / 2,
+        report
+            .summary
+            .seeds_violating(InvariantId::EndpointResolves)
+            < seeds.len() / 2,
         "the live tree is deleted in most seeds: the scenario no longer models a rare race"
     );
 }

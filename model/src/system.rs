@@ -1,6 +1,6 @@
 //! Wiring: the world's shared state, the services every actor calls, and a run's lifetime.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -123,6 +123,8 @@ pub(crate) struct Ctx {
     chaos: Rc<dyn Chaos>,
     observer: Rc<dyn Observer>,
     start: Instant,
+    /// Timer wake-ups so far: every sleep of every actor (the simulator's unit of work).
+    simulated_events: Cell<u64>,
 }
 
 impl Ctx {
@@ -170,6 +172,7 @@ impl Ctx {
 
     pub async fn sleep_ms(&self, ms: u64) {
         sleep(Duration::from_millis(ms)).await;
+        self.simulated_events.set(self.simulated_events.get() + 1);
     }
 
     /// The latency, injected delay and injected error of one API call.
@@ -230,6 +233,15 @@ impl Ctx {
     }
 }
 
+/// How a run ended.
+#[derive(Debug)]
+pub struct Ended {
+    /// The world when the run ended.
+    pub world: World,
+    /// Timer wake-ups during the run: every sleep of every actor.
+    pub simulated_events: u64,
+}
+
 /// Runs the system until `config.run_until_ms` and returns the world as it is then.
 ///
 /// Every task is stopped and awaited before this returns, so nothing is left pending when
@@ -239,7 +251,7 @@ pub async fn run(
     design: &'static dyn Design,
     chaos: Rc<dyn Chaos>,
     observer: Rc<dyn Observer>,
-) -> World {
+) -> Ended {
     let problems = config.problems();
     assert!(problems.is_empty(), "invalid system config: {problems:?}");
     let start = Instant::now();
@@ -255,6 +267,7 @@ pub async fn run(
         chaos,
         observer,
         start,
+        simulated_events: Cell::new(0),
     });
     let mut tasks = vec![madsim::task::spawn_local(planner::run(ctx.clone()))];
     for id in 1..=ctx.config.enactors {
@@ -271,5 +284,8 @@ pub async fn run(
         let _cancelled = task.await;
     }
     let ctx = Rc::into_inner(ctx).expect("every task holding the world has been stopped");
-    ctx.world.into_inner()
+    Ended {
+        world: ctx.world.into_inner(),
+        simulated_events: ctx.simulated_events.get() + 1, // and the run's own end
+    }
 }

@@ -2,15 +2,16 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use dnsim_model::Design;
 use serde::{Deserialize, Serialize};
 
 use crate::invariants::InvariantId;
-use crate::run::{run, RunSpec};
+use crate::run::{run, Outcome, RunSpec};
 use crate::scenario::Scenario;
-use crate::sweep::run_seeds;
+use crate::sweep::{sweep, SeedResult, Seeds, Shard, SweepEnd, SweepOptions};
 
 /// A half-open range of seeds, written `A..B` (or `N` for the single seed N).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,79 +80,327 @@ pub struct FoundViolation {
     pub message: String,
 }
 
-/// What a sweep found, as `hunt --json` prints it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct HuntReport {
+/// A seed whose run did not finish: it panicked (`crash`) or overran a time limit (`hang`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    pub seed: u64,
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    Crash,
+    Hang,
+}
+
+/// What a sweep found of one invariant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tally {
+    pub invariant: InvariantId,
+    /// Seeds that violated it.
+    pub seeds: u64,
+    pub first_seed: Option<u64>,
+    /// Wall time from the start of the process to the report of its first violation.
+    pub first_found_ms: Option<f64>,
+}
+
+/// What a hunt found, in counts: it takes the same memory for 10 seeds or 10 million.
+/// The violations themselves are streamed to the caller as they are found.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HuntSummary {
     pub scenario: String,
     pub variant: String,
     pub seeds: SeedRange,
+    pub shard: Option<Shard>,
     pub seeds_run: u64,
     pub failing_seeds: u64,
-    pub violations: Vec<FoundViolation>,
-    /// Trace entries (events, faults, violations) over all seeds.
+    pub tallies: Vec<Tally>,
+    /// Seeds that crashed or hung (rare; kept in full).
+    pub failures: Vec<Failure>,
+    /// Simulated events (timer wake-ups) over all seeds.
     pub events: u64,
     pub wall_ms: f64,
     pub seeds_per_sec: f64,
     pub events_per_sec: f64,
+    /// Whether every seed ran, or the sweep stopped early (time budget, Ctrl-C).
+    pub end: SweepEnd,
+    /// Peak resident memory of the process (Linux), in KiB.
+    pub peak_rss_kib: Option<u64>,
 }
 
-impl HuntReport {
+impl HuntSummary {
+    pub fn tally(&self, invariant: InvariantId) -> &Tally {
+        self.tallies
+            .iter()
+            .find(|t| t.invariant == invariant)
+            .expect("a tally per invariant")
+    }
+
     /// The first seed (lowest) that violated `invariant`, if any.
     pub fn first_seed(&self, invariant: InvariantId) -> Option<u64> {
-        self.violations
-            .iter()
-            .filter(|v| v.invariant == invariant)
-            .map(|v| v.seed)
-            .min()
+        self.tally(invariant).first_seed
     }
 
     /// How many seeds violated `invariant`.
     pub fn seeds_violating(&self, invariant: InvariantId) -> u64 {
-        self.violations
-            .iter()
-            .filter(|v| v.invariant == invariant)
-            .count() as u64
+        self.tally(invariant).seeds
+    }
+
+    /// Whether anything failed: a violation, a crash or a hang.
+    pub fn found_anything(&self) -> bool {
+        self.failing_seeds > 0
     }
 }
 
-/// Runs every seed of `seeds` on `jobs` threads. The report does not depend on `jobs`.
+/// A full hunt report: the summary and every violation (what `hunt --json` prints and
+/// `dnsim merge` reads).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HuntReport {
+    pub violations: Vec<FoundViolation>,
+    #[serde(flatten)]
+    pub summary: HuntSummary,
+}
+
+/// How to hunt.
+pub struct HuntOptions {
+    pub seeds: Seeds,
+    pub sweep: SweepOptions,
+    /// Wall-clock origin for `first_found_ms` (the process start, for the CLI).
+    pub started: Instant,
+}
+
+/// Peak resident memory of this process in KiB (Linux's VmHWM), if known.
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Runs every seed of `options.seeds`, calling `on_seed` with every seed's outcome (or
+/// failure) in seed order as the sweep goes, and `on_tick` about ten times a second.
+pub fn hunt_with(
+    scenario: &Scenario,
+    design: &'static dyn Design,
+    options: &HuntOptions,
+    mut on_seed: impl FnMut(&HuntSummary, u64, &SeedResult<Outcome>),
+    mut on_tick: impl FnMut(&HuntSummary),
+) -> HuntSummary {
+    let began = Instant::now();
+    let mut summary = HuntSummary {
+        scenario: scenario.name.clone(),
+        variant: design.name().to_string(),
+        seeds: options.seeds.range,
+        shard: options.seeds.shard,
+        seeds_run: 0,
+        failing_seeds: 0,
+        tallies: InvariantId::ALL
+            .into_iter()
+            .map(|invariant| Tally {
+                invariant,
+                seeds: 0,
+                first_seed: None,
+                first_found_ms: None,
+            })
+            .collect(),
+        failures: Vec::new(),
+        events: 0,
+        wall_ms: 0.0,
+        seeds_per_sec: 0.0,
+        events_per_sec: 0.0,
+        end: SweepEnd::Completed,
+        peak_rss_kib: None,
+    };
+    let scenario = Arc::new(scenario.clone());
+    let run_one = Arc::new(move |seed| run(&RunSpec::seeded(&scenario, design, seed)));
+    let summary_cell = std::cell::RefCell::new(&mut summary);
+    let end = sweep(
+        options.seeds,
+        &options.sweep,
+        run_one,
+        |seed, result| {
+            let mut summary = summary_cell.borrow_mut();
+            summary.seeds_run += 1;
+            match &result {
+                SeedResult::Done(outcome) => {
+                    summary.events += outcome.events;
+                    summary.failing_seeds += u64::from(!outcome.violations.is_empty());
+                    for violation in &outcome.violations {
+                        let tally = summary
+                            .tallies
+                            .iter_mut()
+                            .find(|t| t.invariant == violation.invariant)
+                            .expect("a tally per invariant");
+                        tally.seeds += 1;
+                        if tally.first_seed.is_none() {
+                            tally.first_seed = Some(seed);
+                            tally.first_found_ms =
+                                Some(options.started.elapsed().as_secs_f64() * 1e3);
+                        }
+                    }
+                }
+                SeedResult::Crashed { message } => {
+                    summary.failing_seeds += 1;
+                    summary.failures.push(Failure {
+                        seed,
+                        kind: FailureKind::Crash,
+                        message: message.clone(),
+                    });
+                }
+                SeedResult::Hung { reason } => {
+                    summary.failing_seeds += 1;
+                    summary.failures.push(Failure {
+                        seed,
+                        kind: FailureKind::Hang,
+                        message: reason.clone(),
+                    });
+                }
+            }
+            on_seed(&summary, seed, &result);
+        },
+        || on_tick(&summary_cell.borrow()),
+    );
+    let wall = began.elapsed().as_secs_f64();
+    summary.end = end;
+    summary.wall_ms = wall * 1e3;
+    summary.seeds_per_sec = summary.seeds_run as f64 / wall.max(1e-9);
+    summary.events_per_sec = summary.events as f64 / wall.max(1e-9);
+    summary.peak_rss_kib = peak_rss_kib();
+    summary
+}
+
+/// Runs every seed of `seeds` on `jobs` threads and keeps every violation: for library
+/// callers and tests (the CLI streams them instead). The report does not depend on `jobs`.
 pub fn hunt(
     scenario: &Scenario,
     design: &'static dyn Design,
     seeds: SeedRange,
     jobs: usize,
 ) -> HuntReport {
-    let started = Instant::now();
-    let outcomes = run_seeds(seeds, jobs, |seed| {
-        let outcome = run(&RunSpec::seeded(scenario, design, seed));
-        (outcome.events, outcome.violations)
-    });
-    let wall = started.elapsed().as_secs_f64();
-    let mut report = HuntReport {
-        scenario: scenario.name.clone(),
-        variant: design.name().to_string(),
-        seeds,
-        seeds_run: outcomes.len() as u64,
-        failing_seeds: 0,
-        violations: Vec::new(),
-        events: 0,
-        wall_ms: wall * 1e3,
-        seeds_per_sec: 0.0,
-        events_per_sec: 0.0,
+    let options = HuntOptions {
+        seeds: Seeds::all(seeds),
+        sweep: SweepOptions::new(jobs),
+        started: Instant::now(),
     };
-    for (seed, (events, violations)) in seeds.seeds().zip(outcomes) {
-        report.events += events;
-        report.failing_seeds += u64::from(!violations.is_empty());
-        report
-            .violations
-            .extend(violations.into_iter().map(|v| FoundViolation {
-                seed,
-                invariant: v.invariant,
-                sim_time_ms: v.sim_time_ms,
-                message: v.message,
-            }));
+    let mut violations = Vec::new();
+    let summary = hunt_with(
+        scenario,
+        design,
+        &options,
+        |_, seed, result| {
+            if let SeedResult::Done(outcome) = result {
+                violations.extend(outcome.violations.iter().map(|v| FoundViolation {
+                    seed,
+                    invariant: v.invariant,
+                    sim_time_ms: v.sim_time_ms,
+                    message: v.message.clone(),
+                }));
+            }
+        },
+        |_| {},
+    );
+    HuntReport {
+        violations,
+        summary,
     }
-    report.seeds_per_sec = report.seeds_run as f64 / wall.max(1e-9);
-    report.events_per_sec = report.events as f64 / wall.max(1e-9);
-    report
+}
+
+/// Merges the reports of the shards of one hunt (same scenario, variant, seed range and
+/// shard count; every shard exactly once) into the report of the whole range.
+pub fn merge_reports(mut reports: Vec<HuntReport>) -> Result<HuntReport, String> {
+    let first = reports
+        .first()
+        .ok_or("no reports to merge")?
+        .summary
+        .clone();
+    let count = first
+        .shard
+        .ok_or("the first report is not a shard (run hunt with --shard K/N --json)")?
+        .count;
+    let mut seen = vec![false; count as usize];
+    for report in &reports {
+        let s = &report.summary;
+        let shard = s
+            .shard
+            .ok_or("a report is not a shard (run hunt with --shard K/N --json)")?;
+        if (&s.scenario, &s.variant, s.seeds, shard.count)
+            != (&first.scenario, &first.variant, first.seeds, count)
+        {
+            return Err(format!(
+                "reports of different hunts: {} {} {} of {} shards, and {} {} {} of {} shards",
+                first.scenario,
+                first.variant,
+                first.seeds,
+                count,
+                s.scenario,
+                s.variant,
+                s.seeds,
+                shard.count
+            ));
+        }
+        if std::mem::replace(&mut seen[shard.index as usize - 1], true) {
+            return Err(format!("shard {shard} appears twice"));
+        }
+    }
+    let missing: Vec<String> = (1..=count)
+        .filter(|k| !seen[*k as usize - 1])
+        .map(|k| format!("{k}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!("missing shards: {}", missing.join(", ")));
+    }
+    let mut merged = HuntReport {
+        violations: Vec::new(),
+        summary: HuntSummary {
+            shard: None,
+            seeds_run: 0,
+            failing_seeds: 0,
+            failures: Vec::new(),
+            events: 0,
+            wall_ms: 0.0,
+            end: SweepEnd::Completed,
+            peak_rss_kib: None,
+            ..first
+        },
+    };
+    for tally in &mut merged.summary.tallies {
+        *tally = Tally {
+            invariant: tally.invariant,
+            seeds: 0,
+            first_seed: None,
+            first_found_ms: None,
+        };
+    }
+    for report in reports.drain(..) {
+        let s = report.summary;
+        let m = &mut merged.summary;
+        m.seeds_run += s.seeds_run;
+        m.failing_seeds += s.failing_seeds;
+        m.events += s.events;
+        // Shards run side by side: the merged hunt took as long as the slowest shard.
+        m.wall_ms = m.wall_ms.max(s.wall_ms);
+        m.peak_rss_kib = m.peak_rss_kib.max(s.peak_rss_kib);
+        if s.end != SweepEnd::Completed {
+            m.end = s.end;
+        }
+        m.failures.extend(s.failures);
+        for (total, tally) in m.tallies.iter_mut().zip(s.tallies) {
+            total.seeds += tally.seeds;
+            total.first_seed = total.first_seed.into_iter().chain(tally.first_seed).min();
+            total.first_found_ms = total
+                .first_found_ms
+                .into_iter()
+                .chain(tally.first_found_ms)
+                .reduce(f64::min);
+        }
+        merged.violations.extend(report.violations);
+    }
+    let m = &mut merged.summary;
+    m.failures.sort_by_key(|f| f.seed);
+    m.seeds_per_sec = m.seeds_run as f64 / (m.wall_ms / 1e3).max(1e-9);
+    m.events_per_sec = m.events as f64 / (m.wall_ms / 1e3).max(1e-9);
+    // Stable: within a seed, violations stay in the order they happened.
+    merged.violations.sort_by_key(|v| v.seed);
+    Ok(merged)
 }

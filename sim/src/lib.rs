@@ -8,7 +8,7 @@
 //!   recorded schedule);
 //! - [`invariants`]: one file per invariant, checked after every event;
 //! - [`trace`]: what happened, hashed as it happens, printed in simulated time;
-//! - [`run`]: one seed, one [`run::Outcome`];
+//! - [`run`]: one seed, one [`run::Outcome`]; [`diagram`]: its trace as a space-time diagram;
 //! - [`coverage`]: whether a run reached the dangerous interleaving at all;
 //! - [`sweep`]: many seeds on every core; [`hunt`]: one design over a seed range;
 //!   [`matrix`]: every design against every invariant; [`seedfile`]: saved failing runs;
@@ -16,6 +16,7 @@
 
 pub mod cli;
 pub mod coverage;
+pub mod diagram;
 pub mod faults;
 pub mod hunt;
 pub mod invariants;

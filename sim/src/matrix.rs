@@ -10,6 +10,7 @@
 //! interval's upper end (z = 1.96) otherwise.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 use std::time::Instant;
 
 use dnsim_model::Design;
@@ -124,8 +125,9 @@ pub fn matrix(
     let started = Instant::now();
     let mut rows = Vec::new();
     for &design in designs {
-        let outcomes = run_seeds(seeds, jobs, |seed| {
-            let outcome = run(&RunSpec::seeded(scenario, design, seed));
+        let scenario = Arc::new(scenario.clone());
+        let outcomes = run_seeds(seeds, jobs, move |seed| {
+            let outcome = run(&RunSpec::seeded(&scenario, design, seed));
             (outcome.violations, outcome.coverage)
         });
         let cells = InvariantId::ALL

@@ -50,8 +50,10 @@ pub struct Outcome {
     pub faults: FaultSchedule,
     /// Stable hash of the whole trace: equal hashes mean identical runs.
     pub trace_hash: u64,
-    /// Trace entries recorded (events, faults and violations).
+    /// Simulated events: timer wake-ups of every actor (the simulator's unit of work).
     pub events: u64,
+    /// Trace entries recorded (model events, faults and violations).
+    pub trace_entries: u64,
     /// The dangerous situations the run reached (see [`Mark`]).
     pub coverage: Vec<Mark>,
     /// The trace itself, if the spec asked to keep it.
@@ -90,57 +92,56 @@ impl Observer for Recorder {
 
 /// Runs one seed in a fresh madsim runtime.
 pub fn run(spec: &RunSpec<'_>) -> Outcome {
-    let config = spec.scenario.system_config();
-    let run_until = Duration::from_millis(config.run_until_ms);
+    let run_until = Duration::from_millis(spec.scenario.system_config().run_until_ms);
     let mut runtime = Runtime::with_seed_and_config(spec.seed, Config::default());
     // A run that overshoots its own end by a minute of simulated time is a harness bug.
     runtime.set_time_limit(run_until + Duration::from_secs(60));
-    let (violations, faults, coverage, trace) = runtime.block_on(async {
-        let trace = Rc::new(RefCell::new(Trace::new(spec.trace)));
-        let faults_end = Duration::from_millis(spec.scenario.phases.faults_ms);
-        let injector = Rc::new(Injector::new(
-            spec.faults.clone(),
-            &spec.scenario.faults,
-            faults_end,
-            trace.clone(),
-        ));
-        let recorder = Rc::new(Recorder {
-            trace: trace.clone(),
-            checker: RefCell::new(Checker::new(config.endpoints as usize)),
-            coverage: RefCell::new(Coverage::new(
-                config.endpoints as usize,
-                config.enactors as usize,
-                config.cleanup_age_generations,
-            )),
-        });
-        let world =
-            dnsim_model::system::run(config, spec.design, injector.clone(), recorder.clone()).await;
-        let recorder = Rc::into_inner(recorder).expect("the model has let go of the recorder");
-        let mut checker = recorder.checker.into_inner();
-        let at_end = checker.at_end(run_until, &world);
-        recorder
-            .trace
-            .borrow_mut()
-            .extend_violations(run_until, at_end);
-        let injector = Rc::into_inner(injector).expect("the model has let go of the injector");
-        let coverage = recorder.coverage.into_inner().into_reached();
-        (
-            checker.into_violations(),
-            injector.into_schedule(),
-            coverage,
-            trace,
-        )
+    runtime.block_on(simulate(spec))
+}
+
+/// The body of a run, inside a madsim runtime seeded with `spec.seed`. Every task the
+/// model spawned has been stopped and awaited when this returns.
+pub async fn simulate(spec: &RunSpec<'_>) -> Outcome {
+    let config = spec.scenario.system_config();
+    let run_until = Duration::from_millis(config.run_until_ms);
+    let trace = Rc::new(RefCell::new(Trace::new(spec.trace)));
+    let faults_end = Duration::from_millis(spec.scenario.phases.faults_ms);
+    let injector = Rc::new(Injector::new(
+        spec.faults.clone(),
+        &spec.scenario.faults,
+        faults_end,
+        trace.clone(),
+    ));
+    let recorder = Rc::new(Recorder {
+        trace: trace.clone(),
+        checker: RefCell::new(Checker::new(config.endpoints as usize)),
+        coverage: RefCell::new(Coverage::new(
+            config.endpoints as usize,
+            config.enactors as usize,
+            config.cleanup_age_generations,
+        )),
     });
+    let ended =
+        dnsim_model::system::run(config, spec.design, injector.clone(), recorder.clone()).await;
+    let recorder = Rc::into_inner(recorder).expect("the model has let go of the recorder");
+    let mut checker = recorder.checker.into_inner();
+    let at_end = checker.at_end(run_until, &ended.world);
+    trace.borrow_mut().extend_violations(run_until, at_end);
+    let faults = Rc::into_inner(injector)
+        .expect("the model has let go of the injector")
+        .into_schedule();
+    drop(recorder.trace);
     let trace = Rc::into_inner(trace).expect("the run is over").into_inner();
     Outcome {
         scenario: spec.scenario.name.clone(),
         variant: spec.design.name().to_string(),
         seed: spec.seed,
-        violations,
+        violations: checker.into_violations(),
         faults,
         trace_hash: trace.hash(),
-        events: trace.count(),
-        coverage,
+        events: ended.simulated_events,
+        trace_entries: trace.count(),
+        coverage: recorder.coverage.into_inner().into_reached(),
         trace: trace.into_entries(),
     }
 }

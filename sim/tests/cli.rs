@@ -227,3 +227,252 @@ fn replay_with_faults_from_the_original_shows_what_the_fix_does_instead() {
         "{stdout}"
     );
 }
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("dnsim-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)))
+}
+
+#[test]
+fn hunt_results_do_not_depend_on_the_job_count() {
+    let one = json(&dnsim(&[
+        "hunt", "--seeds", "0..60", "--json", "--jobs", "1",
+    ]));
+    let three = json(&dnsim(&[
+        "hunt", "--seeds", "0..60", "--json", "--jobs", "3",
+    ]));
+    assert_eq!(one["violations"], three["violations"]);
+    assert_eq!(one["events"], three["events"]);
+    assert_eq!(one["failing_seeds"], three["failing_seeds"]);
+    for i in 0..4 {
+        assert_eq!(one["tallies"][i]["seeds"], three["tallies"][i]["seeds"]);
+        assert_eq!(
+            one["tallies"][i]["first_seed"],
+            three["tallies"][i]["first_seed"]
+        );
+    }
+}
+
+#[test]
+fn shard_reports_merge_into_the_report_of_the_whole_range() {
+    let dir = temp_dir("shards");
+    let mut paths = Vec::new();
+    for k in 1..=3 {
+        let out = dnsim(&[
+            "hunt",
+            "--seeds",
+            "0..90",
+            "--shard",
+            &format!("{k}/3"),
+            "--json",
+        ]);
+        let path = dir.join(format!("shard-{k}.json"));
+        std::fs::write(&path, &out.stdout).unwrap();
+        paths.push(path);
+    }
+    let merged = dnsim(&[
+        "merge",
+        paths[2].to_str().unwrap(),
+        paths[0].to_str().unwrap(),
+        paths[1].to_str().unwrap(),
+    ]);
+    assert_eq!(merged.status.code(), Some(1), "{}", text(&merged.stderr));
+    let merged = json(&merged);
+    let whole = json(&dnsim(&["hunt", "--seeds", "0..90", "--json"]));
+    assert_eq!(merged["violations"], whole["violations"]);
+    assert_eq!(merged["seeds_run"], whole["seeds_run"]);
+    assert_eq!(merged["events"], whole["events"]);
+    assert_eq!(
+        merged["tallies"][2]["first_seed"],
+        whole["tallies"][2]["first_seed"]
+    );
+    // A shard missing, or given twice, is bad input.
+    let missing = dnsim(&[
+        "merge",
+        paths[0].to_str().unwrap(),
+        paths[1].to_str().unwrap(),
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        text(&missing.stderr).contains("missing shards: 3/3"),
+        "{}",
+        text(&missing.stderr)
+    );
+    let twice = dnsim(&[
+        "merge",
+        paths[0].to_str().unwrap(),
+        paths[0].to_str().unwrap(),
+        paths[1].to_str().unwrap(),
+    ]);
+    assert!(
+        text(&twice.stderr).contains("shard 1/3 appears twice"),
+        "{}",
+        text(&twice.stderr)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_time_budget_stops_a_sweep_cleanly_with_its_summary() {
+    let started = std::time::Instant::now();
+    let out = dnsim(&["hunt", "--seeds", "0..10000000", "--time-budget", "1s"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("stopped at the time budget after "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("no_stale_overwrite   violated in"),
+        "{stdout}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn save_writes_each_failing_run_once_and_each_replays() {
+    let dir = temp_dir("save");
+    let out = dnsim(&["hunt", "--seeds", "0..12", "--save", dir.to_str().unwrap()]);
+    let stdout = text(&out.stdout);
+    let report = json(&dnsim(&["hunt", "--seeds", "0..12", "--json"]));
+    let failing = report["failing_seeds"].as_u64().unwrap();
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len() as u64, failing, "{stdout}");
+    assert!(
+        stdout.contains(&format!("{failing} new seed files saved")),
+        "{stdout}"
+    );
+    for file in &files {
+        assert!(
+            file.extension().is_some_and(|e| e == "toml"),
+            "no temporary files left: {file:?}"
+        );
+        let replay = dnsim(&["replay", "--file", file.to_str().unwrap()]);
+        assert!(
+            text(&replay.stdout).contains("reproduced: "),
+            "{}",
+            text(&replay.stdout)
+        );
+    }
+    let again = dnsim(&["hunt", "--seeds", "0..12", "--save", dir.to_str().unwrap()]);
+    assert!(
+        text(&again.stdout).contains("0 new seed files saved"),
+        "{}",
+        text(&again.stdout)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn ctrl_c_stops_a_sweep_cleanly_and_keeps_what_was_saved() {
+    let dir = temp_dir("interrupt");
+    let child = Command::new(env!("CARGO_BIN_EXE_dnsim"))
+        .args([
+            "hunt",
+            "--seeds",
+            "0..10000000",
+            "--save",
+            dir.to_str().unwrap(),
+        ])
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("interrupted after "),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(
+        stdout.contains("new seed files saved"),
+        "the summary so far is printed: {stdout}"
+    );
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(!files.is_empty());
+    for file in &files {
+        assert!(
+            file.extension().is_some_and(|e| e == "toml"),
+            "no partial files: {file:?}"
+        );
+        dnsim::SeedFile::load(file).unwrap_or_else(|e| panic!("{e}"));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn check_determinism_passes_and_says_so() {
+    let out = dnsim(&[
+        "check-determinism",
+        "--seeds",
+        "0..20",
+        "--madsim-seeds",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("20 of 20 seeds gave the same trace hash"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("madsim check_determinism, seed 0: every RNG draw identical"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn bad_sweep_and_file_input_is_one_line_and_exit_2() {
+    let dir = temp_dir("bad");
+    let corrupt = dir.join("corrupt.toml");
+    std::fs::write(&corrupt, "scenario = \"incident\"\nvariant = 7\n").unwrap();
+    let not_json = dir.join("report.json");
+    std::fs::write(&not_json, "{\"violations\": [").unwrap();
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (vec!["hunt", "--shard", "3/2"], "bad shard \"3/2\"".into()),
+        (
+            vec!["hunt", "--time-budget", "soon"],
+            "invalid value 'soon' for '--time-budget".into(),
+        ),
+        (
+            vec!["replay", "--file", corrupt.to_str().unwrap()],
+            format!("seed file {}:2:11", corrupt.display()),
+        ),
+        (
+            vec!["merge", not_json.to_str().unwrap()],
+            format!("report {}:1:", not_json.display()),
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = dnsim(&args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(&expected), "{args:?}: {stderr}");
+        assert!(
+            out.stdout.is_empty(),
+            "{args:?} wrote to stdout: {}",
+            text(&out.stdout)
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

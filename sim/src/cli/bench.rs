@@ -1,0 +1,170 @@
+//! `dnsim bench`: the numbers the README quotes, measured on this machine.
+//!
+//! Wall-clock time is read outside madsim runtimes (inside one, clocks read simulated time).
+//! A "simulated event" is a timer wake-up of a simulated actor (every sleep), the unit of
+//! work of madsim's scheduler; every invariant is checked after every model event, as in
+//! any run.
+
+use std::io::Write;
+use std::process::Command;
+use std::time::Instant;
+
+use clap::Args;
+
+use super::{design, BadInput, EXIT_CLEAN};
+use crate::hunt::{hunt_with, peak_rss_kib, HuntOptions, HuntReport, HuntSummary, SeedRange};
+use crate::invariants::InvariantId;
+use crate::scenario::{self, Scenario};
+use crate::sweep::{default_jobs, Seeds, SweepOptions};
+
+#[derive(Args, Debug)]
+pub(super) struct BenchArgs {
+    /// Seeds for each throughput measurement.
+    #[arg(long, default_value_t = 4000)]
+    seeds: u64,
+    /// Skip the memory measurement (10,000 then 100,000 seeds: about a minute on 2 cores).
+    #[arg(long)]
+    no_memory: bool,
+}
+
+fn sweep(scenario: &Scenario, seeds: SeedRange, jobs: usize) -> HuntSummary {
+    let options = HuntOptions {
+        seeds: Seeds::all(seeds),
+        sweep: SweepOptions::new(jobs),
+        started: Instant::now(),
+    };
+    hunt_with(
+        scenario,
+        design("original").ok().expect("original exists"),
+        &options,
+        |_, _, _| {},
+        |_| {},
+    )
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "met"
+    } else {
+        "MISSED"
+    }
+}
+
+pub(super) fn run(args: BenchArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
+    if args.seeds == 0 {
+        return Err(BadInput("--seeds must be at least 1".into()));
+    }
+    let scenario = Scenario::load(scenario::DEFAULT)?;
+    let all = default_jobs();
+    writeln!(
+        out,
+        "bench: scenario={} variant=original, {} cores",
+        scenario.name, all
+    )?;
+
+    let mut memory = None;
+    if !args.no_memory {
+        // First, so that the peaks measured are this sweep's, not an earlier one's.
+        let small = sweep(&scenario, "0..10000".parse().expect("a range"), all);
+        let peak_small = peak_rss_kib();
+        let large = sweep(&scenario, "0..100000".parse().expect("a range"), all);
+        let peak_large = peak_rss_kib();
+        memory = Some((small.seeds_run, peak_small, large.seeds_run, peak_large));
+    }
+
+    let range = SeedRange {
+        start: 0,
+        end: args.seeds,
+    };
+    let one = sweep(&scenario, range, 1);
+    let every = sweep(&scenario, range, all);
+    let per_core = one.events_per_sec;
+    writeln!(
+        out,
+        "\nthroughput ({} seeds each; every invariant checked after every event):",
+        args.seeds
+    )?;
+    writeln!(
+        out,
+        "  1 job:   {:>7.0} seeds/s  {:>5.2}M simulated events/s",
+        one.seeds_per_sec,
+        one.events_per_sec / 1e6
+    )?;
+    writeln!(
+        out,
+        "  {all} jobs:  {:>7.0} seeds/s  {:>5.2}M simulated events/s  ({:.2}x one job)",
+        every.seeds_per_sec,
+        every.events_per_sec / 1e6,
+        every.seeds_per_sec / one.seeds_per_sec
+    )?;
+    writeln!(
+        out,
+        "  {:.0} simulated events per seed; {:.2} us per event on one core",
+        one.events as f64 / one.seeds_run as f64,
+        1e6 / per_core
+    )?;
+
+    // Time to first violation: the default hunt in a fresh process, start to exit.
+    let exe =
+        std::env::current_exe().map_err(|e| BadInput(format!("cannot find this program: {e}")))?;
+    let spawned = Instant::now();
+    let child = Command::new(exe)
+        .args(["hunt", "--json", "--quiet"])
+        .output()
+        .map_err(|e| BadInput(format!("cannot run `dnsim hunt`: {e}")))?;
+    let process_ms = spawned.elapsed().as_secs_f64() * 1e3;
+    let report: HuntReport = serde_json::from_slice(&child.stdout)?;
+    writeln!(
+        out,
+        "\ndefault hunt in a fresh process (`dnsim hunt`, seeds {}): {process_ms:.0} ms from spawn to exit",
+        report.summary.seeds
+    )?;
+    let mut slowest_first = 0.0f64;
+    for id in InvariantId::ALL {
+        let tally = report.summary.tally(id);
+        match (tally.first_seed, tally.first_found_ms) {
+            (Some(seed), Some(ms)) => {
+                slowest_first = slowest_first.max(ms);
+                writeln!(
+                    out,
+                    "  {:<20} first violation at seed {seed}, {ms:.1} ms after the process started",
+                    id.as_str()
+                )?;
+            }
+            _ => writeln!(out, "  {:<20} not found", id.as_str())?,
+        }
+    }
+
+    writeln!(out, "\ntargets:")?;
+    writeln!(
+        out,
+        "  >= 1.5M simulated events/s per core:       {:.2}M  {}",
+        per_core / 1e6,
+        verdict(per_core >= 1.5e6)
+    )?;
+    let speedup = every.seeds_per_sec / one.seeds_per_sec;
+    writeln!(
+        out,
+        "  {all} jobs >= 1.8x one job:                   {speedup:.2}x  {}",
+        verdict(speedup >= 1.8)
+    )?;
+    let all_found = InvariantId::ALL
+        .iter()
+        .all(|id| report.summary.tally(*id).first_seed.is_some());
+    writeln!(
+        out,
+        "  first violation of each invariant < 1 s:   {slowest_first:.0} ms (whole process {process_ms:.0} ms)  {}",
+        verdict(all_found && slowest_first < 1000.0 && process_ms < 1000.0)
+    )?;
+    if let Some((small_seeds, Some(small), large_seeds, Some(large))) = memory {
+        let growth = (large as f64 - small as f64) / small as f64 * 100.0;
+        writeln!(
+            out,
+            "  peak memory +<= 10% from {small_seeds} to {large_seeds} seeds: {:.1} MiB -> {:.1} MiB ({growth:+.1}%)  {}",
+            small as f64 / 1024.0,
+            large as f64 / 1024.0,
+            verdict(growth <= 10.0)
+        )?;
+    }
+    Ok(EXIT_CLEAN)
+}

@@ -1,0 +1,86 @@
+//! `dnsim matrix`: every design against every invariant on the same seeds.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+use dnsim_model::{designs, Design};
+
+use super::{design, jobs, BadInput, DEFAULT_MATRIX_SEEDS, EXIT_CLEAN, EXIT_VIOLATION};
+use crate::hunt::SeedRange;
+use crate::matrix::{matrix, render_markdown, render_text};
+use crate::scenario::{self, Scenario};
+
+#[derive(Args, Debug)]
+pub(super) struct MatrixArgs {
+    /// A built-in scenario name or a scenario .toml file.
+    #[arg(long, default_value = scenario::DEFAULT)]
+    scenario: String,
+    /// Seeds to run for every design, `A..B` (B excluded).
+    #[arg(long, default_value = DEFAULT_MATRIX_SEEDS)]
+    seeds: SeedRange,
+    /// Designs to compare, comma-separated (default: every design).
+    #[arg(long, value_delimiter = ',')]
+    variants: Vec<String>,
+    /// Print one JSON object (the report) instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Also write the table and its evidence as Markdown to this file.
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<PathBuf>,
+    /// Worker threads (default: every core). Results do not depend on it.
+    #[arg(long)]
+    jobs: Option<usize>,
+}
+
+pub(super) fn run(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
+    let scenario = Scenario::load(&args.scenario)?;
+    let chosen: Vec<&'static dyn Design> = if args.variants.is_empty() {
+        designs::ALL.to_vec()
+    } else {
+        args.variants
+            .iter()
+            .map(|name| design(name.trim()))
+            .collect::<Result<_, _>>()?
+    };
+    let jobs = jobs(args.jobs)?;
+    if !args.json {
+        writeln!(
+            out,
+            "matrix: scenario={} seeds={} designs={} jobs={jobs}",
+            args.scenario,
+            args.seeds,
+            chosen.len()
+        )?;
+        out.flush()?;
+    }
+    let report = matrix(&scenario, &chosen, args.seeds, jobs);
+    if let Some(path) = &args.markdown {
+        std::fs::write(path, render_markdown(&report, &args.scenario))
+            .map_err(|e| BadInput(format!("markdown file {}: {e}", path.display())))?;
+    }
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+    } else {
+        write!(out, "{}", render_text(&report))?;
+        writeln!(
+            out,
+            "{} runs in {:.1}s ({:.0} runs/s)",
+            report.runs,
+            report.wall_ms / 1e3,
+            report.runs as f64 / (report.wall_ms / 1e3).max(1e-9)
+        )?;
+        if let Some(path) = &args.markdown {
+            writeln!(out, "wrote {}", path.display())?;
+        }
+    }
+    let any_violation = report
+        .designs
+        .iter()
+        .any(|row| row.cells.iter().any(|cell| !cell.holds()));
+    Ok(if any_violation {
+        EXIT_VIOLATION
+    } else {
+        EXIT_CLEAN
+    })
+}

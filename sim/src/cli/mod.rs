@@ -1,0 +1,206 @@
+//! The `dnsim` command line: one file per subcommand.
+//!
+//! Exit status, for every subcommand: 0 when nothing failed, 1 when an invariant was
+//! violated (or a seed crashed or hung), 2 on bad input (one line on stderr naming the input
+//! and the problem; nothing written), 3 when a saved seed file no longer reproduces its run.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use clap::{Args, Parser, Subcommand};
+use dnsim_model::{designs, Design};
+
+use crate::invariants::InvariantId;
+use crate::scenario::{self, Scenario};
+use crate::sweep::{self, Shard};
+
+mod bench;
+mod determinism;
+mod hunt;
+mod matrix;
+mod merge;
+mod replay;
+
+/// The default seed range of `hunt`: enough to find all four violations of the original
+/// design in the default scenario (pinned by a test).
+pub const DEFAULT_SEEDS: &str = "0..200";
+
+/// The default seed range of `matrix`: 30,000 seeds, so that a design that holds has a 95%
+/// upper bound (rule of three) of 1 in 10,000 on its violation rate.
+pub const DEFAULT_MATRIX_SEEDS: &str = "0..30000";
+
+pub const EXIT_CLEAN: i32 = 0;
+pub const EXIT_VIOLATION: i32 = 1;
+pub const EXIT_BAD_INPUT: i32 = 2;
+pub const EXIT_NOT_REPRODUCED: i32 = 3;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "dnsim",
+    version,
+    about = "Deterministic simulation of the October 2025 DynamoDB DNS race",
+    after_help = "Exit status: 0 nothing failed, 1 an invariant was violated (or a seed crashed or hung), 2 bad input, 3 a seed file no longer reproduces."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run every seed in a range; list each failing seed with a command to replay it.
+    Hunt(hunt::HuntArgs),
+    /// Re-run exactly one seed (or a saved seed file); optionally print its trace.
+    Replay(replay::ReplayArgs),
+    /// Run every design against every invariant on the same seeds: the verdict matrix.
+    Matrix(matrix::MatrixArgs),
+    /// Merge the JSON reports of the shards of one hunt into one report.
+    Merge(merge::MergeArgs),
+    /// Run each seed twice, on different worker threads, and compare trace hashes.
+    CheckDeterminism(determinism::DeterminismArgs),
+    /// Measure throughput, scaling, time to first violation and memory.
+    Bench(bench::BenchArgs),
+    /// List the built-in scenarios, the designs and the invariants.
+    List,
+}
+
+/// The scenario and design a command runs.
+#[derive(Args, Debug)]
+struct Target {
+    /// A built-in scenario name or a scenario .toml file.
+    #[arg(long, default_value = scenario::DEFAULT)]
+    scenario: String,
+    /// The design under test (see `dnsim list`).
+    #[arg(long, default_value = "original")]
+    variant: String,
+}
+
+/// How a sweep over many seeds runs.
+#[derive(Args, Debug)]
+struct SweepArgs {
+    /// Worker threads (default: every core). Results do not depend on it.
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Run only shard K of N of the seeds (round-robin), e.g. `--shard 2/4`.
+    #[arg(long)]
+    shard: Option<Shard>,
+    /// Stop cleanly after this much wall time, e.g. `90s`, `10m`, `2h`.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    time_budget: Option<Duration>,
+    /// Report a seed still running after this much wall time as hung.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "10s")]
+    watchdog: Duration,
+    /// No progress bar (it is shown only when stderr is a terminal anyway).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Bad input: reported as one line, exit status 2.
+struct BadInput(String);
+
+impl<E: std::fmt::Display> From<E> for BadInput {
+    fn from(error: E) -> BadInput {
+        BadInput(error.to_string())
+    }
+}
+
+fn design(name: &str) -> Result<&'static dyn Design, BadInput> {
+    designs::by_name(name).ok_or_else(|| {
+        BadInput(format!(
+            "unknown variant {name:?}: designs are {}",
+            designs::names().join(", ")
+        ))
+    })
+}
+
+fn jobs(requested: Option<usize>) -> Result<usize, BadInput> {
+    match requested {
+        Some(0) => Err(BadInput("--jobs must be at least 1".into())),
+        Some(jobs) => Ok(jobs),
+        None => Ok(sweep::default_jobs()),
+    }
+}
+
+/// When this process started (as near as the program can tell: its first instruction).
+fn process_start() -> Instant {
+    static START: OnceLock<Instant> = OnceLock::new();
+    *START.get_or_init(Instant::now)
+}
+
+/// Runs the command line `args` (program name first); returns the exit status.
+pub fn main<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    process_start();
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let is_error = error.use_stderr();
+            let rendered = error.render().to_string();
+            let _ = if is_error {
+                write!(err, "{rendered}")
+            } else {
+                write!(out, "{rendered}")
+            };
+            return if is_error { EXIT_BAD_INPUT } else { EXIT_CLEAN };
+        }
+    };
+    let result = match cli.command {
+        Command::Hunt(args) => hunt::run(args, out, err),
+        Command::Replay(args) => replay::run(args, out),
+        Command::Matrix(args) => matrix::run(args, out),
+        Command::Merge(args) => merge::run(args, out),
+        Command::CheckDeterminism(args) => determinism::run(args, out),
+        Command::Bench(args) => bench::run(args, out),
+        Command::List => list(out),
+    };
+    match result {
+        Ok(code) => code,
+        Err(BadInput(message)) => {
+            let _ = writeln!(err, "error: {message}");
+            EXIT_BAD_INPUT
+        }
+    }
+}
+
+fn list(out: &mut dyn Write) -> Result<i32, BadInput> {
+    writeln!(out, "scenarios:")?;
+    for (name, _) in scenario::BUILT_IN {
+        let scenario = Scenario::load(name)?;
+        writeln!(out, "  {name:<28} {}", scenario.description)?;
+    }
+    writeln!(out, "variants:")?;
+    for design in designs::ALL {
+        writeln!(out, "  {}", design.name())?;
+    }
+    writeln!(out, "invariants:")?;
+    for id in InvariantId::ALL {
+        writeln!(out, "  {:<28} {}", id.as_str(), id.claim())?;
+    }
+    Ok(EXIT_CLEAN)
+}
+
+/// Standard output for a command-line tool: when the reader goes away (`dnsim ... | head`),
+/// exit quietly instead of reporting a broken pipe at every line.
+pub struct PipeSafeStdout;
+
+impl Write for PipeSafeStdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        quiet_on_broken_pipe(std::io::stdout().write(buf))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        quiet_on_broken_pipe(std::io::stdout().flush())
+    }
+}
+
+fn quiet_on_broken_pipe<T>(result: std::io::Result<T>) -> std::io::Result<T> {
+    match result {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        other => other,
+    }
+}

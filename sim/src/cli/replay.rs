@@ -1,0 +1,308 @@
+//! `dnsim replay`: re-run one seed exactly, print its trace, draw it, save it, or compare it
+//! with another design's run on the same faults.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{design, BadInput, Target, EXIT_CLEAN, EXIT_NOT_REPRODUCED, EXIT_VIOLATION};
+use crate::diagram::{render_svg, Lanes};
+use crate::faults::FaultSource;
+use crate::invariants::InvariantId;
+use crate::run::{run as run_one, Outcome, RunSpec};
+use crate::scenario::Scenario;
+use crate::seedfile::SeedFile;
+use crate::trace::{format_hash, format_time, TraceEntry, TraceFormat, TraceMode};
+
+#[derive(Args, Debug)]
+pub(super) struct ReplayArgs {
+    #[command(flatten)]
+    target: Target,
+    /// The seed to replay.
+    #[arg(long, required_unless_present = "file", conflicts_with = "file")]
+    seed: Option<u64>,
+    /// A saved seed file to replay and check (its scenario, variant and seed).
+    #[arg(long, value_name = "SEED_FILE")]
+    file: Option<PathBuf>,
+    /// Print the run as readable lines in simulated time.
+    #[arg(long)]
+    trace: bool,
+    /// Save the run as a seed file for this invariant (the file must not exist).
+    #[arg(long, value_name = "SEED_FILE", requires = "invariant")]
+    save: Option<PathBuf>,
+    /// The invariant to save the run for (with --save).
+    #[arg(long)]
+    invariant: Option<InvariantId>,
+    /// Replay the faults injected into this design's run of the seed (the same named
+    /// faults, and no others), and show where the two runs part.
+    #[arg(long, value_name = "DESIGN", conflicts_with = "file")]
+    faults_from: Option<String>,
+    /// Draw the run as a space-time diagram (SVG) into this file.
+    #[arg(long, value_name = "FILE.svg")]
+    diagram: Option<PathBuf>,
+}
+
+pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
+    let saved = args.file.as_deref().map(SeedFile::load).transpose()?;
+    let (scenario_name, variant, seed) = match &saved {
+        Some(file) => (file.scenario.clone(), file.variant.clone(), file.seed),
+        None => (
+            args.target.scenario.clone(),
+            args.target.variant.clone(),
+            args.seed.expect("clap requires --seed without --file"),
+        ),
+    };
+    let scenario = Scenario::load(&scenario_name)?;
+    let chosen = design(&variant)?;
+    // With --faults-from, first run the other design on this seed, keeping its trace.
+    let source = match &args.faults_from {
+        Some(name) => {
+            let mut spec = RunSpec::seeded(&scenario, design(name)?, seed);
+            spec.trace.keep = true;
+            Some(run_one(&spec))
+        }
+        None => None,
+    };
+    let spec = RunSpec {
+        scenario: &scenario,
+        design: chosen,
+        seed,
+        faults: source.as_ref().map_or(FaultSource::Seeded, |source| {
+            FaultSource::Scripted(source.faults.clone())
+        }),
+        trace: TraceMode {
+            keep: source.is_some() || args.diagram.is_some(),
+            print: args.trace,
+        },
+    };
+    let faults = match &source {
+        Some(source) => format!("from-{}", source.variant),
+        None => "seeded".to_string(),
+    };
+    writeln!(
+        out,
+        "replay: SEED={seed} scenario={scenario_name} variant={} faults={faults}",
+        chosen.name()
+    )?;
+    out.flush()?;
+    let outcome = if args.trace {
+        let subscriber = tracing_subscriber::fmt()
+            .event_format(TraceFormat)
+            .with_writer(|| super::PipeSafeStdout)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || run_one(&spec))
+    } else {
+        run_one(&spec)
+    };
+    write_summary(out, &outcome)?;
+    if let Some(source) = &source {
+        write_comparison(out, source, &outcome)?;
+    }
+    let faults_from = args
+        .faults_from
+        .as_ref()
+        .map_or(String::new(), |name| format!(" --faults-from {name}"));
+    writeln!(
+        out,
+        "reproduce: dnsim replay --scenario {scenario_name} --variant {} --seed {seed}{faults_from} --trace",
+        chosen.name()
+    )?;
+    if let Some(path) = &args.diagram {
+        let title = format!(
+            "dnsim replay --scenario {scenario_name} --variant {} --seed {seed}{faults_from}",
+            chosen.name()
+        );
+        let svg = render_svg(&outcome.trace, &Lanes::of(&scenario), &title);
+        std::fs::write(path, svg)
+            .map_err(|e| BadInput(format!("diagram file {}: {e}", path.display())))?;
+        writeln!(out, "diagram: {}", path.display())?;
+    }
+    if let Some(path) = &args.save {
+        let invariant = args
+            .invariant
+            .expect("clap requires --invariant with --save");
+        if !outcome.violated(invariant) {
+            return Err(BadInput(format!(
+                "seed {seed} does not violate {invariant}; nothing saved"
+            )));
+        }
+        let file = SeedFile::from_outcome(&outcome, &scenario_name, invariant);
+        file.save_new(path)?;
+        writeln!(out, "saved: {}", path.display())?;
+    }
+    if let Some(file) = &saved {
+        let hash = format_hash(outcome.trace_hash);
+        if hash != file.trace_hash || !outcome.violated(file.invariant) {
+            writeln!(
+                out,
+                "NOT REPRODUCED: the seed file expects {} with trace hash {}, the run gave trace hash {hash}",
+                file.invariant, file.trace_hash
+            )?;
+            return Ok(EXIT_NOT_REPRODUCED);
+        }
+        writeln!(
+            out,
+            "reproduced: {} with trace hash {hash}, as saved",
+            file.invariant
+        )?;
+    }
+    Ok(if outcome.violations.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_VIOLATION
+    })
+}
+
+/// Where a run on replayed faults parts from the run the faults came from.
+fn write_comparison(
+    out: &mut dyn Write,
+    source: &Outcome,
+    outcome: &Outcome,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "faults replayed from {}: {} recorded, {} struck in this run (the others' sites were never reached)",
+        source.variant,
+        source.faults.len(),
+        outcome.faults.len()
+    )?;
+    let names = |o: &Outcome| -> String {
+        let names: Vec<&str> = o.violations.iter().map(|v| v.invariant.as_str()).collect();
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        }
+    };
+    writeln!(
+        out,
+        "violations: {} {}; {} {}",
+        source.variant,
+        names(source),
+        outcome.variant,
+        names(outcome)
+    )?;
+    let agree = source
+        .trace
+        .iter()
+        .zip(&outcome.trace)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let line = |entry: Option<&(std::time::Duration, TraceEntry)>| match entry {
+        Some((at, entry)) => format!("{}  {entry}", format_time(*at)),
+        None => "(the run ended)".to_string(),
+    };
+    if agree == source.trace.len() && agree == outcome.trace.len() {
+        return writeln!(out, "the two runs are identical ({agree} trace entries)");
+    }
+    writeln!(out, "the runs agree for {agree} trace entries, then part:")?;
+    writeln!(
+        out,
+        "  {:<26}{}",
+        source.variant,
+        line(source.trace.get(agree))
+    )?;
+    writeln!(
+        out,
+        "  {:<26}{}",
+        outcome.variant,
+        line(outcome.trace.get(agree))
+    )?;
+    // For each invariant the source run violated after an event, the same step (same actor,
+    // endpoint and plan) in this run.
+    for (i, (_, entry)) in source.trace.iter().enumerate() {
+        let TraceEntry::Violation(violation) = entry else {
+            continue;
+        };
+        let Some(cause) = source.trace[..i].iter().rev().find_map(|(at, e)| match e {
+            TraceEntry::Event(event) => Some((*at, event)),
+            _ => None,
+        }) else {
+            continue;
+        };
+        writeln!(
+            out,
+            "{} violated {} at:",
+            source.variant, violation.invariant
+        )?;
+        writeln!(
+            out,
+            "  {:<26}{}  {}",
+            source.variant,
+            format_time(cause.0),
+            cause.1
+        )?;
+        let same_step = outcome.trace.iter().find(|(_, e)| match e {
+            TraceEntry::Event(event) => same_step(event, cause.1),
+            _ => false,
+        });
+        match same_step {
+            Some(entry) => writeln!(out, "  {:<26}{}", outcome.variant, line(Some(entry)))?,
+            None => writeln!(out, "  {:<26}(never takes that step)", outcome.variant)?,
+        }
+    }
+    Ok(())
+}
+
+/// Whether two events are the same step of the same actor: the same plan written (or
+/// skipped, or rejected) at the same endpoint, or clean-up of the same endpoint.
+fn same_step(a: &dnsim_model::Event, b: &dnsim_model::Event) -> bool {
+    use dnsim_model::event::EventKind::*;
+    let write = |kind: &dnsim_model::event::EventKind| match kind {
+        Applied {
+            endpoint,
+            generation,
+            ..
+        }
+        | EndpointSkipped {
+            endpoint,
+            generation,
+            ..
+        }
+        | BatchRejected {
+            endpoint,
+            generation,
+            ..
+        } => Some((*endpoint, *generation)),
+        _ => None,
+    };
+    let clean_up = |kind: &dnsim_model::event::EventKind| match kind {
+        TreesDeleted {
+            endpoint,
+            generations,
+            ..
+        } => Some((*endpoint, generations.clone())),
+        _ => None,
+    };
+    a.actor == b.actor
+        && ((write(&a.kind).is_some() && write(&a.kind) == write(&b.kind))
+            || (clean_up(&a.kind).is_some()
+                && clean_up(&a.kind).map(|c| c.0) == clean_up(&b.kind).map(|c| c.0)))
+}
+
+fn write_summary(out: &mut dyn Write, outcome: &Outcome) -> std::io::Result<()> {
+    writeln!(out, "faults injected: {}", outcome.faults.len())?;
+    if outcome.violations.is_empty() {
+        writeln!(out, "violations: none")?;
+    } else {
+        writeln!(out, "violations:")?;
+        for v in &outcome.violations {
+            let at = format_time(std::time::Duration::from_millis(v.sim_time_ms));
+            writeln!(
+                out,
+                "  {:<20} at {}  {}",
+                v.invariant.as_str(),
+                at.trim_start(),
+                v.message
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        "trace hash: {}  ({} trace entries, {} simulated events)",
+        format_hash(outcome.trace_hash),
+        outcome.trace_entries,
+        outcome.events
+    )
+}
