@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use dnsim::seedfile::FaultsSource;
 use dnsim::{FaultSource, RunSpec, Scenario, SeedFile};
 use dnsim_tests::{design, incident, repo_root};
 
@@ -43,33 +44,53 @@ fn every_saved_seed_replays_with_the_same_violation_and_trace_hash() {
         let saved = SeedFile::load(&path).unwrap();
         let scenario = Scenario::load(&saved.scenario).unwrap();
         let name = path.display();
-        let seeded = dnsim::run(&RunSpec::seeded(
-            &scenario,
-            design(&saved.variant),
-            saved.seed,
-        ));
+        let mut spec = RunSpec::seeded(&scenario, design(&saved.variant), saved.seed);
+        spec.faults = saved.fault_source();
+        let replayed = dnsim::run(&spec);
         assert!(
-            seeded.violated(saved.invariant),
+            replayed.violated(saved.invariant),
             "{name}: no longer violates {}",
             saved.invariant
         );
         assert_eq!(
-            format!("{:016x}", seeded.trace_hash),
+            format!("{:016x}", replayed.trace_hash),
             saved.trace_hash,
             "{name}: trace hash changed"
         );
         assert_eq!(
-            seeded.faults, saved.faults,
+            replayed.faults, saved.faults,
             "{name}: fault schedule changed"
         );
         // The saved schedule alone (no seeded faults) replays the identical run.
-        let mut spec = RunSpec::seeded(&scenario, design(&saved.variant), saved.seed);
         spec.faults = FaultSource::Scripted(saved.faults.clone());
         let scripted = dnsim::run(&spec);
         assert_eq!(
             format!("{:016x}", scripted.trace_hash),
             saved.trace_hash,
             "{name}: scripted replay differs"
+        );
+    }
+}
+
+#[test]
+fn minimal_counterexamples_have_a_handful_of_faults() {
+    let minimal: Vec<SeedFile> = saved_seed_files()
+        .iter()
+        .map(|path| SeedFile::load(path).unwrap())
+        .filter(|file| file.faults_source == FaultsSource::Schedule)
+        .collect();
+    assert!(
+        minimal
+            .iter()
+            .any(|f| f.invariant == dnsim::InvariantId::Converges),
+        "a shrunk run of the whole incident (converges) is saved"
+    );
+    for file in minimal {
+        assert!(
+            file.faults.len() <= 8,
+            "{}: {} faults",
+            file.file_name(),
+            file.faults.len()
         );
     }
 }

@@ -3,11 +3,11 @@
 //! The model asks [`Chaos::decide`] at every [`Site`] where the real system could be hurt:
 //! before and inside every DNS API call, when an enactor picks up a plan, before each
 //! attempt at an endpoint, and at each planner tick. A site's name says exactly where it is,
-//! for example `enactor-2/round-4/apply/regional/attempt-3/change`, so a decision recorded
+//! for example `enactor-2/g17.1/apply/regional/attempt-3/change`, so a decision recorded
 //! in one run can be replayed, dropped or weakened in another (even on another design).
 //!
-//! Benign randomness (jitter in latencies and back-offs) is not a fault: the model draws it
-//! from madsim's seeded RNG directly.
+//! Benign randomness (jitter in latencies and back-offs) is not a fault: the model derives it
+//! from the site and a key drawn from madsim's seeded RNG (see `Ctx::noise`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -38,13 +38,15 @@ impl fmt::Display for Actor {
 /// What the actor is doing at a site.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Step {
-    /// The planner's `round`-th tick.
+    /// The planner's tick number `plan`.
     Tick,
-    /// An enactor picking up a plan and making its one-time staleness check.
+    /// An idle enactor looking for work: the `attempt`-th look while `plan` is the newest.
+    Poll,
+    /// An enactor, having made its one-time staleness check, picking up plan `plan`.
     Pickup,
-    /// An enactor applying its plan to one endpoint.
+    /// An enactor applying plan `plan` to one endpoint.
     Apply(EndpointId),
-    /// An enactor's clean-up of one endpoint, after applying a plan everywhere.
+    /// An enactor's clean-up of one endpoint, after applying plan `plan` everywhere.
     Cleanup(EndpointId),
 }
 
@@ -52,25 +54,34 @@ pub enum Step {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Call {
     /// Not an API call: a point in the actor's own code.
-    None,
-    /// Reading which generation every endpoint serves (the one-time check at pickup).
-    LiveCheck,
+    None = 0,
+    /// Reading which generation every endpoint serves (the one-time check).
+    LiveCheck = 1,
     /// Re-reading one endpoint's generation just before writing (some designs only).
-    Recheck,
+    Recheck = 2,
     /// Reading one zone: the lock record, root, rollback and plan trees.
-    Read,
+    Read = 3,
     /// Submitting a change batch.
-    Change,
+    Change = 4,
 }
 
-/// A named point in a run. Unique within a run: the round counts an actor's plans (or the
-/// planner's ticks) and the attempt counts retries at one endpoint.
+/// A named point in a run, unique within it.
+///
+/// Enactor sites are named by what the enactor is working on, not by how often it polled:
+/// the plan's generation and the pass (the k-th time this enactor takes up that plan, which
+/// survives crashes), then the step and the attempt. So a site keeps its name when a fault
+/// elsewhere shifts the timing, and a fault recorded in one run strikes the same step of
+/// the same plan when replayed with other faults dropped, or on another design.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Site {
     pub actor: Actor,
-    pub round: u32,
+    /// The generation of the plan the enactor works on (or the newest, when polling); the
+    /// tick number for the planner.
+    pub plan: u64,
+    /// The k-th time (from 1) this enactor takes up `plan`; 0 for polls and the planner.
+    pub pass: u32,
     pub step: Step,
-    /// 1-based for `Apply` and `Cleanup`; 0 otherwise.
+    /// 1-based for `Apply` and `Cleanup` attempts and `Poll` looks; 0 otherwise.
     pub attempt: u32,
     pub call: Call,
 }
@@ -83,18 +94,18 @@ impl Site {
 
 impl fmt::Display for Site {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (actor, plan, pass, attempt) = (self.actor, self.plan, self.pass, self.attempt);
         match self.step {
-            Step::Tick => write!(f, "{}/tick-{}", self.actor, self.round)?,
-            Step::Pickup => write!(f, "{}/round-{}/pickup", self.actor, self.round)?,
+            Step::Tick => write!(f, "{actor}/tick-{plan}")?,
+            Step::Poll => write!(f, "{actor}/g{plan}/poll-{attempt}")?,
+            Step::Pickup => write!(f, "{actor}/g{plan}.{pass}/pickup")?,
             Step::Apply(endpoint) => write!(
                 f,
-                "{}/round-{}/apply/{endpoint}/attempt-{}",
-                self.actor, self.round, self.attempt
+                "{actor}/g{plan}.{pass}/apply/{endpoint}/attempt-{attempt}"
             )?,
             Step::Cleanup(endpoint) => write!(
                 f,
-                "{}/round-{}/clean-up/{endpoint}/attempt-{}",
-                self.actor, self.round, self.attempt
+                "{actor}/g{plan}.{pass}/clean-up/{endpoint}/attempt-{attempt}"
             )?,
         }
         match self.call {
@@ -112,12 +123,18 @@ impl FromStr for Site {
 
     fn from_str(text: &str) -> Result<Site, String> {
         let bad = || {
-            format!("not a site name: {text:?} (expected e.g. enactor-2/round-4/apply/regional/attempt-3/change)")
+            format!("not a site name: {text:?} (expected e.g. enactor-2/g17.1/apply/regional/attempt-3/change)")
         };
-        let number = |part: &str, prefix: &str| -> Result<u32, String> {
+        let number = |part: &str, prefix: &str| -> Result<u64, String> {
             part.strip_prefix(prefix)
                 .and_then(|n| n.parse().ok())
                 .ok_or_else(bad)
+        };
+        let small = |n: u64| u32::try_from(n).map_err(|_| bad());
+        // `g17.1` is plan 17, pass 1.
+        let plan_pass = |part: &str| -> Result<(u64, u32), String> {
+            let (plan, pass) = part.split_once('.').ok_or_else(bad)?;
+            Ok((number(plan, "g")?, small(pass.parse().map_err(|_| bad())?)?))
         };
         let mut parts: Vec<&str> = text.split('/').collect();
         let call = match parts.last().copied() {
@@ -140,30 +157,37 @@ impl FromStr for Site {
             ),
             None => return Err(bad()),
         };
-        let site = |round, step, attempt| Site {
+        let site = |plan, pass, step, attempt| Site {
             actor,
-            round,
+            plan,
+            pass,
             step,
             attempt,
             call,
         };
         match parts.as_slice() {
             [_, tick] if tick.starts_with("tick-") => {
-                Ok(site(number(tick, "tick-")?, Step::Tick, 0))
+                Ok(site(number(tick, "tick-")?, 0, Step::Tick, 0))
             }
-            [_, round, "pickup"] => Ok(site(number(round, "round-")?, Step::Pickup, 0)),
-            [_, round, kind @ ("apply" | "clean-up"), endpoint, attempt] => {
+            [_, plan, poll] if poll.starts_with("poll-") => Ok(site(
+                number(plan, "g")?,
+                0,
+                Step::Poll,
+                small(number(poll, "poll-")?)?,
+            )),
+            [_, plan, "pickup"] => {
+                let (plan, pass) = plan_pass(plan)?;
+                Ok(site(plan, pass, Step::Pickup, 0))
+            }
+            [_, plan, kind @ ("apply" | "clean-up"), endpoint, attempt] => {
+                let (plan, pass) = plan_pass(plan)?;
                 let endpoint: EndpointId = endpoint.parse()?;
                 let step = if *kind == "apply" {
                     Step::Apply(endpoint)
                 } else {
                     Step::Cleanup(endpoint)
                 };
-                Ok(site(
-                    number(round, "round-")?,
-                    step,
-                    number(attempt, "attempt-")?,
-                ))
+                Ok(site(plan, pass, step, small(number(attempt, "attempt-")?)?))
             }
             _ => Err(bad()),
         }
@@ -251,5 +275,33 @@ pub struct NoChaos;
 impl Chaos for NoChaos {
     fn decide(&self, _site: &Site, _kind: FaultKind) -> Option<Fault> {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_names_round_trip() {
+        for name in [
+            "planner/tick-12",
+            "enactor-2/g17/poll-3/live-check",
+            "enactor-3/g2.1/pickup",
+            "enactor-1/g40.2/apply/account-1/attempt-7/change",
+            "enactor-1/g40.1/clean-up/regional/attempt-1",
+            "enactor-3/g9.1/apply/ipv6/attempt-2/recheck",
+        ] {
+            let site: Site = name.parse().unwrap();
+            assert_eq!(site.to_string(), name);
+        }
+        for bad in [
+            "",
+            "enactor-x/g1.1/pickup",
+            "enactor-1/g1/pickup",
+            "enactor-1/g1.1/apply/nowhere/attempt-1",
+        ] {
+            assert!(bad.parse::<Site>().is_err(), "{bad}");
+        }
     }
 }

@@ -9,32 +9,53 @@
 //! rollback), backs off if another writer's lock is unexpired, and otherwise submits one
 //! batch: DELETE the lock as read, CREATE it with a fresh expiry, then the design's changes.
 
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use crate::chaos::{Actor, Call, Fault, FaultKind, Site, Step};
 use crate::dns::{BatchError, Change, EndpointId, LockRecord, ZoneSnapshot};
 use crate::event::EventKind;
 use crate::plan::{Generation, Plan};
-use crate::system::Ctx;
+use crate::system::{Ctx, Noise};
 
 /// The enactor process died; its supervisor restarts it after `restart_ms`.
 struct Crashed {
     restart_ms: u64,
 }
 
+/// What an enactor remembers across crashes: nothing of the real system's state, only the
+/// counters that keep its site names unique and stable (see [`Site`]).
+#[derive(Default)]
+struct Counters {
+    /// How many times this enactor has taken up each plan.
+    passes: BTreeMap<Generation, u32>,
+    /// The newest plan at the last look for work, and how many looks it has had.
+    polls: (Generation, u32),
+}
+
 /// Runs enactor `id` for ever, restarting it after each crash.
 pub(crate) async fn supervise(ctx: Rc<Ctx>, id: u8) {
     let me = Actor::Enactor(id);
-    // The round counter survives crashes so that every site in a run has a unique name.
-    let mut round = 0;
+    let mut counters = Counters::default();
     // Enactors start at different moments, as independent processes do.
-    ctx.sleep_ms(ctx.uniform(1, ctx.config.enactor_poll_ms))
+    let start = Site {
+        actor: me,
+        plan: 0,
+        pass: 0,
+        step: Step::Poll,
+        attempt: 0,
+        call: Call::None,
+    };
+    let poll_us = ctx.config.enactor_poll_ms * 1000;
+    ctx.sleep_us(ctx.noise(&start, Noise::Start, 1, poll_us))
         .await;
     loop {
         let mut enactor = Enactor {
             ctx: &ctx,
             me,
-            round: &mut round,
+            counters: &mut counters,
+            plan: Generation(0),
+            pass: 0,
         };
         let Crashed { restart_ms } = enactor.run().await;
         ctx.sleep_ms(restart_ms).await;
@@ -45,16 +66,34 @@ pub(crate) async fn supervise(ctx: Rc<Ctx>, id: u8) {
 struct Enactor<'a> {
     ctx: &'a Ctx,
     me: Actor,
-    round: &'a mut u32,
+    counters: &'a mut Counters,
+    /// The plan in hand, and which pass at it this is.
+    plan: Generation,
+    pass: u32,
 }
 
 impl Enactor<'_> {
+    /// A site of the work on the plan in hand.
     fn site(&self, step: Step, attempt: u32) -> Site {
         Site {
             actor: self.me,
-            round: *self.round,
+            plan: self.plan.0,
+            pass: self.pass,
             step,
             attempt,
+            call: Call::None,
+        }
+    }
+
+    /// The site of the latest look for work.
+    fn poll_site(&self) -> Site {
+        let (newest, looks) = self.counters.polls;
+        Site {
+            actor: self.me,
+            plan: newest.0,
+            pass: 0,
+            step: Step::Poll,
+            attempt: looks,
             call: Call::None,
         }
     }
@@ -75,10 +114,12 @@ impl Enactor<'_> {
 
     async fn run(&mut self) -> Crashed {
         loop {
-            let poll_ms = self.ctx.config.enactor_poll_ms;
-            self.ctx
-                .sleep_ms(self.ctx.uniform(poll_ms / 2, poll_ms + poll_ms / 2))
-                .await;
+            let poll_us = self.ctx.config.enactor_poll_ms * 1000;
+            let site = self.poll_site();
+            let wait_us = self
+                .ctx
+                .noise(&site, Noise::Poll, poll_us / 2, poll_us + poll_us / 2);
+            self.ctx.sleep_us(wait_us).await;
             if let Err(crashed) = self.one_round().await {
                 return crashed;
             }
@@ -91,19 +132,23 @@ impl Enactor<'_> {
         let Some(plan) = self.ctx.world.borrow().store.newest() else {
             return Ok(());
         };
-        *self.round += 1;
-        let pickup = self.site(Step::Pickup, 0);
+        let polls = &mut self.counters.polls;
+        if polls.0 != plan.generation {
+            *polls = (plan.generation, 0);
+        }
+        polls.1 += 1;
         // The one-time check: made here, once, and never again for this plan.
-        let Ok(oldest_live) = self
-            .ctx
-            .oldest_live_generation(&pickup.with_call(Call::LiveCheck))
-            .await
-        else {
+        let check = self.poll_site().with_call(Call::LiveCheck);
+        let Ok(oldest_live) = self.ctx.oldest_live_generation(&check).await else {
             return Ok(()); // The read failed; look again next poll.
         };
         if plan.generation <= oldest_live {
             return Ok(());
         }
+        let pass = self.counters.passes.entry(plan.generation).or_insert(0);
+        *pass += 1;
+        (self.plan, self.pass) = (plan.generation, *pass);
+        let pickup = self.site(Step::Pickup, 0);
         self.ctx.emit(
             self.me,
             EventKind::PlanPickedUp {
@@ -125,59 +170,53 @@ impl Enactor<'_> {
     }
 
     /// Whether the zone's lock bars this enactor now; if so, reports it and backs off.
-    async fn lock_barred(&self, endpoint: EndpointId, zone: &ZoneSnapshot, attempt: u32) -> bool {
+    async fn lock_barred(&self, site: &Site, zone: &ZoneSnapshot) -> bool {
         let Some(lock) = zone
             .lock
             .filter(|lock| lock.bars(self.me, self.ctx.now_ms()))
         else {
             return false;
         };
-        let backoff_ms = self.ctx.backoff_ms(attempt);
+        let backoff_us = self.ctx.backoff_us(site);
         self.ctx.emit(
             self.me,
             EventKind::LockBusy {
-                endpoint,
+                endpoint: endpoint_of(site),
                 lock,
-                attempt,
-                backoff_ms,
+                attempt: site.attempt,
+                backoff_ms: backoff_us / 1000,
             },
         );
-        self.ctx.sleep_ms(backoff_ms).await;
+        self.ctx.sleep_us(backoff_us).await;
         true
     }
 
-    async fn read_failed(&self, endpoint: EndpointId, attempt: u32) {
-        let backoff_ms = self.ctx.backoff_ms(attempt);
+    async fn read_failed(&self, site: &Site) {
+        let backoff_us = self.ctx.backoff_us(site);
         self.ctx.emit(
             self.me,
             EventKind::ReadFailed {
-                endpoint,
-                attempt,
-                backoff_ms,
+                endpoint: endpoint_of(site),
+                attempt: site.attempt,
+                backoff_ms: backoff_us / 1000,
             },
         );
-        self.ctx.sleep_ms(backoff_ms).await;
+        self.ctx.sleep_us(backoff_us).await;
     }
 
-    async fn rejected(
-        &self,
-        endpoint: EndpointId,
-        generation: Generation,
-        error: BatchError,
-        attempt: u32,
-    ) {
-        let backoff_ms = self.ctx.backoff_ms(attempt);
+    async fn rejected(&self, site: &Site, generation: Generation, error: BatchError) {
+        let backoff_us = self.ctx.backoff_us(site);
         self.ctx.emit(
             self.me,
             EventKind::BatchRejected {
-                endpoint,
+                endpoint: endpoint_of(site),
                 generation,
                 error,
-                attempt,
-                backoff_ms,
+                attempt: site.attempt,
+                backoff_ms: backoff_us / 1000,
             },
         );
-        self.ctx.sleep_ms(backoff_ms).await;
+        self.ctx.sleep_us(backoff_us).await;
     }
 
     /// The lock preamble: DELETE the lock exactly as read, CREATE it as ours with a fresh expiry.
@@ -209,7 +248,7 @@ impl Enactor<'_> {
                     }
                     Ok(_) => {}
                     Err(_) => {
-                        self.read_failed(endpoint, attempt).await;
+                        self.read_failed(&site).await;
                         continue;
                     }
                 }
@@ -219,10 +258,10 @@ impl Enactor<'_> {
                 .read_zone(&site.with_call(Call::Read), endpoint)
                 .await
             else {
-                self.read_failed(endpoint, attempt).await;
+                self.read_failed(&site).await;
                 continue;
             };
-            if self.lock_barred(endpoint, &zone, attempt).await {
+            if self.lock_barred(&site, &zone).await {
                 continue;
             }
             let Some(changes) = design.apply_changes(plan, endpoint, &zone) else {
@@ -248,10 +287,7 @@ impl Enactor<'_> {
                     );
                     return Ok(());
                 }
-                Err(error) => {
-                    self.rejected(endpoint, plan.generation, error, attempt)
-                        .await
-                }
+                Err(error) => self.rejected(&site, plan.generation, error).await,
             }
         }
         unreachable!("the attempts never run out")
@@ -282,10 +318,10 @@ impl Enactor<'_> {
                     .read_zone(&site.with_call(Call::Read), endpoint)
                     .await
                 else {
-                    self.read_failed(endpoint, attempt).await;
+                    self.read_failed(&site).await;
                     continue;
                 };
-                if self.lock_barred(endpoint, &zone, attempt).await {
+                if self.lock_barred(&site, &zone).await {
                     continue;
                 }
                 let victims = self.ctx.design.cleanup_victims(applied, age, &zone);
@@ -312,7 +348,7 @@ impl Enactor<'_> {
                         done = true;
                         break;
                     }
-                    Err(error) => self.rejected(endpoint, applied, error, attempt).await,
+                    Err(error) => self.rejected(&site, applied, error).await,
                 }
             }
             if !done {
@@ -336,5 +372,15 @@ impl Enactor<'_> {
             );
         }
         Ok(())
+    }
+}
+
+/// The endpoint an apply or clean-up site is about.
+fn endpoint_of(site: &Site) -> EndpointId {
+    match site.step {
+        Step::Apply(endpoint) | Step::Cleanup(endpoint) => endpoint,
+        Step::Tick | Step::Poll | Step::Pickup => {
+            unreachable!("only apply and clean-up sites back off: {site}")
+        }
     }
 }

@@ -33,9 +33,9 @@ pub(crate) async fn run(ctx: Rc<Ctx>) {
     let config = &ctx.config;
     publish(&ctx, false);
     for tick in 1.. {
-        let next_tick_ms = tick as u64 * config.planner_interval_ms;
+        let next_tick_ms = tick * config.planner_interval_ms;
         if next_tick_ms >= config.planner_quiet_at_ms {
-            ctx.sleep_ms(config.planner_quiet_at_ms - ctx.now_ms())
+            ctx.sleep_ms(config.planner_quiet_at_ms.saturating_sub(ctx.now_ms()))
                 .await;
             let generation = publish(&ctx, false);
             ctx.emit(Actor::Planner, EventKind::PlannerQuiet { generation });
@@ -46,7 +46,8 @@ pub(crate) async fn run(ctx: Rc<Ctx>) {
         publish(&ctx, false);
         let site = Site {
             actor: Actor::Planner,
-            round: tick,
+            plan: tick,
+            pass: 0,
             step: Step::Tick,
             attempt: 0,
             call: Call::None,

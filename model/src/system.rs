@@ -4,10 +4,9 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
-use madsim::rand::Rng;
 use madsim::time::{sleep, sleep_until, Instant};
 
-use crate::chaos::{Actor, Chaos, Fault, FaultKind, Site};
+use crate::chaos::{Actor, Chaos, Fault, FaultKind, Site, Step};
 use crate::design::Design;
 use crate::dns::{BatchError, Change, Commit, EndpointId, LockRecord, Zone, ZoneSnapshot};
 use crate::event::{Event, EventKind, Observer};
@@ -94,6 +93,27 @@ impl SystemConfig {
     }
 }
 
+/// What a draw of benign noise is for (part of its key, so that two draws at one site differ).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Noise {
+    /// An enactor's start-up delay.
+    Start = 1,
+    /// An idle enactor's wait before looking for a newer plan.
+    Poll = 2,
+    /// A DNS API call's fault-free latency.
+    Latency = 3,
+    /// The back-off after a failed attempt.
+    Backoff = 4,
+}
+
+/// SplitMix64's finaliser: a fast, well-mixed 64-bit hash step.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 /// Everything the actors share: the DNS zones and the plan history.
 #[derive(Debug, Default)]
 pub struct World {
@@ -123,6 +143,8 @@ pub(crate) struct Ctx {
     chaos: Rc<dyn Chaos>,
     observer: Rc<dyn Observer>,
     start: Instant,
+    /// Keys every draw of benign noise in this run (see [`Ctx::noise`]).
+    noise_key: u64,
     /// Timer wake-ups so far: every sleep of every actor (the simulator's unit of work).
     simulated_events: Cell<u64>,
 }
@@ -155,34 +177,69 @@ impl Ctx {
         fault
     }
 
-    /// A uniform draw from madsim's seeded RNG (benign noise, never a fault).
-    pub fn uniform(&self, low: u64, high: u64) -> u64 {
-        madsim::rand::thread_rng().gen_range(low..=high)
+    /// Benign noise (never a fault): a pseudo-random value in `[low, high]` for `purpose`
+    /// at `site`. It depends only on the run's noise key (drawn from madsim's RNG when the
+    /// run starts), the site and the purpose, never on what happened before, so dropping a
+    /// fault elsewhere in the run leaves every other latency and back-off as it was: runs
+    /// stay comparable when faults are shrunk or replayed on another design.
+    pub fn noise(&self, site: &Site, purpose: Noise, low: u64, high: u64) -> u64 {
+        assert!(low <= high, "an empty noise range");
+        let step = match site.step {
+            Step::Tick => 1,
+            Step::Poll => 2,
+            Step::Pickup => 3,
+            Step::Apply(endpoint) => 4 << 8 | u64::from(endpoint.0),
+            Step::Cleanup(endpoint) => 5 << 8 | u64::from(endpoint.0),
+        };
+        let actor = match site.actor {
+            Actor::Planner => 1,
+            Actor::Enactor(n) => 2 << 8 | u64::from(n),
+            Actor::OtherWriter => 3,
+        };
+        let fields = [
+            actor,
+            site.plan,
+            u64::from(site.pass),
+            step,
+            u64::from(site.attempt),
+            site.call as u64,
+            purpose as u64,
+        ];
+        let hash = fields
+            .iter()
+            .fold(self.noise_key, |hash, &field| mix(hash ^ field));
+        low + hash % (high - low + 1)
     }
 
-    /// The back-off before attempt `attempt + 1`.
-    pub fn backoff_ms(&self, attempt: u32) -> u64 {
+    /// The back-off after a failed attempt at `site`, in microseconds:
+    /// `base * 2^(attempt-1)`, capped, times a jitter in [0.5, 1].
+    pub fn backoff_us(&self, site: &Site) -> u64 {
         let exponential = self
             .config
             .backoff_base_ms
-            .saturating_mul(1u64 << attempt.saturating_sub(1).min(30));
-        let capped = exponential.min(self.config.backoff_cap_ms);
-        self.uniform(capped / 2, capped).max(1)
+            .saturating_mul(1u64 << site.attempt.saturating_sub(1).min(30));
+        let capped_us = exponential.min(self.config.backoff_cap_ms) * 1000;
+        self.noise(site, Noise::Backoff, capped_us / 2, capped_us)
+            .max(1)
     }
 
     pub async fn sleep_ms(&self, ms: u64) {
-        sleep(Duration::from_millis(ms)).await;
+        self.sleep_us(ms.saturating_mul(1000)).await;
+    }
+
+    pub async fn sleep_us(&self, us: u64) {
+        sleep(Duration::from_micros(us)).await;
         self.simulated_events.set(self.simulated_events.get() + 1);
     }
 
     /// The latency, injected delay and injected error of one API call.
     async fn api_call(&self, site: &Site) -> Result<(), BatchError> {
         let (min, max) = self.config.api_latency_ms;
-        let mut ms = self.uniform(min, max);
+        let mut us = self.noise(site, Noise::Latency, min * 1000, max * 1000);
         if let Some(Fault::Delay { ms: extra }) = self.decide(site, FaultKind::Delay) {
-            ms += extra;
+            us += extra * 1000;
         }
-        self.sleep_ms(ms).await;
+        self.sleep_us(us).await;
         match self.decide(site, FaultKind::ApiError) {
             Some(_) => Err(BatchError::Transient),
             None => Ok(()),
@@ -267,6 +324,7 @@ pub async fn run(
         chaos,
         observer,
         start,
+        noise_key: madsim::rand::random(),
         simulated_events: Cell::new(0),
     });
     let mut tasks = vec![madsim::task::spawn_local(planner::run(ctx.clone()))];

@@ -1132,9 +1132,9 @@ mod tests {
     }
 
     #[test]
-    fn seed_1_diagram_is_well_formed_xml_with_every_lane_in_order() {
-        let (lanes, outcome) = incident_run(1);
-        let svg = render_svg(&outcome.trace, &lanes, "incident / original / seed 1");
+    fn seed_49_diagram_is_well_formed_xml_with_every_lane_in_order() {
+        let (lanes, outcome) = incident_run(49);
+        let svg = render_svg(&outcome.trace, &lanes, "incident / original / seed 49");
         let doc = Document::parse(&svg).expect("the diagram is well-formed XML");
         assert!(doc
             .root_element()
@@ -1156,14 +1156,14 @@ mod tests {
     }
 
     #[test]
-    fn seed_1_diagram_marks_the_first_violation_of_each_invariant() {
-        let (lanes, outcome) = incident_run(1);
+    fn seed_49_diagram_marks_the_first_violation_of_each_invariant() {
+        let (lanes, outcome) = incident_run(49);
         assert_eq!(
             outcome.violations.len(),
             InvariantId::ALL.len(),
-            "seed 1 violates every invariant"
+            "seed 49 violates every invariant"
         );
-        let svg = render_svg(&outcome.trace, &lanes, "seed 1");
+        let svg = render_svg(&outcome.trace, &lanes, "seed 49");
         let doc = Document::parse(&svg).unwrap();
         let drawn: Vec<&str> = doc
             .descendants()
@@ -1190,32 +1190,32 @@ mod tests {
     }
 
     #[test]
-    fn seed_1_diagram_shows_the_stall_the_stale_write_and_the_deletion() {
-        let (lanes, outcome) = incident_run(1);
-        let svg = render_svg(&outcome.trace, &lanes, "seed 1");
+    fn seed_49_diagram_shows_the_stall_the_stale_write_and_the_deletion() {
+        let (lanes, outcome) = incident_run(49);
+        let svg = render_svg(&outcome.trace, &lanes, "seed 49");
         let doc = Document::parse(&svg).unwrap();
         let stalls = titles(&doc, "stall");
         assert!(
             stalls
                 .iter()
-                .any(|t| t.contains("enactor-3    STALLS 73975ms")),
+                .any(|t| t.contains("enactor-3    STALLS 77187ms")),
             "{stalls:?}"
         );
         let stale = titles(&doc, "applied stale");
         assert!(
             stale
                 .iter()
-                .any(|t| t.contains("account-1: applies g2: root g23 -> g2")),
+                .any(|t| t.contains("ipv6: applies g1: root g20 -> g1")),
             "{stale:?}"
         );
         let deleted = titles(&doc, "deleted live");
         assert!(
             deleted
                 .iter()
-                .any(|t| t.contains("account-1: clean-up deletes trees g1..g4 (root is g2)")),
+                .any(|t| t.contains("account-1: clean-up deletes trees g1..g3 (root is g1)")),
             "{deleted:?}"
         );
-        for label in ["g2 (was g23)", "del g1..g4"] {
+        for label in ["g1 (was g20)", "del g1..g3"] {
             assert!(
                 doc.descendants().any(|n| n.text() == Some(label)),
                 "the label {label:?} is shown"
@@ -1225,13 +1225,13 @@ mod tests {
 
     #[test]
     fn the_same_trace_gives_the_same_bytes() {
-        let (lanes, first) = incident_run(1);
-        let (_, second) = incident_run(1);
-        let svg = render_svg(&first.trace, &lanes, "seed 1");
-        assert_eq!(svg, render_svg(&first.trace, &lanes, "seed 1"));
-        assert_eq!(svg, render_svg(&second.trace, &lanes, "seed 1"));
+        let (lanes, first) = incident_run(49);
+        let (_, second) = incident_run(49);
+        let svg = render_svg(&first.trace, &lanes, "seed 49");
+        assert_eq!(svg, render_svg(&first.trace, &lanes, "seed 49"));
+        assert_eq!(svg, render_svg(&second.trace, &lanes, "seed 49"));
         let (_, other) = incident_run(2);
-        assert_ne!(svg, render_svg(&other.trace, &lanes, "seed 1"));
+        assert_ne!(svg, render_svg(&other.trace, &lanes, "seed 49"));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! - [`invariants`]: one file per invariant, checked after every event;
 //! - [`trace`]: what happened, hashed as it happens, printed in simulated time;
 //! - [`run`]: one seed, one [`run::Outcome`]; [`diagram`]: its trace as a space-time diagram;
+//! - [`shrink`]: a failing run cut down to its essential faults; [`narrative`]: its story;
 //! - [`coverage`]: whether a run reached the dangerous interleaving at all;
 //! - [`sweep`]: many seeds on every core; [`hunt`]: one design over a seed range;
 //!   [`matrix`]: every design against every invariant; [`seedfile`]: saved failing runs;
@@ -21,9 +22,11 @@ pub mod faults;
 pub mod hunt;
 pub mod invariants;
 pub mod matrix;
+pub mod narrative;
 pub mod run;
 pub mod scenario;
 pub mod seedfile;
+pub mod shrink;
 pub mod sweep;
 pub mod trace;
 

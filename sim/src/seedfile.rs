@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::faults::FaultSchedule;
+use crate::faults::{FaultSchedule, FaultSource};
 use crate::invariants::InvariantId;
 use crate::run::Outcome;
 use crate::trace::format_hash;
@@ -28,9 +28,24 @@ pub struct SeedFile {
     pub trace_hash: String,
     /// One line: what went wrong, in the incident's words.
     pub postmortem: String,
+    /// Where the replay's faults come from: drawn from the seed (a run found by a sweep),
+    /// or exactly the schedule below (a shrunk, minimal run).
+    #[serde(default)]
+    pub faults_source: FaultsSource,
     /// Every fault of the run, in order.
     #[serde(default)]
     pub faults: FaultSchedule,
+}
+
+/// Where a saved run's faults come from when it is replayed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultsSource {
+    /// Drawn from the seed, as in the run that found it; `faults` is what was drawn.
+    #[default]
+    Seed,
+    /// Exactly `faults`, and no others.
+    Schedule,
 }
 
 /// Why a seed file could not be read or written.
@@ -62,21 +77,43 @@ impl SeedFile {
                 violation.message,
                 outcome.faults.len()
             ),
+            faults_source: FaultsSource::Seed,
             faults: outcome.faults.clone(),
         }
     }
 
-    /// The conventional file name: `{variant}-{invariant}-{seed}.toml`.
+    /// The faults to replay this run with.
+    pub fn fault_source(&self) -> FaultSource {
+        match self.faults_source {
+            FaultsSource::Seed => FaultSource::Seeded,
+            FaultsSource::Schedule => FaultSource::Scripted(self.faults.clone()),
+        }
+    }
+
+    /// The conventional file name: `{variant}-{invariant}-{seed}.toml`, with `-minimal`
+    /// for a shrunk run.
     pub fn file_name(&self) -> String {
-        format!("{}-{}-{}.toml", self.variant, self.invariant, self.seed)
+        let minimal = match self.faults_source {
+            FaultsSource::Seed => "",
+            FaultsSource::Schedule => "-minimal",
+        };
+        format!(
+            "{}-{}-{}{minimal}.toml",
+            self.variant, self.invariant, self.seed
+        )
     }
 
     /// The command that replays this run.
     pub fn replay_command(&self) -> String {
-        format!(
-            "dnsim replay --scenario {} --variant {} --seed {} --trace",
-            self.scenario, self.variant, self.seed
-        )
+        match self.faults_source {
+            FaultsSource::Seed => format!(
+                "dnsim replay --scenario {} --variant {} --seed {} --trace",
+                self.scenario, self.variant, self.seed
+            ),
+            FaultsSource::Schedule => {
+                format!("dnsim replay --file seeds/{} --trace", self.file_name())
+            }
+        }
     }
 
     pub fn load(path: &Path) -> Result<SeedFile, SeedFileError> {

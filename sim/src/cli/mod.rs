@@ -18,10 +18,12 @@ use crate::sweep::{self, Shard};
 
 mod bench;
 mod determinism;
+mod explain;
 mod hunt;
 mod matrix;
 mod merge;
 mod replay;
+mod shrink;
 
 /// The default seed range of `hunt`: enough to find all four violations of the original
 /// design in the default scenario (pinned by a test).
@@ -54,6 +56,10 @@ enum Command {
     Hunt(hunt::HuntArgs),
     /// Re-run exactly one seed (or a saved seed file); optionally print its trace.
     Replay(replay::ReplayArgs),
+    /// Cut a failing run down to its essential faults, and save the minimal run.
+    Shrink(shrink::ShrinkArgs),
+    /// Tell the story of a run: stalls, stale writes, deleted live trees, stuck batches.
+    Explain(explain::ExplainArgs),
     /// Run every design against every invariant on the same seeds: the verdict matrix.
     Matrix(matrix::MatrixArgs),
     /// Merge the JSON reports of the shards of one hunt into one report.
@@ -152,6 +158,8 @@ where
     let result = match cli.command {
         Command::Hunt(args) => hunt::run(args, out, err),
         Command::Replay(args) => replay::run(args, out),
+        Command::Shrink(args) => shrink::run(args, out),
+        Command::Explain(args) => explain::run(args, out),
         Command::Matrix(args) => matrix::run(args, out),
         Command::Merge(args) => merge::run(args, out),
         Command::CheckDeterminism(args) => determinism::run(args, out),

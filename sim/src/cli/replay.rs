@@ -12,8 +12,9 @@ use crate::faults::FaultSource;
 use crate::invariants::InvariantId;
 use crate::run::{run as run_one, Outcome, RunSpec};
 use crate::scenario::Scenario;
-use crate::seedfile::SeedFile;
+use crate::seedfile::{FaultsSource, SeedFile};
 use crate::trace::{format_hash, format_time, TraceEntry, TraceFormat, TraceMode};
+use dnsim_model::event::EventKind::BatchRejected;
 
 #[derive(Args, Debug)]
 pub(super) struct ReplayArgs {
@@ -68,17 +69,22 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
         scenario: &scenario,
         design: chosen,
         seed,
-        faults: source.as_ref().map_or(FaultSource::Seeded, |source| {
-            FaultSource::Scripted(source.faults.clone())
-        }),
+        faults: match (&source, &saved) {
+            (Some(source), _) => FaultSource::Scripted(source.faults.clone()),
+            (None, Some(file)) => file.fault_source(),
+            (None, None) => FaultSource::Seeded,
+        },
         trace: TraceMode {
             keep: source.is_some() || args.diagram.is_some(),
             print: args.trace,
         },
     };
-    let faults = match &source {
-        Some(source) => format!("from-{}", source.variant),
-        None => "seeded".to_string(),
+    let faults = match (&source, &saved) {
+        (Some(source), _) => format!("from-{}", source.variant),
+        (None, Some(file)) if file.faults_source == FaultsSource::Schedule => {
+            format!("schedule-of-{}", file.faults.len())
+        }
+        _ => "seeded".to_string(),
     };
     writeln!(
         out,
@@ -103,11 +109,14 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
         .faults_from
         .as_ref()
         .map_or(String::new(), |name| format!(" --faults-from {name}"));
-    writeln!(
-        out,
-        "reproduce: dnsim replay --scenario {scenario_name} --variant {} --seed {seed}{faults_from} --trace",
-        chosen.name()
-    )?;
+    match &args.file {
+        Some(path) => writeln!(out, "reproduce: dnsim replay --file {} --trace", path.display())?,
+        None => writeln!(
+            out,
+            "reproduce: dnsim replay --scenario {scenario_name} --variant {} --seed {seed}{faults_from} --trace",
+            chosen.name()
+        )?,
+    }
     if let Some(path) = &args.diagram {
         let title = format!(
             "dnsim replay --scenario {scenario_name} --variant {} --seed {seed}{faults_from}",
@@ -233,10 +242,17 @@ fn write_comparison(
             format_time(cause.0),
             cause.1
         )?;
-        let same_step = outcome.trace.iter().find(|(_, e)| match e {
-            TraceEntry::Event(event) => same_step(event, cause.1),
-            _ => false,
-        });
+        // The step's outcome (written, or skipped) if the other run has one; else any attempt.
+        let find = |outcome_only: bool| {
+            outcome.trace.iter().find(|(_, e)| match e {
+                TraceEntry::Event(event) => {
+                    same_step(event, cause.1)
+                        && (!outcome_only || !matches!(event.kind, BatchRejected { .. }))
+                }
+                _ => false,
+            })
+        };
+        let same_step = find(true).or_else(|| find(false));
         match same_step {
             Some(entry) => writeln!(out, "  {:<26}{}", outcome.variant, line(Some(entry)))?,
             None => writeln!(out, "  {:<26}(never takes that step)", outcome.variant)?,

@@ -1,0 +1,56 @@
+//! `dnsim explain`: the story of a run, in the incident's words.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{design, BadInput, Target, EXIT_CLEAN, EXIT_VIOLATION};
+use crate::narrative::narrative;
+use crate::run::{run as run_one, RunSpec};
+use crate::scenario::Scenario;
+use crate::seedfile::SeedFile;
+
+#[derive(Args, Debug)]
+pub(super) struct ExplainArgs {
+    #[command(flatten)]
+    target: Target,
+    /// The seed to explain.
+    #[arg(long, required_unless_present = "file", conflicts_with = "file")]
+    seed: Option<u64>,
+    /// A saved seed file to explain (its scenario, variant, seed and faults).
+    #[arg(long, value_name = "SEED_FILE")]
+    file: Option<PathBuf>,
+}
+
+pub(super) fn run(args: ExplainArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
+    let saved = args.file.as_deref().map(SeedFile::load).transpose()?;
+    let (scenario_name, variant, seed) = match &saved {
+        Some(file) => (file.scenario.clone(), file.variant.clone(), file.seed),
+        None => (
+            args.target.scenario.clone(),
+            args.target.variant.clone(),
+            args.seed.expect("clap requires --seed without --file"),
+        ),
+    };
+    let scenario = Scenario::load(&scenario_name)?;
+    let design = design(&variant)?;
+    let mut spec = RunSpec::seeded(&scenario, design, seed);
+    if let Some(file) = &saved {
+        spec.faults = file.fault_source();
+    }
+    spec.trace.keep = true;
+    let outcome = run_one(&spec);
+    writeln!(
+        out,
+        "explain: SEED={seed} scenario={scenario_name} variant={} ({} faults injected)",
+        design.name(),
+        outcome.faults.len()
+    )?;
+    write!(out, "{}", narrative(&outcome.trace))?;
+    Ok(if outcome.violations.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_VIOLATION
+    })
+}

@@ -1,0 +1,110 @@
+//! `dnsim shrink`: cut a failing run down to its essential faults, and save it.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{design, BadInput, Target, EXIT_VIOLATION};
+use crate::invariants::InvariantId;
+use crate::narrative::describe_fault;
+use crate::run::{run as run_one, RunSpec};
+use crate::scenario::Scenario;
+use crate::seedfile::{FaultsSource, SeedFile};
+use crate::shrink::shrink;
+use crate::trace::{format_hash, format_time, TraceEntry};
+
+#[derive(Args, Debug)]
+pub(super) struct ShrinkArgs {
+    #[command(flatten)]
+    target: Target,
+    /// The failing seed.
+    #[arg(long)]
+    seed: u64,
+    /// The invariant that must still fail (default: the run's first violation).
+    #[arg(long)]
+    invariant: Option<InvariantId>,
+    /// Where to save the minimal run.
+    #[arg(long, value_name = "DIR", default_value = "seeds")]
+    save: PathBuf,
+    /// Do not save the minimal run.
+    #[arg(long, conflicts_with = "save")]
+    no_save: bool,
+}
+
+pub(super) fn run(args: ShrinkArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
+    let scenario = Scenario::load(&args.target.scenario)?;
+    let design = design(&args.target.variant)?;
+    let seed = args.seed;
+    let invariant = match args.invariant {
+        Some(invariant) => invariant,
+        None => run_one(&RunSpec::seeded(&scenario, design, seed))
+            .violations
+            .first()
+            .map(|v| v.invariant)
+            .ok_or_else(|| {
+                BadInput(format!(
+                    "seed {seed} violates no invariant: nothing to shrink"
+                ))
+            })?,
+    };
+    writeln!(
+        out,
+        "shrink: SEED={seed} scenario={} variant={} invariant={invariant}",
+        args.target.scenario,
+        design.name()
+    )?;
+    out.flush()?;
+    let shrunk = shrink(&scenario, design, seed, invariant).ok_or_else(|| {
+        BadInput(format!(
+            "seed {seed} does not violate {invariant}: nothing to shrink"
+        ))
+    })?;
+    writeln!(
+        out,
+        "faults: {} -> {} ({} runs)",
+        shrunk.original.len(),
+        shrunk.minimal.len(),
+        shrunk.runs
+    )?;
+    writeln!(out, "essential faults:")?;
+    for (at, entry) in &shrunk.outcome.trace {
+        if let TraceEntry::Fault(fault) = entry {
+            writeln!(out, "  {}  {}", format_time(*at), describe_fault(fault))?;
+        }
+    }
+    let violation = shrunk
+        .outcome
+        .violation(invariant)
+        .expect("the minimal run fails");
+    writeln!(
+        out,
+        "still violates {invariant} at {}: {}",
+        format_time(std::time::Duration::from_millis(violation.sim_time_ms)).trim_start(),
+        violation.message
+    )?;
+    writeln!(
+        out,
+        "trace hash: {}",
+        format_hash(shrunk.outcome.trace_hash)
+    )?;
+    if !args.no_save {
+        let essentials: Vec<String> = shrunk.minimal.0.iter().map(describe_fault).collect();
+        let mut file = SeedFile::from_outcome(&shrunk.outcome, &args.target.scenario, invariant);
+        file.faults_source = FaultsSource::Schedule;
+        file.postmortem = format!("{}; so {}", essentials.join("; "), violation.message);
+        let path = args.save.join(file.file_name());
+        if path.exists() {
+            writeln!(out, "not saved: {} exists", path.display())?;
+        } else {
+            file.save_new(&path)?;
+            writeln!(out, "saved: {}", path.display())?;
+        }
+        writeln!(
+            out,
+            "replay: dnsim replay --file {} --trace",
+            path.display()
+        )?;
+    }
+    Ok(EXIT_VIOLATION)
+}
