@@ -18,6 +18,7 @@ use crate::invariants::InvariantId;
 use crate::run::{run, Outcome, RunSpec};
 use crate::scenario::{self, Scenario};
 use crate::seedfile::SeedFile;
+use crate::strategy::Strategy;
 use crate::trace::TraceEntry;
 use crate::trace::{format_hash, format_time, TraceFormat, TraceMode};
 use crate::{matrix, sweep};
@@ -355,6 +356,10 @@ fn replay_command(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
         faults: source.as_ref().map_or(FaultSource::Seeded, |source| {
             FaultSource::Scripted(source.faults.clone())
         }),
+        // A saved run replays with the strategy it was found with (--strategy: not yet).
+        strategy: saved
+            .as_ref()
+            .map_or(Strategy::Uniform, |file| file.strategy),
         trace: TraceMode {
             keep: source.is_some(),
             print: args.trace,

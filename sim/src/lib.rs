@@ -6,6 +6,8 @@
 //! - [`scenario`]: the knobs of a run, from a TOML file;
 //! - [`faults`]: every fault is a named decision drawn from the seed (or replayed from a
 //!   recorded schedule);
+//! - [`strategy`]: how a seed chooses its faults (`uniform`, `swarm`, `bounded-delay`);
+//!   [`compare`]: which strategy finds each violation in the fewest seeds;
 //! - [`invariants`]: one file per invariant, checked after every event;
 //! - [`trace`]: what happened, hashed as it happens, printed in simulated time;
 //! - [`run`]: one seed, one [`run::Outcome`];
@@ -15,6 +17,7 @@
 //! - [`cli`]: the `dnsim` command.
 
 pub mod cli;
+pub mod compare;
 pub mod coverage;
 pub mod faults;
 pub mod hunt;
@@ -23,6 +26,7 @@ pub mod matrix;
 pub mod run;
 pub mod scenario;
 pub mod seedfile;
+pub mod strategy;
 pub mod sweep;
 pub mod trace;
 
@@ -32,4 +36,5 @@ pub use invariants::{InvariantId, Violation};
 pub use run::{run, Outcome, RunSpec};
 pub use scenario::Scenario;
 pub use seedfile::SeedFile;
+pub use strategy::{Strategy, StrategyChoices};
 pub use trace::TraceMode;
