@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use dnsim::hunt::{hunt_with, FailureKind, HuntOptions};
+use dnsim::strategy::Strategy;
 use dnsim::sweep::{Seeds, SweepEnd, SweepOptions};
 use dnsim_model::design::Design;
 use dnsim_model::dns::{Change, EndpointId, ZoneSnapshot};
@@ -86,6 +87,7 @@ fn options(seeds: &str, watchdog: Duration) -> HuntOptions {
     sweep.watchdog = watchdog;
     HuntOptions {
         seeds: Seeds::all(seeds.parse().unwrap()),
+        strategy: Strategy::Uniform,
         sweep,
         started: Instant::now(),
     }

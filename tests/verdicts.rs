@@ -1,13 +1,20 @@
 //! The verdicts every design review starts from, pinned.
 
 use dnsim::cli::DEFAULT_SEEDS;
+use dnsim::strategy::Strategy;
 use dnsim::{hunt, InvariantId, SeedRange};
 use dnsim_tests::{design, incident};
 
 #[test]
 fn original_design_violates_every_invariant_in_the_default_hunt() {
     let seeds: SeedRange = DEFAULT_SEEDS.parse().unwrap();
-    let report = hunt(&incident(), design("original"), seeds, 2);
+    let report = hunt(
+        &incident(),
+        design("original"),
+        Strategy::default(),
+        seeds,
+        2,
+    );
     assert_eq!(report.summary.seeds_run, seeds.len());
     for invariant in InvariantId::ALL {
         assert!(
@@ -31,7 +38,13 @@ fn original_design_with_one_enactor_never_overwrites_or_empties_an_endpoint() {
     // tree clean-up deletes is never the live one. A control for the harness itself.
     let mut scenario = incident();
     scenario.system.enactors = 1;
-    let report = hunt(&scenario, design("original"), "0..300".parse().unwrap(), 2);
+    let report = hunt(
+        &scenario,
+        design("original"),
+        Strategy::Uniform,
+        "0..300".parse().unwrap(),
+        2,
+    );
     for invariant in [InvariantId::NoStaleOverwrite, InvariantId::EndpointResolves] {
         let found = report.violations.iter().find(|v| v.invariant == invariant);
         assert!(
@@ -86,7 +99,13 @@ fn without_faults_the_original_design_holds() {
     f.stall.probability = 0.0;
     f.crash.probability = 0.0;
     f.burst.probability = 0.0;
-    let report = hunt(&scenario, design("original"), "0..100".parse().unwrap(), 2);
+    let report = hunt(
+        &scenario,
+        design("original"),
+        Strategy::Uniform,
+        "0..100".parse().unwrap(),
+        2,
+    );
     assert!(
         report.violations.is_empty(),
         "{:?}",

@@ -2,8 +2,9 @@
 //! replayed from a recorded [`FaultSchedule`].
 //!
 //! In a seeded run, the [`Injector`] draws each decision from a `ChaCha8Rng` seeded from
-//! madsim's RNG, and records every fault it injects (never the absence of one). Replaying
-//! that schedule (instead of drawing) gives the identical run: benign noise and task order
+//! madsim's RNG, as the run's [`Strategy`] says (see [`crate::strategy`]), and records
+//! every fault it injects (never the absence of one). Replaying that schedule (instead of
+//! drawing) gives the identical run, whatever strategy drew it: benign noise and task order
 //! come from madsim's RNG, which the injector never touches during the run. The same
 //! schedule can be replayed on another design, or with faults dropped or weakened.
 
@@ -13,12 +14,13 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use dnsim_model::{Chaos, Fault, FaultKind, Site};
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::FaultRates;
-use crate::trace::{Trace, TraceEntry};
+use crate::scenario::Scenario;
+use crate::strategy::{Chooser, Strategy, StrategyChoices};
+use crate::trace::{Trace, TraceEntry, TRACE_TARGET};
 
 /// One injected fault: where, and what.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -46,7 +48,7 @@ impl FaultSchedule {
 /// Where a run's faults come from.
 #[derive(Clone, Debug)]
 pub enum FaultSource {
-    /// Drawn from the seed at the scenario's rates.
+    /// Drawn from the seed, as the run's [`Strategy`] chooses.
     Seeded,
     /// Exactly these, and no others.
     Scripted(FaultSchedule),
@@ -55,7 +57,7 @@ pub enum FaultSource {
 enum Mode {
     Seeded {
         rng: Box<ChaCha8Rng>,
-        rates: FaultRates,
+        chooser: Box<Chooser>,
     },
     Scripted(BTreeMap<(Site, FaultKind), Fault>),
 }
@@ -71,20 +73,28 @@ pub struct Injector {
 }
 
 impl Injector {
-    /// Must be created at the start of the run, inside the runtime.
+    /// Must be created at the start of the run, inside the runtime. A seeded injector
+    /// draws its strategy's choices (a swarm mix, bounded-delay's stall points) here, first
+    /// thing from the fault RNG; a scripted one ignores `strategy`.
     pub fn new(
         source: FaultSource,
-        rates: &FaultRates,
-        faults_end: Duration,
+        strategy: Strategy,
+        scenario: &Scenario,
         trace: Rc<RefCell<Trace>>,
     ) -> Injector {
         // Drawn whatever the source, so that madsim's RNG is in the same state either way.
         let fault_seed: u64 = madsim::rand::random();
         let mode = match source {
-            FaultSource::Seeded => Mode::Seeded {
-                rng: Box::new(ChaCha8Rng::seed_from_u64(fault_seed)),
-                rates: rates.clone(),
-            },
+            FaultSource::Seeded => {
+                let mut rng = Box::new(ChaCha8Rng::seed_from_u64(fault_seed));
+                let chooser = Box::new(Chooser::new(strategy, scenario, &mut rng));
+                if strategy != Strategy::Uniform {
+                    // The first line of a traced replay: what this seed chose. Not part of
+                    // the trace hash (the seed and strategy determine it).
+                    tracing::info!(target: TRACE_TARGET, "{:<12} {}", "strategy", chooser.announce());
+                }
+                Mode::Seeded { rng, chooser }
+            }
             FaultSource::Scripted(schedule) => Mode::Scripted(
                 schedule
                     .0
@@ -95,25 +105,21 @@ impl Injector {
         };
         Injector {
             mode: RefCell::new(mode),
-            faults_end,
+            faults_end: Duration::from_millis(scenario.phases.faults_ms),
             start: madsim::time::Instant::now(),
             injected: RefCell::new(Vec::new()),
             trace,
         }
     }
 
-    pub fn into_schedule(self) -> FaultSchedule {
-        FaultSchedule(self.injected.into_inner())
+    /// Every fault injected, and what the strategy chose (for display).
+    pub fn finish(self) -> (FaultSchedule, StrategyChoices) {
+        let choices = match self.mode.into_inner() {
+            Mode::Seeded { chooser, .. } => chooser.choices(),
+            Mode::Scripted(_) => StrategyChoices::Scripted,
+        };
+        (FaultSchedule(self.injected.into_inner()), choices)
     }
-}
-
-fn draw(rng: &mut ChaCha8Rng, probability: f64) -> bool {
-    // Always one draw, so the stream stays aligned whatever the probability.
-    rng.gen::<f64>() < probability
-}
-
-fn between(rng: &mut ChaCha8Rng, [min, max]: [u64; 2]) -> u64 {
-    rng.gen_range(min..=max)
 }
 
 impl Chaos for Injector {
@@ -124,28 +130,7 @@ impl Chaos for Injector {
         }
         let fault = match &mut *self.mode.borrow_mut() {
             Mode::Scripted(schedule) => schedule.get(&(*site, kind)).copied(),
-            Mode::Seeded { rng, rates } => match kind {
-                FaultKind::Delay => draw(rng, rates.api_delay.probability).then(|| Fault::Delay {
-                    ms: between(rng, rates.api_delay.ms),
-                }),
-                FaultKind::ApiError => {
-                    draw(rng, rates.api_error.probability).then_some(Fault::ApiError)
-                }
-                FaultKind::LockHeld => {
-                    draw(rng, rates.lock_held.probability).then(|| Fault::LockHeld {
-                        ms: between(rng, rates.lock_held.ms),
-                    })
-                }
-                FaultKind::Stall => draw(rng, rates.stall.probability).then(|| Fault::Stall {
-                    ms: between(rng, rates.stall.ms),
-                }),
-                FaultKind::Crash => draw(rng, rates.crash.probability).then(|| Fault::Crash {
-                    restart_ms: between(rng, rates.crash.restart_ms),
-                }),
-                FaultKind::Burst => draw(rng, rates.burst.probability).then(|| Fault::Burst {
-                    plans: between(rng, rates.burst.plans.map(u64::from)) as u32,
-                }),
-            },
+            Mode::Seeded { rng, chooser } => chooser.decide(rng, site, kind),
         }?;
         // Faults stop at the end of the fault phase: a stall in progress ends with it.
         let fault = match fault {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::invariants::InvariantId;
 use crate::run::{run, Outcome, RunSpec};
 use crate::scenario::Scenario;
+use crate::strategy::Strategy;
 use crate::sweep::{sweep, SeedResult, Seeds, Shard, SweepEnd, SweepOptions};
 
 /// A half-open range of seeds, written `A..B` (or `N` for the single seed N).
@@ -112,6 +113,8 @@ pub struct Tally {
 pub struct HuntSummary {
     pub scenario: String,
     pub variant: String,
+    /// How each seed chose its faults.
+    pub strategy: Strategy,
     pub seeds: SeedRange,
     pub shard: Option<Shard>,
     pub seeds_run: u64,
@@ -166,6 +169,7 @@ pub struct HuntReport {
 /// How to hunt.
 pub struct HuntOptions {
     pub seeds: Seeds,
+    pub strategy: Strategy,
     pub sweep: SweepOptions,
     /// Wall-clock origin for `first_found_ms` (the process start, for the CLI).
     pub started: Instant,
@@ -191,6 +195,7 @@ pub fn hunt_with(
     let mut summary = HuntSummary {
         scenario: scenario.name.clone(),
         variant: design.name().to_string(),
+        strategy: options.strategy,
         seeds: options.seeds.range,
         shard: options.seeds.shard,
         seeds_run: 0,
@@ -213,7 +218,11 @@ pub fn hunt_with(
         peak_rss_kib: None,
     };
     let scenario = Arc::new(scenario.clone());
-    let run_one = Arc::new(move |seed| run(&RunSpec::seeded(&scenario, design, seed)));
+    let strategy = options.strategy;
+    let run_one =
+        Arc::new(
+            move |seed| run(&RunSpec::seeded(&scenario, design, seed).with_strategy(strategy)),
+        );
     let summary_cell = std::cell::RefCell::new(&mut summary);
     let end = sweep(
         options.seeds,
@@ -275,11 +284,13 @@ pub fn hunt_with(
 pub fn hunt(
     scenario: &Scenario,
     design: &'static dyn Design,
+    strategy: Strategy,
     seeds: SeedRange,
     jobs: usize,
 ) -> HuntReport {
     let options = HuntOptions {
         seeds: Seeds::all(seeds),
+        strategy,
         sweep: SweepOptions::new(jobs),
         started: Instant::now(),
     };

@@ -6,6 +6,8 @@
 //! - [`scenario`]: the knobs of a run, from a TOML file;
 //! - [`faults`]: every fault is a named decision drawn from the seed (or replayed from a
 //!   recorded schedule);
+//! - [`strategy`]: how a seed chooses its faults (`uniform`, `swarm`, `bounded-delay`);
+//!   [`compare`]: which strategy finds each violation in the fewest seeds;
 //! - [`invariants`]: one file per invariant, checked after every event;
 //! - [`trace`]: what happened, hashed as it happens, printed in simulated time;
 //! - [`run`]: one seed, one [`run::Outcome`]; [`diagram`]: its trace as a space-time diagram;
@@ -16,6 +18,7 @@
 //! - [`cli`]: the `dnsim` command.
 
 pub mod cli;
+pub mod compare;
 pub mod coverage;
 pub mod diagram;
 pub mod faults;
@@ -27,6 +30,7 @@ pub mod run;
 pub mod scenario;
 pub mod seedfile;
 pub mod shrink;
+pub mod strategy;
 pub mod sweep;
 pub mod trace;
 
@@ -36,4 +40,5 @@ pub use invariants::{InvariantId, Violation};
 pub use run::{run, Outcome, RunSpec};
 pub use scenario::Scenario;
 pub use seedfile::SeedFile;
+pub use strategy::{Strategy, StrategyChoices};
 pub use trace::TraceMode;

@@ -21,6 +21,7 @@ use crate::hunt::SeedRange;
 use crate::invariants::InvariantId;
 use crate::run::{run, RunSpec};
 use crate::scenario::Scenario;
+use crate::strategy::Strategy;
 use crate::sweep::run_seeds;
 
 /// One design against one invariant.
@@ -80,6 +81,8 @@ impl DesignRow {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MatrixReport {
     pub scenario: String,
+    /// How each seed chose its faults.
+    pub strategy: Strategy,
     pub seeds: SeedRange,
     pub designs: Vec<DesignRow>,
     pub runs: u64,
@@ -119,6 +122,7 @@ fn median(mut values: Vec<u64>) -> Option<f64> {
 pub fn matrix(
     scenario: &Scenario,
     designs: &[&'static dyn Design],
+    strategy: Strategy,
     seeds: SeedRange,
     jobs: usize,
 ) -> MatrixReport {
@@ -127,7 +131,7 @@ pub fn matrix(
     for &design in designs {
         let scenario = Arc::new(scenario.clone());
         let outcomes = run_seeds(seeds, jobs, move |seed| {
-            let outcome = run(&RunSpec::seeded(&scenario, design, seed));
+            let outcome = run(&RunSpec::seeded(&scenario, design, seed).with_strategy(strategy));
             (outcome.violations, outcome.coverage)
         });
         let cells = InvariantId::ALL
@@ -184,6 +188,7 @@ pub fn matrix(
     }
     MatrixReport {
         scenario: scenario.name.clone(),
+        strategy,
         seeds,
         runs: seeds.len() * designs.len() as u64,
         designs: rows,
@@ -239,10 +244,11 @@ pub fn render_text(report: &MatrixReport) -> String {
     }
     let _ = writeln!(
         out,
-        "{} seeds ({}) per design, scenario {}; \"holds (<x)\": no violation, x = 95% upper bound on the rate",
+        "{} seeds ({}) per design, scenario {}, strategy {}; \"holds (<x)\": no violation, x = 95% upper bound on the rate",
         report.seeds.len(),
         report.seeds,
-        report.scenario
+        report.scenario,
+        report.strategy
     );
     out
 }
@@ -252,8 +258,9 @@ pub fn render_markdown(report: &MatrixReport, scenario_arg: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "## Verdict matrix: scenario `{}`, seeds {} ({} per design)\n",
+        "## Verdict matrix: scenario `{}`, strategy `{}`, seeds {} ({} per design)\n",
         report.scenario,
+        report.strategy,
         report.seeds,
         report.seeds.len()
     );
@@ -300,7 +307,7 @@ pub fn render_markdown(report: &MatrixReport, scenario_arg: &str) -> String {
                 .map_or("-".to_string(), |m| format!("{m}"));
             let _ = writeln!(
                 out,
-                "- `{}` violates `{}` in {} of {} seeds (95% ≤ {}); median seeds to a violation {median}; first seed {seed}: {}  \n  `dnsim replay --scenario {scenario_arg} --variant {} --seed {seed} --trace`",
+                "- `{}` violates `{}` in {} of {} seeds (95% ≤ {}); median seeds to a violation {median}; first seed {seed}: {}  \n  `dnsim replay --scenario {scenario_arg} --variant {} --strategy {} --seed {seed} --trace`",
                 row.variant,
                 cell.invariant,
                 cell.violating_seeds,
@@ -308,6 +315,7 @@ pub fn render_markdown(report: &MatrixReport, scenario_arg: &str) -> String {
                 percent(cell.upper_95),
                 cell.first_message.as_deref().unwrap_or(""),
                 row.variant,
+                report.strategy,
             );
         }
     }

@@ -13,6 +13,7 @@ use crate::coverage::{Coverage, Mark};
 use crate::faults::{FaultSchedule, FaultSource, Injector};
 use crate::invariants::{Checker, InvariantId, Violation};
 use crate::scenario::Scenario;
+use crate::strategy::{Strategy, StrategyChoices};
 use crate::trace::{Trace, TraceEntry, TraceMode};
 
 /// What to run.
@@ -22,19 +23,29 @@ pub struct RunSpec<'a> {
     pub design: &'static dyn Design,
     pub seed: u64,
     pub faults: FaultSource,
+    /// How a seeded run chooses its faults (ignored by a scripted one).
+    pub strategy: Strategy,
     pub trace: TraceMode,
 }
 
 impl<'a> RunSpec<'a> {
-    /// A seeded run that keeps nothing but the hash of its trace.
+    /// A seeded run, with the `uniform` strategy, that keeps nothing but the hash of its
+    /// trace. `uniform` rather than [`Strategy::default`] (the hunting default): every
+    /// saved seed and pinned verdict was found with `uniform`, and must replay unchanged.
     pub fn seeded(scenario: &'a Scenario, design: &'static dyn Design, seed: u64) -> RunSpec<'a> {
         RunSpec {
             scenario,
             design,
             seed,
             faults: FaultSource::Seeded,
+            strategy: Strategy::Uniform,
             trace: TraceMode::default(),
         }
+    }
+
+    /// The same run with another strategy.
+    pub fn with_strategy(self, strategy: Strategy) -> RunSpec<'a> {
+        RunSpec { strategy, ..self }
     }
 }
 
@@ -44,6 +55,11 @@ pub struct Outcome {
     pub scenario: String,
     pub variant: String,
     pub seed: u64,
+    /// The strategy the spec asked for (a scripted replay ignores it).
+    pub strategy: Strategy,
+    /// What the strategy chose: the swarm mix, the stall points (`Scripted` in a scripted
+    /// replay). For display: the fault schedule alone replays the run.
+    pub choices: StrategyChoices,
     /// The first violation of each invariant, in the order they happened.
     pub violations: Vec<Violation>,
     /// Every fault injected, in order: replaying it gives the identical run.
@@ -105,11 +121,10 @@ pub async fn simulate(spec: &RunSpec<'_>) -> Outcome {
     let config = spec.scenario.system_config();
     let run_until = Duration::from_millis(config.run_until_ms);
     let trace = Rc::new(RefCell::new(Trace::new(spec.trace)));
-    let faults_end = Duration::from_millis(spec.scenario.phases.faults_ms);
     let injector = Rc::new(Injector::new(
         spec.faults.clone(),
-        &spec.scenario.faults,
-        faults_end,
+        spec.strategy,
+        spec.scenario,
         trace.clone(),
     ));
     let recorder = Rc::new(Recorder {
@@ -127,15 +142,17 @@ pub async fn simulate(spec: &RunSpec<'_>) -> Outcome {
     let mut checker = recorder.checker.into_inner();
     let at_end = checker.at_end(run_until, &ended.world);
     trace.borrow_mut().extend_violations(run_until, at_end);
-    let faults = Rc::into_inner(injector)
+    let (faults, choices) = Rc::into_inner(injector)
         .expect("the model has let go of the injector")
-        .into_schedule();
+        .finish();
     drop(recorder.trace);
     let trace = Rc::into_inner(trace).expect("the run is over").into_inner();
     Outcome {
         scenario: spec.scenario.name.clone(),
         variant: spec.design.name().to_string(),
         seed: spec.seed,
+        strategy: spec.strategy,
+        choices,
         violations: checker.into_violations(),
         faults,
         trace_hash: trace.hash(),

@@ -10,8 +10,10 @@ use dnsim_model::SystemConfig;
 use serde::{Deserialize, Serialize};
 
 /// The scenarios compiled into the binary, by name.
-pub const BUILT_IN: &[(&str, &str)] =
-    &[("incident", include_str!("../../scenarios/incident.toml"))];
+pub const BUILT_IN: &[(&str, &str)] = &[
+    ("incident", include_str!("../../scenarios/incident.toml")),
+    ("realistic", include_str!("../../scenarios/realistic.toml")),
+];
 
 /// The default scenario.
 pub const DEFAULT: &str = "incident";

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::faults::{FaultSchedule, FaultSource};
 use crate::invariants::InvariantId;
 use crate::run::Outcome;
+use crate::strategy::Strategy;
 use crate::trace::format_hash;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -23,6 +24,9 @@ pub struct SeedFile {
     pub scenario: String,
     pub variant: String,
     pub seed: u64,
+    /// The strategy the run was found with; files that predate strategies were `uniform`.
+    #[serde(default = "uniform")]
+    pub strategy: Strategy,
     pub invariant: InvariantId,
     /// The trace hash of the run, as 16 hex digits.
     pub trace_hash: String,
@@ -48,6 +52,10 @@ pub enum FaultsSource {
     Schedule,
 }
 
+fn uniform() -> Strategy {
+    Strategy::Uniform
+}
+
 /// Why a seed file could not be read or written.
 #[derive(Debug)]
 pub struct SeedFileError(pub String);
@@ -70,6 +78,7 @@ impl SeedFile {
             scenario: scenario.to_string(),
             variant: outcome.variant.clone(),
             seed: outcome.seed,
+            strategy: outcome.strategy,
             invariant,
             trace_hash: format_hash(outcome.trace_hash),
             postmortem: format!(
@@ -105,9 +114,13 @@ impl SeedFile {
 
     /// The command that replays this run.
     pub fn replay_command(&self) -> String {
+        let strategy = match self.strategy {
+            Strategy::Uniform => String::new(),
+            other => format!(" --strategy {other}"),
+        };
         match self.faults_source {
             FaultsSource::Seed => format!(
-                "dnsim replay --scenario {} --variant {} --seed {} --trace",
+                "dnsim replay --scenario {} --variant {} --seed {}{strategy} --trace",
                 self.scenario, self.variant, self.seed
             ),
             FaultsSource::Schedule => {

@@ -22,6 +22,7 @@ use crate::faults::{FaultSchedule, FaultSource, ScheduledFault};
 use crate::invariants::InvariantId;
 use crate::run::{run, Outcome, RunSpec};
 use crate::scenario::Scenario;
+use crate::strategy::Strategy;
 
 /// A shrunk counterexample.
 pub struct Shrunk {
@@ -39,6 +40,7 @@ pub struct Shrunk {
 struct Oracle<'a> {
     scenario: &'a Scenario,
     design: &'static dyn Design,
+    strategy: Strategy,
     seed: u64,
     invariant: InvariantId,
     runs: u32,
@@ -47,7 +49,8 @@ struct Oracle<'a> {
 impl Oracle<'_> {
     fn run(&mut self, faults: &[ScheduledFault], keep: bool) -> Outcome {
         self.runs += 1;
-        let mut spec = RunSpec::seeded(self.scenario, self.design, self.seed);
+        let mut spec =
+            RunSpec::seeded(self.scenario, self.design, self.seed).with_strategy(self.strategy);
         spec.faults = FaultSource::Scripted(FaultSchedule(faults.to_vec()));
         spec.trace.keep = keep;
         run(&spec)
@@ -63,16 +66,18 @@ impl Oracle<'_> {
 pub fn shrink(
     scenario: &Scenario,
     design: &'static dyn Design,
+    strategy: Strategy,
     seed: u64,
     invariant: InvariantId,
 ) -> Option<Shrunk> {
-    let original = run(&RunSpec::seeded(scenario, design, seed));
+    let original = run(&RunSpec::seeded(scenario, design, seed).with_strategy(strategy));
     if !original.violated(invariant) {
         return None;
     }
     let mut oracle = Oracle {
         scenario,
         design,
+        strategy,
         seed,
         invariant,
         runs: 1,

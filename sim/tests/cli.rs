@@ -21,7 +21,7 @@ fn hunt_reports_failing_seeds_with_replay_commands_and_exits_1() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(
-        stdout.contains("dnsim replay --scenario incident --variant original --seed "),
+        stdout.contains("dnsim replay --scenario incident --variant original --strategy swarm --seed "),
         "{stdout}"
     );
     assert!(stdout.contains("no_stale_overwrite"), "{stdout}");
@@ -79,11 +79,11 @@ fn a_clean_hunt_exits_0() {
 
 #[test]
 fn replay_prints_a_trace_in_simulated_time_ending_with_the_hash() {
-    let out = dnsim(&["replay", "--seed", "49", "--trace"]);
+    let out = dnsim(&["replay", "--strategy", "uniform", "--seed", "49", "--trace"]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
     assert!(
-        stdout.starts_with("replay: SEED=49 scenario=incident variant=original"),
+        stdout.starts_with("replay: SEED=49 scenario=incident variant=original strategy=uniform"),
         "{stdout}"
     );
     assert!(stdout.contains("s  enactor-3    STALLS "), "{stdout}");
@@ -93,7 +93,7 @@ fn replay_prints_a_trace_in_simulated_time_ending_with_the_hash() {
     );
     assert!(stdout.contains("trace hash: "), "{stdout}");
     assert!(text(&out.stderr).is_empty(), "{}", text(&out.stderr));
-    let again = dnsim(&["replay", "--seed", "49", "--trace"]);
+    let again = dnsim(&["replay", "--strategy", "uniform", "--seed", "49", "--trace"]);
     assert_eq!(again.stdout, out.stdout, "replay is byte-identical");
 }
 
@@ -183,7 +183,7 @@ fn matrix_prints_and_writes_the_verdict_table() {
     }
     assert!(markdown.contains("### Evidence"), "{markdown}");
     assert!(
-        markdown.contains("dnsim replay --scenario incident --variant original --seed "),
+        markdown.contains("dnsim replay --scenario incident --variant original --strategy swarm --seed "),
         "{markdown}"
     );
     std::fs::remove_file(&path).unwrap();
@@ -210,6 +210,8 @@ fn replay_with_faults_from_the_original_shows_what_the_fix_does_instead() {
         "replay",
         "--variant",
         "protect-active-cleanup",
+        "--strategy",
+        "uniform",
         "--seed",
         "49",
         "--faults-from",

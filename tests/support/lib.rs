@@ -15,6 +15,11 @@ pub fn incident() -> Scenario {
     Scenario::load(dnsim::scenario::DEFAULT).expect("the default scenario loads")
 }
 
+/// The scenario with realistic (rare) faults, on which the fault strategies are measured.
+pub fn realistic() -> Scenario {
+    Scenario::load("realistic").expect("the realistic scenario loads")
+}
+
 pub fn design(name: &str) -> &'static dyn Design {
     designs::by_name(name).unwrap_or_else(|| panic!("no design {name:?}"))
 }

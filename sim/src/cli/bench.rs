@@ -15,6 +15,7 @@ use super::{design, BadInput, EXIT_CLEAN};
 use crate::hunt::{hunt_with, peak_rss_kib, HuntOptions, HuntReport, HuntSummary, SeedRange};
 use crate::invariants::InvariantId;
 use crate::scenario::{self, Scenario};
+use crate::strategy::Strategy;
 use crate::sweep::{default_jobs, Seeds, SweepOptions};
 
 #[derive(Args, Debug)]
@@ -30,6 +31,7 @@ pub(super) struct BenchArgs {
 fn sweep(scenario: &Scenario, seeds: SeedRange, jobs: usize) -> HuntSummary {
     let options = HuntOptions {
         seeds: Seeds::all(seeds),
+        strategy: Strategy::default(),
         sweep: SweepOptions::new(jobs),
         started: Instant::now(),
     };

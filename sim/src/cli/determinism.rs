@@ -21,6 +21,7 @@ use super::{design, jobs, BadInput, Target, EXIT_CLEAN, EXIT_VIOLATION};
 use crate::hunt::SeedRange;
 use crate::run::{run as run_one, simulate, RunSpec};
 use crate::scenario::Scenario;
+use crate::strategy::Strategy;
 use crate::sweep::run_seeds;
 use crate::trace::format_hash;
 
@@ -40,16 +41,30 @@ pub(super) struct DeterminismArgs {
 }
 
 /// The run madsim's check_determinism repeats (it takes a plain `fn`, so it reads this).
-static PROBE: Mutex<Option<(Scenario, &'static dyn Design, u64)>> = Mutex::new(None);
+static PROBE: Mutex<Option<Probe>> = Mutex::new(None);
+
+/// The run madsim's check_determinism repeats.
+#[derive(Clone)]
+struct Probe {
+    scenario: Scenario,
+    design: &'static dyn Design,
+    strategy: Strategy,
+    seed: u64,
+}
 
 fn probe() -> Pin<Box<dyn Future<Output = u64>>> {
-    let (scenario, design, seed) = PROBE
+    let Probe {
+        scenario,
+        design,
+        strategy,
+        seed,
+    } = PROBE
         .lock()
         .expect("not poisoned")
         .clone()
         .expect("set before use");
     Box::pin(async move {
-        let spec = RunSpec::seeded(&scenario, design, seed);
+        let spec = RunSpec::seeded(&scenario, design, seed).with_strategy(strategy);
         simulate(&spec).await.trace_hash
     })
 }
@@ -58,6 +73,7 @@ pub(super) fn run(args: DeterminismArgs, out: &mut dyn Write) -> Result<i32, Bad
     let scenario = Scenario::load(&args.target.scenario)?;
     let design = design(&args.target.variant)?;
     let jobs = jobs(args.jobs)?;
+    let strategy = args.target.strategy;
     writeln!(
         out,
         "check-determinism: scenario={} variant={} seeds={} jobs={jobs}",
@@ -70,7 +86,7 @@ pub(super) fn run(args: DeterminismArgs, out: &mut dyn Write) -> Result<i32, Bad
     let forward = {
         let scenario = shared.clone();
         run_seeds(args.seeds, jobs, move |seed| {
-            run_one(&RunSpec::seeded(&scenario, design, seed)).trace_hash
+            run_one(&RunSpec::seeded(&scenario, design, seed).with_strategy(strategy)).trace_hash
         })
     };
     let range = args.seeds;
@@ -79,7 +95,7 @@ pub(super) fn run(args: DeterminismArgs, out: &mut dyn Write) -> Result<i32, Bad
         // The i-th seed of this sweep is the i-th from the end of the range.
         run_seeds(range, jobs, move |i| {
             let seed = range.end - 1 - (i - range.start);
-            run_one(&RunSpec::seeded(&scenario, design, seed)).trace_hash
+            run_one(&RunSpec::seeded(&scenario, design, seed).with_strategy(strategy)).trace_hash
         })
     };
     backward.reverse();
@@ -106,7 +122,12 @@ pub(super) fn run(args: DeterminismArgs, out: &mut dyn Write) -> Result<i32, Bad
     )?;
     let mut madsim_failures = 0;
     for seed in range.seeds().take(args.madsim_seeds as usize) {
-        *PROBE.lock().expect("not poisoned") = Some((scenario.clone(), design, seed));
+        *PROBE.lock().expect("not poisoned") = Some(Probe {
+            scenario: scenario.clone(),
+            design,
+            strategy,
+            seed,
+        });
         let checked = std::panic::catch_unwind(|| {
             Runtime::check_determinism(seed, madsim::Config::default(), probe)
         });

@@ -35,16 +35,18 @@ pub(super) fn run(args: ExplainArgs, out: &mut dyn Write) -> Result<i32, BadInpu
     };
     let scenario = Scenario::load(&scenario_name)?;
     let design = design(&variant)?;
-    let mut spec = RunSpec::seeded(&scenario, design, seed);
+    let mut spec = RunSpec::seeded(&scenario, design, seed).with_strategy(args.target.strategy);
     if let Some(file) = &saved {
+        spec = spec.with_strategy(file.strategy);
         spec.faults = file.fault_source();
     }
     spec.trace.keep = true;
     let outcome = run_one(&spec);
     writeln!(
         out,
-        "explain: SEED={seed} scenario={scenario_name} variant={} ({} faults injected)",
+        "explain: SEED={seed} scenario={scenario_name} variant={} strategy={} ({} faults injected)",
         design.name(),
+        spec.strategy,
         outcome.faults.len()
     )?;
     write!(out, "{}", narrative(&outcome.trace))?;

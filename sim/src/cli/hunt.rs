@@ -92,14 +92,16 @@ pub(super) fn run(
             range: args.seeds,
             shard: args.sweep.shard,
         },
+        strategy: args.target.strategy,
         sweep,
         started: process_start(),
     };
     let scenario_arg = &args.target.scenario;
     let replay = |seed: u64| {
         format!(
-            "dnsim replay --scenario {scenario_arg} --variant {} --seed {seed} --trace",
-            design.name()
+            "dnsim replay --scenario {scenario_arg} --variant {} --strategy {} --seed {seed} --trace",
+            design.name(),
+            args.target.strategy
         )
     };
     let shard = args
@@ -111,8 +113,9 @@ pub(super) fn run(
     } else {
         writeln!(
             out,
-            "hunt: scenario={scenario_arg} variant={} seeds={}{shard} jobs={}",
+            "hunt: scenario={scenario_arg} variant={} strategy={} seeds={}{shard} jobs={}",
             design.name(),
+            args.target.strategy,
             args.seeds,
             options.sweep.jobs
         )?;

@@ -10,6 +10,7 @@ use super::{design, jobs, BadInput, DEFAULT_MATRIX_SEEDS, EXIT_CLEAN, EXIT_VIOLA
 use crate::hunt::SeedRange;
 use crate::matrix::{matrix, render_markdown, render_text};
 use crate::scenario::{self, Scenario};
+use crate::strategy::Strategy;
 
 #[derive(Args, Debug)]
 pub(super) struct MatrixArgs {
@@ -28,6 +29,9 @@ pub(super) struct MatrixArgs {
     /// Also write the table and its evidence as Markdown to this file.
     #[arg(long, value_name = "FILE")]
     markdown: Option<PathBuf>,
+    /// How each seed chooses its faults: uniform, swarm, bounded-delay[:DEPTH].
+    #[arg(long, default_value_t = Strategy::default())]
+    strategy: Strategy,
     /// Worker threads (default: every core). Results do not depend on it.
     #[arg(long)]
     jobs: Option<usize>,
@@ -47,14 +51,15 @@ pub(super) fn run(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput
     if !args.json {
         writeln!(
             out,
-            "matrix: scenario={} seeds={} designs={} jobs={jobs}",
+            "matrix: scenario={} strategy={} seeds={} designs={} jobs={jobs}",
             args.scenario,
+            args.strategy,
             args.seeds,
             chosen.len()
         )?;
         out.flush()?;
     }
-    let report = matrix(&scenario, &chosen, args.seeds, jobs);
+    let report = matrix(&scenario, &chosen, args.strategy, args.seeds, jobs);
     if let Some(path) = &args.markdown {
         std::fs::write(path, render_markdown(&report, &args.scenario))
             .map_err(|e| BadInput(format!("markdown file {}: {e}", path.display())))?;

@@ -14,6 +14,7 @@ use dnsim_model::{designs, Design};
 
 use crate::invariants::InvariantId;
 use crate::scenario::{self, Scenario};
+use crate::strategy::Strategy;
 use crate::sweep::{self, Shard};
 
 mod bench;
@@ -24,6 +25,7 @@ mod matrix;
 mod merge;
 mod replay;
 mod shrink;
+mod strategies;
 
 /// The default seed range of `hunt`: enough to find all four violations of the original
 /// design in the default scenario (pinned by a test).
@@ -62,6 +64,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Run every design against every invariant on the same seeds: the verdict matrix.
     Matrix(matrix::MatrixArgs),
+    /// Compare the fault strategies: seeds to the first violation of each invariant.
+    Strategies(strategies::StrategiesArgs),
     /// Merge the JSON reports of the shards of one hunt into one report.
     Merge(merge::MergeArgs),
     /// Run each seed twice, on different worker threads, and compare trace hashes.
@@ -81,6 +85,9 @@ struct Target {
     /// The design under test (see `dnsim list`).
     #[arg(long, default_value = "original")]
     variant: String,
+    /// How each seed chooses its faults: uniform, swarm, bounded-delay[:DEPTH].
+    #[arg(long, default_value_t = Strategy::default())]
+    strategy: Strategy,
 }
 
 /// How a sweep over many seeds runs.
@@ -161,6 +168,7 @@ where
         Command::Shrink(args) => shrink::run(args, out),
         Command::Explain(args) => explain::run(args, out),
         Command::Matrix(args) => matrix::run(args, out),
+        Command::Strategies(args) => strategies::run(args, out),
         Command::Merge(args) => merge::run(args, out),
         Command::CheckDeterminism(args) => determinism::run(args, out),
         Command::Bench(args) => bench::run(args, out),
@@ -184,6 +192,15 @@ fn list(out: &mut dyn Write) -> Result<i32, BadInput> {
     writeln!(out, "variants:")?;
     for design in designs::ALL {
         writeln!(out, "  {}", design.name())?;
+    }
+    writeln!(out, "strategies:")?;
+    for strategy in Strategy::ALL {
+        let default = if strategy == Strategy::default() {
+            " (default)"
+        } else {
+            ""
+        };
+        writeln!(out, "  {strategy}{default}")?;
     }
     writeln!(out, "invariants:")?;
     for id in InvariantId::ALL {

@@ -56,10 +56,13 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
     };
     let scenario = Scenario::load(&scenario_name)?;
     let chosen = design(&variant)?;
+    let strategy = saved
+        .as_ref()
+        .map_or(args.target.strategy, |file| file.strategy);
     // With --faults-from, first run the other design on this seed, keeping its trace.
     let source = match &args.faults_from {
         Some(name) => {
-            let mut spec = RunSpec::seeded(&scenario, design(name)?, seed);
+            let mut spec = RunSpec::seeded(&scenario, design(name)?, seed).with_strategy(strategy);
             spec.trace.keep = true;
             Some(run_one(&spec))
         }
@@ -69,6 +72,7 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
         scenario: &scenario,
         design: chosen,
         seed,
+        strategy,
         faults: match (&source, &saved) {
             (Some(source), _) => FaultSource::Scripted(source.faults.clone()),
             (None, Some(file)) => file.fault_source(),
@@ -88,7 +92,7 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
     };
     writeln!(
         out,
-        "replay: SEED={seed} scenario={scenario_name} variant={} faults={faults}",
+        "replay: SEED={seed} scenario={scenario_name} variant={} strategy={strategy} faults={faults}",
         chosen.name()
     )?;
     out.flush()?;
@@ -113,13 +117,13 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
         Some(path) => writeln!(out, "reproduce: dnsim replay --file {} --trace", path.display())?,
         None => writeln!(
             out,
-            "reproduce: dnsim replay --scenario {scenario_name} --variant {} --seed {seed}{faults_from} --trace",
+            "reproduce: dnsim replay --scenario {scenario_name} --variant {} --strategy {strategy} --seed {seed}{faults_from} --trace",
             chosen.name()
         )?,
     }
     if let Some(path) = &args.diagram {
         let title = format!(
-            "dnsim replay --scenario {scenario_name} --variant {} --seed {seed}{faults_from}",
+            "dnsim replay --scenario {scenario_name} --variant {} --strategy {strategy} --seed {seed}{faults_from}",
             chosen.name()
         );
         let svg = render_svg(&outcome.trace, &Lanes::of(&scenario), &title);

@@ -38,28 +38,32 @@ pub(super) fn run(args: ShrinkArgs, out: &mut dyn Write) -> Result<i32, BadInput
     let seed = args.seed;
     let invariant = match args.invariant {
         Some(invariant) => invariant,
-        None => run_one(&RunSpec::seeded(&scenario, design, seed))
-            .violations
-            .first()
-            .map(|v| v.invariant)
-            .ok_or_else(|| {
-                BadInput(format!(
-                    "seed {seed} violates no invariant: nothing to shrink"
-                ))
-            })?,
+        None => {
+            run_one(&RunSpec::seeded(&scenario, design, seed).with_strategy(args.target.strategy))
+                .violations
+                .first()
+                .map(|v| v.invariant)
+                .ok_or_else(|| {
+                    BadInput(format!(
+                        "seed {seed} violates no invariant: nothing to shrink"
+                    ))
+                })?
+        }
     };
     writeln!(
         out,
-        "shrink: SEED={seed} scenario={} variant={} invariant={invariant}",
+        "shrink: SEED={seed} scenario={} variant={} strategy={} invariant={invariant}",
         args.target.scenario,
-        design.name()
+        design.name(),
+        args.target.strategy
     )?;
     out.flush()?;
-    let shrunk = shrink(&scenario, design, seed, invariant).ok_or_else(|| {
-        BadInput(format!(
-            "seed {seed} does not violate {invariant}: nothing to shrink"
-        ))
-    })?;
+    let shrunk =
+        shrink(&scenario, design, args.target.strategy, seed, invariant).ok_or_else(|| {
+            BadInput(format!(
+                "seed {seed} does not violate {invariant}: nothing to shrink"
+            ))
+        })?;
     writeln!(
         out,
         "faults: {} -> {} ({} runs)",

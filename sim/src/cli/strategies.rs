@@ -1,0 +1,49 @@
+//! `dnsim strategies`: which fault strategy finds each violation in the fewest seeds.
+
+use std::io::Write;
+
+use clap::Args;
+
+use super::{design, jobs, BadInput, EXIT_CLEAN};
+use crate::compare::{compare_strategies, render_text};
+use crate::scenario::{self, Scenario};
+
+#[derive(Args, Debug)]
+pub(super) struct StrategiesArgs {
+    /// A built-in scenario name or a scenario .toml file.
+    #[arg(long, default_value = scenario::DEFAULT)]
+    scenario: String,
+    /// The design under test.
+    #[arg(long, default_value = "original")]
+    variant: String,
+    /// Independent trials per strategy, each a hunt from its own starting seed.
+    #[arg(long, default_value_t = 30)]
+    trials: u32,
+    /// A trial stops after this many seeds even if some invariant held throughout.
+    #[arg(long, default_value_t = 500)]
+    cap: u64,
+    /// Worker threads (default: every core). Results do not depend on it.
+    #[arg(long)]
+    jobs: Option<usize>,
+}
+
+pub(super) fn run(args: StrategiesArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
+    let scenario = Scenario::load(&args.scenario)?;
+    let design = design(&args.variant)?;
+    if args.trials == 0 || args.cap == 0 {
+        return Err(BadInput("--trials and --cap must be at least 1".into()));
+    }
+    let jobs = jobs(args.jobs)?;
+    writeln!(
+        out,
+        "strategies: scenario={} variant={} trials={} cap={} jobs={jobs}",
+        args.scenario,
+        design.name(),
+        args.trials,
+        args.cap
+    )?;
+    out.flush()?;
+    let report = compare_strategies(&scenario, design, args.trials, args.cap, jobs);
+    write!(out, "{}", render_text(&report))?;
+    Ok(EXIT_CLEAN)
+}
