@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 use dnsim::seedfile::FaultsSource;
+use dnsim::strategy::Strategy;
 use dnsim::{FaultSource, RunSpec, Scenario, SeedFile};
 use dnsim_tests::{design, incident, repo_root};
 
@@ -44,8 +45,7 @@ fn every_saved_seed_replays_with_the_same_violation_and_trace_hash() {
         let saved = SeedFile::load(&path).unwrap();
         let scenario = Scenario::load(&saved.scenario).unwrap();
         let name = path.display();
-        let mut spec = RunSpec::seeded(&scenario, design(&saved.variant), saved.seed);
-        spec.faults = saved.fault_source();
+        let mut spec = saved.spec(&scenario).unwrap();
         let replayed = dnsim::run(&spec);
         assert!(
             replayed.violated(saved.invariant),
@@ -98,7 +98,9 @@ fn minimal_counterexamples_have_a_handful_of_faults() {
 #[test]
 fn a_seed_file_round_trips_through_save_load_and_replay() {
     let scenario = incident();
-    let outcome = dnsim::run(&RunSpec::seeded(&scenario, design("original"), 1));
+    // A swarm run: replaying it needs the strategy the file records, not the default.
+    let spec = RunSpec::seeded(&scenario, design("original"), 1).with_strategy(Strategy::Swarm);
+    let outcome = dnsim::run(&spec);
     let invariant = outcome.violations[0].invariant;
     let file = SeedFile::from_outcome(&outcome, "incident", invariant);
     let dir = std::env::temp_dir().join(format!("dnsim-round-trip-{}", std::process::id()));
@@ -111,11 +113,8 @@ fn a_seed_file_round_trips_through_save_load_and_replay() {
     );
     let loaded = SeedFile::load(&path).unwrap();
     assert_eq!(loaded, file);
-    let replayed = dnsim::run(&RunSpec::seeded(
-        &scenario,
-        design(&loaded.variant),
-        loaded.seed,
-    ));
+    assert_eq!(loaded.strategy, Strategy::Swarm);
+    let replayed = dnsim::run(&loaded.spec(&scenario).unwrap());
     assert_eq!(format!("{:016x}", replayed.trace_hash), loaded.trace_hash);
     assert_eq!(replayed.violations, outcome.violations);
     std::fs::remove_dir_all(&dir).unwrap();

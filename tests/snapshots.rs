@@ -5,13 +5,12 @@
 //! `cargo install cargo-insta`), or re-run with `INSTA_UPDATE=always` and read `git diff`.
 
 use dnsim::seedfile::FaultsSource;
-use dnsim::{RunSpec, Scenario, SeedFile};
-use dnsim_tests::{design, repo_root};
+use dnsim::{Scenario, SeedFile};
+use dnsim_tests::repo_root;
 
 fn readable_trace(file: &SeedFile) -> String {
     let scenario = Scenario::load(&file.scenario).unwrap();
-    let mut spec = RunSpec::seeded(&scenario, design(&file.variant), file.seed);
-    spec.faults = file.fault_source();
+    let mut spec = file.spec(&scenario).unwrap();
     spec.trace.keep = true;
     let outcome = dnsim::run(&spec);
     let mut text = format!("# {}\n# {}\n", file.replay_command(), file.postmortem);

@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::faults::{FaultSchedule, FaultSource};
 use crate::invariants::InvariantId;
-use crate::run::Outcome;
+use crate::run::{Outcome, RunSpec};
+use crate::scenario::Scenario;
 use crate::strategy::Strategy;
 use crate::trace::format_hash;
 
@@ -89,6 +90,21 @@ impl SeedFile {
             faults_source: FaultsSource::Seed,
             faults: outcome.faults.clone(),
         }
+    }
+
+    /// How to run this saved run again: its design, strategy, seed and faults, on
+    /// `scenario` (which must be the one this file names).
+    pub fn spec<'a>(&self, scenario: &'a Scenario) -> Result<RunSpec<'a>, SeedFileError> {
+        let design = dnsim_model::designs::by_name(&self.variant).ok_or_else(|| {
+            SeedFileError(format!(
+                "seed file names unknown variant {:?}: designs are {}",
+                self.variant,
+                dnsim_model::designs::names().join(", ")
+            ))
+        })?;
+        let mut spec = RunSpec::seeded(scenario, design, self.seed).with_strategy(self.strategy);
+        spec.faults = self.fault_source();
+        Ok(spec)
     }
 
     /// The faults to replay this run with.

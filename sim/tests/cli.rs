@@ -21,7 +21,9 @@ fn hunt_reports_failing_seeds_with_replay_commands_and_exits_1() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(
-        stdout.contains("dnsim replay --scenario incident --variant original --strategy swarm --seed "),
+        stdout.contains(
+            "dnsim replay --scenario incident --variant original --strategy swarm --seed "
+        ),
         "{stdout}"
     );
     assert!(stdout.contains("no_stale_overwrite"), "{stdout}");
@@ -183,7 +185,9 @@ fn matrix_prints_and_writes_the_verdict_table() {
     }
     assert!(markdown.contains("### Evidence"), "{markdown}");
     assert!(
-        markdown.contains("dnsim replay --scenario incident --variant original --strategy swarm --seed "),
+        markdown.contains(
+            "dnsim replay --scenario incident --variant original --strategy swarm --seed "
+        ),
         "{markdown}"
     );
     std::fs::remove_file(&path).unwrap();

@@ -35,11 +35,10 @@ pub(super) fn run(args: ExplainArgs, out: &mut dyn Write) -> Result<i32, BadInpu
     };
     let scenario = Scenario::load(&scenario_name)?;
     let design = design(&variant)?;
-    let mut spec = RunSpec::seeded(&scenario, design, seed).with_strategy(args.target.strategy);
-    if let Some(file) = &saved {
-        spec = spec.with_strategy(file.strategy);
-        spec.faults = file.fault_source();
-    }
+    let mut spec = match &saved {
+        Some(file) => file.spec(&scenario)?,
+        None => RunSpec::seeded(&scenario, design, seed).with_strategy(args.target.strategy),
+    };
     spec.trace.keep = true;
     let outcome = run_one(&spec);
     writeln!(

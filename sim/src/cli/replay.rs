@@ -122,10 +122,13 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
         )?,
     }
     if let Some(path) = &args.diagram {
-        let title = format!(
-            "dnsim replay --scenario {scenario_name} --variant {} --strategy {strategy} --seed {seed}{faults_from}",
-            chosen.name()
-        );
+        let title = match &args.file {
+            Some(path) => format!("dnsim replay --file {}", path.display()),
+            None => format!(
+                "dnsim replay --scenario {scenario_name} --variant {} --strategy {strategy} --seed {seed}{faults_from}",
+                chosen.name()
+            ),
+        };
         let svg = render_svg(&outcome.trace, &Lanes::of(&scenario), &title);
         std::fs::write(path, svg)
             .map_err(|e| BadInput(format!("diagram file {}: {e}", path.display())))?;
@@ -302,6 +305,7 @@ fn same_step(a: &dnsim_model::Event, b: &dnsim_model::Event) -> bool {
 }
 
 fn write_summary(out: &mut dyn Write, outcome: &Outcome) -> std::io::Result<()> {
+    writeln!(out, "strategy chose: {}", outcome.choices)?;
     writeln!(out, "faults injected: {}", outcome.faults.len())?;
     if outcome.violations.is_empty() {
         writeln!(out, "violations: none")?;
