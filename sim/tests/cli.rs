@@ -482,3 +482,122 @@ fn bad_sweep_and_file_input_is_one_line_and_exit_2() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn shrink_cuts_a_failing_run_to_a_handful_of_faults_and_saves_it() {
+    let dir = temp_dir("shrink");
+    let out = dnsim(&[
+        "shrink",
+        "--strategy",
+        "uniform",
+        "--seed",
+        "175",
+        "--invariant",
+        "converges",
+        "--save",
+        dir.to_str().unwrap(),
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("faults: 28 -> 5 "), "{stdout}");
+    assert!(
+        stdout.contains("enactor-3 pauses for 73.8 s before attempt 1 to apply g5 to fips"),
+        "{stdout}"
+    );
+    let saved = dir.join("original-converges-175-minimal.toml");
+    assert!(
+        stdout.contains(&format!("saved: {}", saved.display())),
+        "{stdout}"
+    );
+    let replay = dnsim(&["replay", "--file", saved.to_str().unwrap()]);
+    assert!(
+        text(&replay.stdout).contains("reproduced: converges"),
+        "{}",
+        text(&replay.stdout)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn explain_tells_the_story_of_the_incident() {
+    let out = dnsim(&[
+        "explain",
+        "--file",
+        "seeds/original-converges-175-minimal.toml",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    for step in [
+        "enactor-3 stalls for 73.8 s before attempt 1 to apply g5 to fips.",
+        "enactor-3 applies its old plan g5 to fips over g26",
+        "its one-time check was made at 40.853s, 76.9 s earlier",
+        "including g5, the tree its root alias points at: fips now resolves to no addresses",
+        "no enactor can repair it",
+    ] {
+        assert!(stdout.contains(step), "missing {step:?} in:\n{stdout}");
+    }
+}
+
+#[test]
+fn replay_draws_the_run_as_a_space_time_diagram() {
+    let dir = temp_dir("diagram");
+    let path = dir.join("run.svg");
+    let out = dnsim(&[
+        "replay",
+        "--file",
+        "seeds/original-converges-175-minimal.toml",
+        "--diagram",
+        path.to_str().unwrap(),
+    ]);
+    assert!(text(&out.stdout).contains(&format!("diagram: {}", path.display())));
+    let svg = std::fs::read_to_string(&path).unwrap();
+    let doc = roxmltree::Document::parse(&svg).expect("well-formed SVG");
+    let lanes: Vec<&str> = doc
+        .descendants()
+        .filter_map(|n| n.attribute("data-lane"))
+        .collect();
+    assert_eq!(
+        lanes,
+        [
+            "planner",
+            "enactor-1",
+            "enactor-2",
+            "enactor-3",
+            "clean-up",
+            "regional",
+            "fips",
+            "ipv6",
+            "account-1",
+            "account-2"
+        ]
+    );
+    let marked: Vec<&str> = doc
+        .descendants()
+        .filter_map(|n| n.attribute("data-invariant"))
+        .collect();
+    assert_eq!(
+        marked,
+        [
+            "no_stale_overwrite",
+            "active_plan_exists",
+            "endpoint_resolves",
+            "converges"
+        ]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn strategies_prints_the_comparison_table() {
+    let out = dnsim(&["strategies", "--trials", "2", "--cap", "20"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for strategy in ["uniform", "swarm", "bounded-delay"] {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.starts_with(strategy) && l.contains("active_plan_exists")),
+            "{stdout}"
+        );
+    }
+}

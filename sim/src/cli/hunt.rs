@@ -69,9 +69,15 @@ fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
     bar.set_style(
         ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:30}] {human_pos}/{human_len} seeds, {per_sec}, {msg}",
+            "{elapsed_precise} [{bar:30}] {human_pos}/{human_len} seeds, {rate} seeds/s, {msg}",
         )
         .expect("a valid template")
+        .with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}", state.per_sec());
+            },
+        )
         .progress_chars("=> "),
     );
     bar
