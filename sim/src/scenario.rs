@@ -109,6 +109,21 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
+/// A TOML error as one line, `origin:line:column: message` (toml's own rendering spans
+/// several lines, with a caret under the column).
+pub fn toml_error_line(origin: &str, text: &str, error: &toml::de::Error) -> String {
+    let position = error
+        .span()
+        .map(|span| {
+            let before = &text[..span.start];
+            let line = before.matches('\n').count() + 1;
+            let column = span.start - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!(":{line}:{column}")
+        })
+        .unwrap_or_default();
+    format!("{origin}{position}: {}", error.message())
+}
+
 impl Scenario {
     /// A built-in scenario by name, or a TOML file by path (anything ending in `.toml` or
     /// containing a path separator).
@@ -133,20 +148,8 @@ impl Scenario {
 
     /// Parses and validates a scenario; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
-        let scenario: Scenario = toml::from_str(text).map_err(|e| {
-            // toml's message spans several lines (with a caret under the column): keep it to one.
-            let message = e.message().to_string();
-            let position = e
-                .span()
-                .map(|span| {
-                    let line = text[..span.start].matches('\n').count() + 1;
-                    let column =
-                        span.start - text[..span.start].rfind('\n').map_or(0, |i| i + 1) + 1;
-                    format!(":{line}:{column}")
-                })
-                .unwrap_or_default();
-            ScenarioError(format!("{origin}{position}: {message}"))
-        })?;
+        let scenario: Scenario =
+            toml::from_str(text).map_err(|e| ScenarioError(toml_error_line(origin, text, &e)))?;
         let problems = scenario.problems();
         if !problems.is_empty() {
             return Err(ScenarioError(format!("{origin}: {}", problems.join("; "))));

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::faults::{FaultSchedule, FaultSource};
 use crate::invariants::InvariantId;
 use crate::run::{Outcome, RunSpec};
-use crate::scenario::Scenario;
+use crate::scenario::{toml_error_line, Scenario};
 use crate::strategy::Strategy;
 use crate::trace::format_hash;
 
@@ -149,20 +149,8 @@ impl SeedFile {
         let text = std::fs::read_to_string(path)
             .map_err(|e| SeedFileError(format!("seed file {}: {e}", path.display())))?;
         toml::from_str(&text).map_err(|e| {
-            let position = e
-                .span()
-                .map(|span| {
-                    let line = text[..span.start].matches('\n').count() + 1;
-                    let column =
-                        span.start - text[..span.start].rfind('\n').map_or(0, |i| i + 1) + 1;
-                    format!(":{line}:{column}")
-                })
-                .unwrap_or_default();
-            SeedFileError(format!(
-                "seed file {}{position}: {}",
-                path.display(),
-                e.message()
-            ))
+            let origin = format!("seed file {}", path.display());
+            SeedFileError(toml_error_line(&origin, &text, &e))
         })
     }
 

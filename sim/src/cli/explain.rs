@@ -5,11 +5,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{design, BadInput, Target, EXIT_CLEAN, EXIT_VIOLATION};
+use super::{design, seed_or_file, BadInput, Target, EXIT_CLEAN, EXIT_VIOLATION};
 use crate::narrative::narrative;
 use crate::run::{run as run_one, RunSpec};
 use crate::scenario::Scenario;
-use crate::seedfile::SeedFile;
 
 #[derive(Args, Debug)]
 pub(super) struct ExplainArgs {
@@ -24,15 +23,8 @@ pub(super) struct ExplainArgs {
 }
 
 pub(super) fn run(args: ExplainArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
-    let saved = args.file.as_deref().map(SeedFile::load).transpose()?;
-    let (scenario_name, variant, seed) = match &saved {
-        Some(file) => (file.scenario.clone(), file.variant.clone(), file.seed),
-        None => (
-            args.target.scenario.clone(),
-            args.target.variant.clone(),
-            args.seed.expect("clap requires --seed without --file"),
-        ),
-    };
+    let (saved, scenario_name, variant, seed) =
+        seed_or_file(&args.target, args.seed, args.file.as_deref())?;
     let scenario = Scenario::load(&scenario_name)?;
     let design = design(&variant)?;
     let mut spec = match &saved {

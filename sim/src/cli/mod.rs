@@ -14,6 +14,7 @@ use dnsim_model::{designs, Design};
 
 use crate::invariants::InvariantId;
 use crate::scenario::{self, Scenario};
+use crate::seedfile::SeedFile;
 use crate::strategy::Strategy;
 use crate::sweep::{self, Shard};
 
@@ -108,6 +109,30 @@ struct SweepArgs {
     /// No progress bar (it is shown only when stderr is a terminal anyway).
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// The run a command names: a seed of `target`, or a saved seed file (which then decides
+/// the scenario, design and seed). Returns the file, if any, the scenario argument, the
+/// design's name and the seed.
+fn seed_or_file(
+    target: &Target,
+    seed: Option<u64>,
+    file: Option<&std::path::Path>,
+) -> Result<(Option<SeedFile>, String, String, u64), BadInput> {
+    Ok(match file {
+        Some(path) => {
+            let saved = SeedFile::load(path)?;
+            let (scenario, variant, seed) =
+                (saved.scenario.clone(), saved.variant.clone(), saved.seed);
+            (Some(saved), scenario, variant, seed)
+        }
+        None => (
+            None,
+            target.scenario.clone(),
+            target.variant.clone(),
+            seed.expect("clap requires --seed without --file"),
+        ),
+    })
 }
 
 /// Bad input: reported as one line, exit status 2.

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{design, BadInput, Target, EXIT_CLEAN, EXIT_NOT_REPRODUCED, EXIT_VIOLATION};
+use super::{
+    design, seed_or_file, BadInput, Target, EXIT_CLEAN, EXIT_NOT_REPRODUCED, EXIT_VIOLATION,
+};
 use crate::diagram::{render_svg, Lanes};
 use crate::faults::FaultSource;
 use crate::invariants::InvariantId;
@@ -45,15 +47,8 @@ pub(super) struct ReplayArgs {
 }
 
 pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
-    let saved = args.file.as_deref().map(SeedFile::load).transpose()?;
-    let (scenario_name, variant, seed) = match &saved {
-        Some(file) => (file.scenario.clone(), file.variant.clone(), file.seed),
-        None => (
-            args.target.scenario.clone(),
-            args.target.variant.clone(),
-            args.seed.expect("clap requires --seed without --file"),
-        ),
-    };
+    let (saved, scenario_name, variant, seed) =
+        seed_or_file(&args.target, args.seed, args.file.as_deref())?;
     let scenario = Scenario::load(&scenario_name)?;
     let chosen = design(&variant)?;
     let strategy = saved
