@@ -13,7 +13,8 @@ fn readable_trace(file: &SeedFile) -> String {
     let mut spec = file.spec(&scenario).unwrap();
     spec.trace.keep = true;
     let outcome = dnsim::run(&spec);
-    let mut text = format!("# {}\n# {}\n", file.replay_command(), file.postmortem);
+    let path = std::path::Path::new("seeds").join(file.file_name());
+    let mut text = format!("# {}\n# {}\n", file.replay_command(&path), file.postmortem);
     for (at, entry) in &outcome.trace {
         text.push_str(&format!("{}  {entry}\n", dnsim::trace::format_time(*at)));
     }

@@ -339,9 +339,10 @@ fn a_run_found_by_any_strategy_saves_and_replays_with_its_strategy() {
     );
     let file = SeedFile::from_outcome(&outcome, "realistic", invariant);
     assert!(
-        file.replay_command().contains("--strategy swarm"),
+        file.replay_command(std::path::Path::new("x.toml"))
+            .contains("--strategy swarm"),
         "{}",
-        file.replay_command()
+        file.replay_command(std::path::Path::new("x.toml"))
     );
     let loaded: SeedFile = toml::from_str(&file.to_toml()).unwrap();
     assert_eq!(loaded, file);

@@ -87,7 +87,13 @@ impl LockRecord {
 
 impl fmt::Display for LockRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} until {}ms", self.holder, self.expires_ms)
+        write!(
+            f,
+            "{} until {}.{:03}s",
+            self.holder,
+            self.expires_ms / 1000,
+            self.expires_ms % 1000
+        )
     }
 }
 

@@ -140,6 +140,13 @@ impl fmt::Display for EventKind {
             EventKind::PlanPickedUp {
                 generation,
                 oldest_live,
+            } if oldest_live.0 == 0 => write!(
+                f,
+                "picks up plan {generation}: some endpoint serves nothing yet, will apply it"
+            ),
+            EventKind::PlanPickedUp {
+                generation,
+                oldest_live,
             } => write!(
                 f,
                 "picks up plan {generation}: newer than oldest live {oldest_live}, will apply it"

@@ -112,6 +112,9 @@ pub struct Tally {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HuntSummary {
     pub scenario: String,
+    /// A digest of the scenario's settings: shards of one hunt ran the same scenario, even
+    /// if two files share a name.
+    pub scenario_digest: String,
     pub variant: String,
     /// How each seed chose its faults.
     pub strategy: Strategy,
@@ -194,6 +197,7 @@ pub fn hunt_with(
     let began = Instant::now();
     let mut summary = HuntSummary {
         scenario: scenario.name.clone(),
+        scenario_digest: scenario.digest(),
         variant: design.name().to_string(),
         strategy: options.strategy,
         seeds: options.seeds.range,
@@ -335,19 +339,17 @@ pub fn merge_reports(mut reports: Vec<HuntReport>) -> Result<HuntReport, String>
         let shard = s
             .shard
             .ok_or("a report is not a shard (run hunt with --shard K/N --json)")?;
-        if (&s.scenario, &s.variant, s.seeds, shard.count)
-            != (&first.scenario, &first.variant, first.seeds, count)
-        {
+        let hunt = |s: &HuntSummary, count: u64| {
+            format!(
+                "scenario {} (digest {}), variant {}, strategy {}, seeds {} in {count} shards",
+                s.scenario, s.scenario_digest, s.variant, s.strategy, s.seeds
+            )
+        };
+        if hunt(s, shard.count) != hunt(&first, count) {
             return Err(format!(
-                "reports of different hunts: {} {} {} of {} shards, and {} {} {} of {} shards",
-                first.scenario,
-                first.variant,
-                first.seeds,
-                count,
-                s.scenario,
-                s.variant,
-                s.seeds,
-                shard.count
+                "reports of different hunts: {}, and {}",
+                hunt(&first, count),
+                hunt(s, shard.count)
             ));
         }
         if std::mem::replace(&mut seen[shard.index as usize - 1], true) {

@@ -3,7 +3,8 @@
 //! [`describe_fault`] puts one injected fault in plain words; [`narrative`] walks a run's
 //! trace and tells, each with its simulated time: which actor was stalled (and holding which
 //! plan), which plans were applied where, the stale apply (and how old its one-time check
-//! was), the deletion of a live tree, the empty answer, and the stuck batches. Only what
+//! was), the deletion of a live tree or of a rollback target, the empty answer, and the
+//! stuck batches. Only what
 //! happened is told: a run of a fixed design tells a shorter story.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -96,6 +97,8 @@ pub fn narrative(trace: &[(Duration, TraceEntry)]) -> String {
     let mut fully_applied: Vec<(Duration, Actor, Generation)> = Vec::new();
     let mut stuck: BTreeMap<(EndpointId, String), Stuck> = BTreeMap::new();
     let mut empty_since: BTreeMap<EndpointId, Duration> = BTreeMap::new();
+    // Each endpoint's last root flip: when, from, to.
+    let mut last_flip: BTreeMap<EndpointId, (Duration, Generation, Generation)> = BTreeMap::new();
     let end = trace.last().map_or(Duration::ZERO, |(at, _)| *at);
     for (at, entry) in trace {
         let at = *at;
@@ -176,6 +179,9 @@ pub fn narrative(trace: &[(Duration, TraceEntry)]) -> String {
                         }
                     }
                     newest.insert(*endpoint, previous.max(Some(*generation)).expect("some"));
+                    if let (Some(before), Some(after)) = (commit.root_before, commit.root_after) {
+                        last_flip.insert(*endpoint, (at, before, after));
+                    }
                     empty_since.remove(endpoint);
                 }
                 EventKind::TreesDeleted {
@@ -192,6 +198,28 @@ pub fn narrative(trace: &[(Duration, TraceEntry)]) -> String {
                                 Generations(generations)
                             )));
                         empty_since.insert(*endpoint, at);
+                    } else if let Some(target) = commit
+                        .rollback_after
+                        .filter(|target| generations.contains(target))
+                    {
+                        let jump = last_flip
+                            .get(endpoint)
+                            .filter(|(_, before, _)| *before == target)
+                            .map_or(String::new(), |(when_flipped, before, after)| {
+                                format!(
+                                    " ({endpoint} had gone from {before} to {after} in one batch at {}, {} generations at once)",
+                                    when(*when_flipped),
+                                    after.0.saturating_sub(before.0)
+                                )
+                            });
+                        lines.push((
+                            at,
+                            format!(
+                                "{}'s clean-up deletes trees {} from {endpoint}, including {target}, the tree its rollback record points at{jump}.",
+                                event.actor,
+                                Generations(generations)
+                            ),
+                        ));
                     }
                 }
                 EventKind::BatchRejected {

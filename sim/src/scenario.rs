@@ -121,7 +121,13 @@ pub fn toml_error_line(origin: &str, text: &str, error: &toml::de::Error) -> Str
             format!(":{line}:{column}")
         })
         .unwrap_or_default();
-    format!("{origin}{position}: {}", error.message())
+    let message: Vec<&str> = error
+        .message()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    format!("{origin}{position}: {}", message.join("; "))
 }
 
 impl Scenario {
@@ -189,6 +195,18 @@ impl Scenario {
             problems.push("phases.converge_within_ms: must be at least 1".into());
         }
         problems
+    }
+
+    /// A short digest of every setting (16 hex digits), to tell scenarios apart by content.
+    pub fn digest(&self) -> String {
+        use std::hash::Hasher;
+        let mut hasher = crate::trace::Fnv64::default();
+        hasher.write(
+            toml::to_string(self)
+                .expect("a scenario serializes")
+                .as_bytes(),
+        );
+        crate::trace::format_hash(hasher.finish())
     }
 
     /// The model's configuration for this scenario.

@@ -115,33 +115,35 @@ impl SeedFile {
         }
     }
 
-    /// The conventional file name: `{variant}-{invariant}-{seed}.toml`, with `-minimal`
-    /// for a shrunk run.
+    /// The conventional file name: `{variant}[-{strategy}]-{invariant}-{seed}.toml`, with
+    /// `-minimal` for a shrunk run.
     pub fn file_name(&self) -> String {
         let minimal = match self.faults_source {
             FaultsSource::Seed => "",
             FaultsSource::Schedule => "-minimal",
         };
+        // The same seed is a different run under another strategy: name it (uniform, the
+        // strategy of the first saved runs, goes unnamed).
+        let strategy = match self.strategy {
+            Strategy::Uniform => String::new(),
+            other => format!("-{}", other.to_string().replace(':', "-")),
+        };
         format!(
-            "{}-{}-{}{minimal}.toml",
+            "{}{strategy}-{}-{}{minimal}.toml",
             self.variant, self.invariant, self.seed
         )
     }
 
-    /// The command that replays this run.
-    pub fn replay_command(&self) -> String {
-        let strategy = match self.strategy {
-            Strategy::Uniform => String::new(),
-            other => format!(" --strategy {other}"),
-        };
+    /// The command that replays this run, saved at `path`: from its seed (naming every
+    /// choice, so that no default can change what it replays), or from the file itself when
+    /// only the saved schedule reproduces it.
+    pub fn replay_command(&self, path: &Path) -> String {
         match self.faults_source {
             FaultsSource::Seed => format!(
-                "dnsim replay --scenario {} --variant {} --seed {}{strategy} --trace",
-                self.scenario, self.variant, self.seed
+                "dnsim replay --scenario {} --variant {} --strategy {} --seed {} --trace",
+                self.scenario, self.variant, self.strategy, self.seed
             ),
-            FaultsSource::Schedule => {
-                format!("dnsim replay --file seeds/{} --trace", self.file_name())
-            }
+            FaultsSource::Schedule => format!("dnsim replay --file {} --trace", path.display()),
         }
     }
 
@@ -154,12 +156,9 @@ impl SeedFile {
         })
     }
 
+    /// The file's content, without the header comment `save_new` adds.
     pub fn to_toml(&self) -> String {
-        let body = toml::to_string(self).expect("a seed file always serializes");
-        format!(
-            "# dnsim saved run. Replay it: {}\n{body}",
-            self.replay_command()
-        )
+        toml::to_string(self).expect("a seed file always serializes")
     }
 
     /// Writes the file atomically and never over an existing one: the content goes to a
@@ -180,6 +179,11 @@ impl SeedFile {
         ));
         let written = (|| {
             let mut file = std::fs::File::create(&temporary)?;
+            let header = format!(
+                "# dnsim saved run. Replay it: {}\n",
+                self.replay_command(path)
+            );
+            file.write_all(header.as_bytes())?;
             file.write_all(self.to_toml().as_bytes())?;
             file.sync_all()?;
             std::fs::hard_link(&temporary, path)

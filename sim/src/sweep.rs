@@ -17,7 +17,7 @@
 //! - a **stop request** (a deadline, Ctrl-C) stops workers taking new seeds; the seeds in
 //!   flight finish, so the seeds done are always a prefix of the sweep.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -232,7 +232,12 @@ pub fn sweep<T: Send + 'static>(
     install_panic_hook();
     let next = Arc::new(AtomicU64::new(0));
     let (sender, receiver) = mpsc::channel::<Message<T>>();
-    let spawn_worker = |worker: usize| {
+    // Each worker's own flag: set when the watchdog abandons it, so that if its stuck seed
+    // ever returns, it takes no more seeds.
+    let mut retired: BTreeMap<usize, Arc<AtomicBool>> = BTreeMap::new();
+    let spawn_worker = |worker: usize| -> Arc<AtomicBool> {
+        let flag = Arc::new(AtomicBool::new(false));
+        let retire = flag.clone();
         let (next, sender, stop, run_one) = (
             next.clone(),
             sender.clone(),
@@ -243,7 +248,7 @@ pub fn sweep<T: Send + 'static>(
             .name(format!("dnsim-worker-{worker}"))
             .spawn(move || {
                 IN_WORKER.with(|w| w.set(true));
-                while !stop.load(Ordering::Relaxed) {
+                while !stop.load(Ordering::Relaxed) && !flag.load(Ordering::Relaxed) {
                     let seed_index = next.fetch_add(1, Ordering::Relaxed);
                     if seed_index >= seeds.len() {
                         break;
@@ -259,12 +264,14 @@ pub fn sweep<T: Send + 'static>(
                 let _ = sender.send(Message::Exited { worker });
             })
             .expect("spawn a worker thread");
+        retire
     };
     let jobs = options.jobs.min(seeds.len().max(1) as usize);
     for worker in 0..jobs {
-        spawn_worker(worker);
+        retired.insert(worker, spawn_worker(worker));
     }
     let mut live_workers = jobs;
+    let mut abandoned: BTreeSet<usize> = BTreeSet::new();
     let mut next_worker = jobs;
     // What each live worker is running, and since when.
     let mut running: BTreeMap<usize, (u64, Instant)> = BTreeMap::new();
@@ -287,8 +294,11 @@ pub fn sweep<T: Send + 'static>(
                 // else: the watchdog already reported this seed and abandoned the worker.
             }
             Ok(Message::Exited { worker }) => {
-                live_workers -= 1;
-                running.remove(&worker);
+                // An abandoned worker was already counted out when it was abandoned.
+                if !abandoned.contains(&worker) {
+                    live_workers -= 1;
+                    running.remove(&worker);
+                }
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => unreachable!("this thread holds a sender"),
@@ -300,6 +310,8 @@ pub fn sweep<T: Send + 'static>(
             .collect();
         for (worker, seed_index) in hung {
             running.remove(&worker);
+            abandoned.insert(worker);
+            retired[&worker].store(true, Ordering::Relaxed);
             let reason = format!(
                 "still running after the {:?} wall-clock watchdog (a task that never sleeps?)",
                 options.watchdog
@@ -308,7 +320,7 @@ pub fn sweep<T: Send + 'static>(
             // The stuck thread cannot be stopped: abandon it and replace it.
             live_workers -= 1;
             if !options.stop.load(Ordering::Relaxed) {
-                spawn_worker(next_worker);
+                retired.insert(next_worker, spawn_worker(next_worker));
                 next_worker += 1;
                 live_workers += 1;
             }
@@ -461,6 +473,42 @@ mod tests {
                 .map(|r| r.0)
                 .collect::<Vec<_>>(),
             vec![3]
+        );
+    }
+
+    #[test]
+    fn a_hung_worker_that_wakes_up_takes_no_more_seeds_and_loses_none() {
+        // The stuck seed comes back (after the watchdog gave up on it) while the sweep is
+        // still running: its worker must retire, and every seed be reported exactly once.
+        let mut options = SweepOptions::new(2);
+        options.watchdog = Duration::from_millis(100);
+        let mut results = Vec::new();
+        let end = sweep(
+            Seeds::all("0..120".parse().unwrap()),
+            &options,
+            Arc::new(|seed| {
+                let until =
+                    Instant::now() + Duration::from_millis(if seed == 5 { 400 } else { 10 });
+                while Instant::now() < until {
+                    std::hint::spin_loop();
+                }
+                seed
+            }),
+            |seed, result| results.push((seed, matches!(result, SeedResult::Hung { .. }))),
+            || {},
+        );
+        assert_eq!(end, SweepEnd::Completed);
+        assert_eq!(
+            results.iter().map(|r| r.0).collect::<Vec<_>>(),
+            (0..120).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            results
+                .iter()
+                .filter(|r| r.1)
+                .map(|r| r.0)
+                .collect::<Vec<_>>(),
+            vec![5]
         );
     }
 

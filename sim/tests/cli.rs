@@ -224,12 +224,16 @@ fn replay_with_faults_from_the_original_shows_what_the_fix_does_instead() {
     let stdout = text(&out.stdout);
     assert!(stdout.contains("faults=from-original"), "{stdout}");
     assert!(
-        stdout.contains("original violated endpoint_resolves at:"),
+        stdout.contains("original violated endpoint_resolves at 84.256s:"),
         "{stdout}"
     );
-    // The same clean-up step, keeping the live tree g1.
+    // The same clean-up step, keeping the live tree g1; and the fix converges.
     assert!(
         stdout.contains("account-1: clean-up deletes trees g2..g3 (root is g1)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("protect-active-cleanup    converged: every endpoint serves the last plan"),
         "{stdout}"
     );
 }

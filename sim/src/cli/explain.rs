@@ -17,8 +17,8 @@ pub(super) struct ExplainArgs {
     /// The seed to explain.
     #[arg(long, required_unless_present = "file", conflicts_with = "file")]
     seed: Option<u64>,
-    /// A saved seed file to explain (its scenario, variant, seed and faults).
-    #[arg(long, value_name = "SEED_FILE")]
+    /// A saved seed file to explain (it decides the scenario, variant, strategy, seed and faults).
+    #[arg(long, value_name = "SEED_FILE", conflicts_with_all = ["scenario", "variant", "strategy"])]
     file: Option<PathBuf>,
 }
 

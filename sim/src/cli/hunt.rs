@@ -9,6 +9,7 @@ use std::time::Instant;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::output_dir;
 use super::{
     design, jobs, process_start, BadInput, SweepArgs, Target, DEFAULT_SEEDS, EXIT_CLEAN,
     EXIT_VIOLATION,
@@ -91,6 +92,12 @@ pub(super) fn run(
     let scenario = Scenario::load(&args.target.scenario)?;
     let design = design(&args.target.variant)?;
     let mut sweep = SweepOptions::new(jobs(args.sweep.jobs)?);
+    if args.sweep.watchdog.is_zero() {
+        return Err(BadInput("--watchdog must be longer than zero".into()));
+    }
+    if let Some(dir) = &args.save {
+        output_dir("save directory", dir)?;
+    }
     sweep.watchdog = args.sweep.watchdog;
     sweep.deadline = args.sweep.time_budget.map(|budget| Instant::now() + budget);
     let options = HuntOptions {
@@ -250,16 +257,23 @@ fn write_summary(
         summary.events_per_sec / 1e6,
         summary.failing_seeds
     )?;
+    // Seeds that crashed or hung never reached the end, so cannot be said to hold.
+    let every = if summary.failures.is_empty() {
+        "every seed"
+    } else {
+        "every seed that ran to the end"
+    };
     for id in InvariantId::ALL {
         let tally = summary.tally(id);
+        let plural = if tally.seeds == 1 { "" } else { "s" };
         match tally.first_seed {
             Some(seed) => writeln!(
                 out,
-                "  {:<20} violated in {:>5} seeds, first seed {seed}",
+                "  {:<20} violated in {:>5} seed{plural}, first seed {seed}",
                 id.as_str(),
                 tally.seeds
             )?,
-            None => writeln!(out, "  {:<20} held in every seed", id.as_str())?,
+            None => writeln!(out, "  {:<20} held in {every}", id.as_str())?,
         }
     }
     let crashes = summary

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use clap::Args;
 use dnsim_model::{designs, Design};
 
-use super::{design, jobs, BadInput, DEFAULT_MATRIX_SEEDS, EXIT_CLEAN, EXIT_VIOLATION};
+use super::{
+    design, jobs, output_file, BadInput, DEFAULT_MATRIX_SEEDS, EXIT_CLEAN, EXIT_VIOLATION,
+};
 use crate::hunt::SeedRange;
 use crate::matrix::{matrix, render_markdown, render_text};
 use crate::scenario::{self, Scenario};
@@ -48,6 +50,11 @@ pub(super) fn run(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput
             .collect::<Result<_, _>>()?
     };
     let jobs = jobs(args.jobs)?;
+    let mut markdown = args
+        .markdown
+        .as_deref()
+        .map(|path| output_file("markdown file", path))
+        .transpose()?;
     if !args.json {
         writeln!(
             out,
@@ -60,9 +67,8 @@ pub(super) fn run(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput
         out.flush()?;
     }
     let report = matrix(&scenario, &chosen, args.strategy, args.seeds, jobs);
-    if let Some(path) = &args.markdown {
-        std::fs::write(path, render_markdown(&report, &args.scenario))
-            .map_err(|e| BadInput(format!("markdown file {}: {e}", path.display())))?;
+    if let Some(file) = &mut markdown {
+        file.write_all(render_markdown(&report, &args.scenario).as_bytes())?;
     }
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;

@@ -73,7 +73,7 @@ enum Command {
     CheckDeterminism(determinism::DeterminismArgs),
     /// Measure throughput, scaling, time to first violation and memory.
     Bench(bench::BenchArgs),
-    /// List the built-in scenarios, the designs and the invariants.
+    /// List the built-in scenarios, the designs, the strategies and the invariants.
     List,
 }
 
@@ -135,6 +135,22 @@ fn seed_or_file(
     })
 }
 
+/// An output file, created before any work is done, so that a bad path costs nothing.
+fn output_file(what: &str, path: &std::path::Path) -> Result<std::fs::File, BadInput> {
+    std::fs::File::create(path).map_err(|e| BadInput(format!("{what} {}: {e}", path.display())))
+}
+
+/// An output directory, created (with its parents) before any work is done.
+fn output_dir(what: &str, path: &std::path::Path) -> Result<(), BadInput> {
+    if path.exists() && !path.is_dir() {
+        return Err(BadInput(format!(
+            "{what} {}: not a directory",
+            path.display()
+        )));
+    }
+    std::fs::create_dir_all(path).map_err(|e| BadInput(format!("{what} {}: {e}", path.display())))
+}
+
 /// Bad input: reported as one line, exit status 2.
 struct BadInput(String);
 
@@ -176,15 +192,24 @@ where
     process_start();
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
-        Err(error) => {
-            let is_error = error.use_stderr();
+        Err(error) if error.use_stderr() => {
+            // Bad input is one line, like every other error: clap's message without its
+            // usage and "try --help" lines.
             let rendered = error.render().to_string();
-            let _ = if is_error {
-                write!(err, "{rendered}")
-            } else {
-                write!(out, "{rendered}")
-            };
-            return if is_error { EXIT_BAD_INPUT } else { EXIT_CLEAN };
+            let message: Vec<&str> = rendered
+                .lines()
+                .map(str::trim)
+                .take_while(|line| {
+                    !line.starts_with("Usage:") && !line.starts_with("For more information")
+                })
+                .filter(|line| !line.is_empty())
+                .collect();
+            let _ = writeln!(err, "{} (see --help)", message.join(" "));
+            return EXIT_BAD_INPUT;
+        }
+        Err(help_or_version) => {
+            let _ = write!(out, "{}", help_or_version.render());
+            return EXIT_CLEAN;
         }
     };
     let result = match cli.command {
@@ -214,11 +239,11 @@ fn list(out: &mut dyn Write) -> Result<i32, BadInput> {
         let scenario = Scenario::load(name)?;
         writeln!(out, "  {name:<28} {}", scenario.description)?;
     }
-    writeln!(out, "variants:")?;
+    writeln!(out, "designs (--variant):")?;
     for design in designs::ALL {
         writeln!(out, "  {}", design.name())?;
     }
-    writeln!(out, "strategies:")?;
+    writeln!(out, "strategies (--strategy):")?;
     for strategy in Strategy::ALL {
         let default = if strategy == Strategy::default() {
             " (default)"

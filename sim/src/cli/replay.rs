@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::output_file;
 use super::{
     design, seed_or_file, BadInput, Target, EXIT_CLEAN, EXIT_NOT_REPRODUCED, EXIT_VIOLATION,
 };
@@ -25,8 +26,8 @@ pub(super) struct ReplayArgs {
     /// The seed to replay.
     #[arg(long, required_unless_present = "file", conflicts_with = "file")]
     seed: Option<u64>,
-    /// A saved seed file to replay and check (its scenario, variant and seed).
-    #[arg(long, value_name = "SEED_FILE")]
+    /// A saved seed file to replay and check (it decides the scenario, variant, strategy, seed and faults).
+    #[arg(long, value_name = "SEED_FILE", conflicts_with_all = ["scenario", "variant", "strategy"])]
     file: Option<PathBuf>,
     /// Print the run as readable lines in simulated time.
     #[arg(long)]
@@ -35,7 +36,7 @@ pub(super) struct ReplayArgs {
     #[arg(long, value_name = "SEED_FILE", requires = "invariant")]
     save: Option<PathBuf>,
     /// The invariant to save the run for (with --save).
-    #[arg(long)]
+    #[arg(long, requires = "save")]
     invariant: Option<InvariantId>,
     /// Replay the faults injected into this design's run of the seed (the same named
     /// faults, and no others), and show where the two runs part.
@@ -50,6 +51,11 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
     let (saved, scenario_name, variant, seed) =
         seed_or_file(&args.target, args.seed, args.file.as_deref())?;
     let scenario = Scenario::load(&scenario_name)?;
+    let mut diagram = args
+        .diagram
+        .as_deref()
+        .map(|path| output_file("diagram file", path))
+        .transpose()?;
     let chosen = design(&variant)?;
     let strategy = saved
         .as_ref()
@@ -125,8 +131,10 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
             ),
         };
         let svg = render_svg(&outcome.trace, &Lanes::of(&scenario), &title);
-        std::fs::write(path, svg)
-            .map_err(|e| BadInput(format!("diagram file {}: {e}", path.display())))?;
+        diagram
+            .as_mut()
+            .expect("created with --diagram")
+            .write_all(svg.as_bytes())?;
         writeln!(out, "diagram: {}", path.display())?;
     }
     if let Some(path) = &args.save {
@@ -144,12 +152,18 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
     }
     if let Some(file) = &saved {
         let hash = format_hash(outcome.trace_hash);
-        if hash != file.trace_hash || !outcome.violated(file.invariant) {
-            writeln!(
-                out,
-                "NOT REPRODUCED: the seed file expects {} with trace hash {}, the run gave trace hash {hash}",
-                file.invariant, file.trace_hash
-            )?;
+        let mut differences = Vec::new();
+        if !outcome.violated(file.invariant) {
+            differences.push(format!("the run no longer violates {}", file.invariant));
+        }
+        if hash != file.trace_hash {
+            differences.push(format!(
+                "its trace hash is {hash}, not the saved {}",
+                file.trace_hash
+            ));
+        }
+        if !differences.is_empty() {
+            writeln!(out, "NOT REPRODUCED: {}", differences.join("; "))?;
             return Ok(EXIT_NOT_REPRODUCED);
         }
         writeln!(
@@ -220,12 +234,29 @@ fn write_comparison(
         outcome.variant,
         line(outcome.trace.get(agree))
     )?;
-    // For each invariant the source run violated after an event, the same step (same actor,
-    // endpoint and plan) in this run.
-    for (i, (_, entry)) in source.trace.iter().enumerate() {
+    // For each invariant the source run violated, what this run did instead: at the step that
+    // broke it (the same actor, endpoint and plan, nearest in time), or, for `converges`,
+    // which is judged when the run ends, how this run ended.
+    for (i, (at, entry)) in source.trace.iter().enumerate() {
         let TraceEntry::Violation(violation) = entry else {
             continue;
         };
+        writeln!(
+            out,
+            "{} violated {} at {}:",
+            source.variant,
+            violation.invariant,
+            format_time(*at).trim_start()
+        )?;
+        if violation.invariant == InvariantId::Converges {
+            writeln!(out, "  {:<26}{}", source.variant, violation.message)?;
+            let ended = match outcome.violation(InvariantId::Converges) {
+                Some(theirs) => theirs.message.clone(),
+                None => "converged: every endpoint serves the last plan".to_string(),
+            };
+            writeln!(out, "  {:<26}{ended}", outcome.variant)?;
+            continue;
+        }
         let Some(cause) = source.trace[..i].iter().rev().find_map(|(at, e)| match e {
             TraceEntry::Event(event) => Some((*at, event)),
             _ => None,
@@ -234,28 +265,27 @@ fn write_comparison(
         };
         writeln!(
             out,
-            "{} violated {} at:",
-            source.variant, violation.invariant
-        )?;
-        writeln!(
-            out,
             "  {:<26}{}  {}",
             source.variant,
             format_time(cause.0),
             cause.1
         )?;
-        // The step's outcome (written, or skipped) if the other run has one; else any attempt.
-        let find = |outcome_only: bool| {
-            outcome.trace.iter().find(|(_, e)| match e {
-                TraceEntry::Event(event) => {
-                    same_step(event, cause.1)
-                        && (!outcome_only || !matches!(event.kind, BatchRejected { .. }))
-                }
-                _ => false,
-            })
+        // The step's outcome (written, skipped, clean-up done) if this run has one, else any
+        // attempt at it; of those, the nearest in time.
+        let nearest = |outcome_only: bool| {
+            outcome
+                .trace
+                .iter()
+                .filter(|(_, e)| match e {
+                    TraceEntry::Event(event) => {
+                        same_step(event, cause.1)
+                            && (!outcome_only || !matches!(event.kind, BatchRejected { .. }))
+                    }
+                    _ => false,
+                })
+                .min_by_key(|(at, _)| at.abs_diff(cause.0))
         };
-        let same_step = find(true).or_else(|| find(false));
-        match same_step {
+        match nearest(true).or_else(|| nearest(false)) {
             Some(entry) => writeln!(out, "  {:<26}{}", outcome.variant, line(Some(entry)))?,
             None => writeln!(out, "  {:<26}(never takes that step)", outcome.variant)?,
         }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{design, BadInput, Target, EXIT_VIOLATION};
+use super::{design, output_dir, BadInput, Target, EXIT_VIOLATION};
 use crate::invariants::InvariantId;
 use crate::narrative::describe_fault;
 use crate::run::{run as run_one, RunSpec};
@@ -34,6 +34,9 @@ pub(super) struct ShrinkArgs {
 
 pub(super) fn run(args: ShrinkArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
     let scenario = Scenario::load(&args.target.scenario)?;
+    if !args.no_save {
+        output_dir("save directory", &args.save)?;
+    }
     let design = design(&args.target.variant)?;
     let seed = args.seed;
     let invariant = match args.invariant {

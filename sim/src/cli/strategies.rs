@@ -34,15 +34,6 @@ pub(super) fn run(args: StrategiesArgs, out: &mut dyn Write) -> Result<i32, BadI
         return Err(BadInput("--trials and --cap must be at least 1".into()));
     }
     let jobs = jobs(args.jobs)?;
-    writeln!(
-        out,
-        "strategies: scenario={} variant={} trials={} cap={} jobs={jobs}",
-        args.scenario,
-        design.name(),
-        args.trials,
-        args.cap
-    )?;
-    out.flush()?;
     let report = compare_strategies(&scenario, design, args.trials, args.cap, jobs);
     write!(out, "{}", render_text(&report))?;
     Ok(EXIT_CLEAN)
