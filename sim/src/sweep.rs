@@ -435,81 +435,75 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_spinning_seed_is_a_hang_and_the_sweep_goes_on() {
+    /// Sweeps `0..seeds` on 2 jobs where seed `stuck` spins (never sleeps) for `spin` and
+    /// every other seed for `others`; returns how it ended, the seeds reported in order, and
+    /// the seeds reported as hung.
+    fn sweep_with_a_spinning_seed(
+        seeds: u64,
+        stuck: u64,
+        spin: Duration,
+        others: Duration,
+        watchdog: Duration,
+    ) -> (SweepEnd, Vec<u64>, Vec<u64>) {
         let mut options = SweepOptions::new(2);
-        options.watchdog = Duration::from_millis(300);
-        let mut results = Vec::new();
+        options.watchdog = watchdog;
+        let (mut reported, mut hung) = (Vec::new(), Vec::new());
         let end = sweep(
-            Seeds::all("0..10".parse().unwrap()),
+            Seeds::all(SeedRange {
+                start: 0,
+                end: seeds,
+            }),
             &options,
-            Arc::new(|seed| {
-                if seed == 3 {
-                    // Spins (never sleeps) well past the watchdog, then gives up.
-                    let until = Instant::now() + Duration::from_secs(3);
-                    while Instant::now() < until {
-                        std::hint::spin_loop();
-                    }
+            Arc::new(move |seed| {
+                let until = Instant::now() + if seed == stuck { spin } else { others };
+                while Instant::now() < until {
+                    std::hint::spin_loop();
                 }
                 seed
             }),
-            |seed, result| results.push((seed, matches!(result, SeedResult::Hung { .. }))),
+            |seed, result| {
+                reported.push(seed);
+                if matches!(result, SeedResult::Hung { .. }) {
+                    hung.push(seed);
+                }
+            },
             || {},
+        );
+        (end, reported, hung)
+    }
+
+    #[test]
+    fn a_spinning_seed_is_a_hang_and_the_sweep_goes_on() {
+        let (end, reported, hung) = sweep_with_a_spinning_seed(
+            10,
+            3,
+            Duration::from_secs(3),
+            Duration::ZERO,
+            Duration::from_millis(300),
         );
         assert_eq!(end, SweepEnd::Completed);
         assert_eq!(
-            results.len(),
-            10,
-            "every seed is reported once: {results:?}"
+            reported,
+            (0..10).collect::<Vec<_>>(),
+            "every seed once, in order"
         );
-        assert_eq!(
-            results.iter().map(|r| r.0).collect::<Vec<_>>(),
-            (0..10).collect::<Vec<_>>()
-        );
-        assert_eq!(
-            results
-                .iter()
-                .filter(|r| r.1)
-                .map(|r| r.0)
-                .collect::<Vec<_>>(),
-            vec![3]
-        );
+        assert_eq!(hung, vec![3]);
     }
 
     #[test]
     fn a_hung_worker_that_wakes_up_takes_no_more_seeds_and_loses_none() {
         // The stuck seed comes back (after the watchdog gave up on it) while the sweep is
         // still running: its worker must retire, and every seed be reported exactly once.
-        let mut options = SweepOptions::new(2);
-        options.watchdog = Duration::from_millis(100);
-        let mut results = Vec::new();
-        let end = sweep(
-            Seeds::all("0..120".parse().unwrap()),
-            &options,
-            Arc::new(|seed| {
-                let until =
-                    Instant::now() + Duration::from_millis(if seed == 5 { 400 } else { 10 });
-                while Instant::now() < until {
-                    std::hint::spin_loop();
-                }
-                seed
-            }),
-            |seed, result| results.push((seed, matches!(result, SeedResult::Hung { .. }))),
-            || {},
+        let (end, reported, hung) = sweep_with_a_spinning_seed(
+            120,
+            5,
+            Duration::from_millis(400),
+            Duration::from_millis(10),
+            Duration::from_millis(100),
         );
         assert_eq!(end, SweepEnd::Completed);
-        assert_eq!(
-            results.iter().map(|r| r.0).collect::<Vec<_>>(),
-            (0..120).collect::<Vec<_>>()
-        );
-        assert_eq!(
-            results
-                .iter()
-                .filter(|r| r.1)
-                .map(|r| r.0)
-                .collect::<Vec<_>>(),
-            vec![5]
-        );
+        assert_eq!(reported, (0..120).collect::<Vec<_>>());
+        assert_eq!(hung, vec![5]);
     }
 
     #[test]

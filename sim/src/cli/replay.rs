@@ -69,20 +69,18 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
         }
         None => None,
     };
-    let spec = RunSpec {
-        scenario: &scenario,
-        design: chosen,
-        seed,
-        strategy,
-        faults: match (&source, &saved) {
-            (Some(source), _) => FaultSource::Scripted(source.faults.clone()),
-            (None, Some(file)) => file.fault_source(),
-            (None, None) => FaultSource::Seeded,
-        },
-        trace: TraceMode {
-            keep: source.is_some() || args.diagram.is_some(),
-            print: args.trace,
-        },
+    // A seed file replays as it says; otherwise this seed, with the other design's faults
+    // under --faults-from.
+    let mut spec = match &saved {
+        Some(file) => file.spec(&scenario)?,
+        None => RunSpec::seeded(&scenario, chosen, seed).with_strategy(strategy),
+    };
+    if let Some(source) = &source {
+        spec.faults = FaultSource::Scripted(source.faults.clone());
+    }
+    spec.trace = TraceMode {
+        keep: source.is_some() || args.diagram.is_some(),
+        print: args.trace,
     };
     let faults = match (&source, &saved) {
         (Some(source), _) => format!("from-{}", source.variant),
