@@ -96,12 +96,12 @@ proptest! {
 
     #[test]
     fn fenced_and_protected_never_violates_a_safety_invariant(knobs in knobs(1..=5)) {
-        holds(&knobs, "fenced-and-protected", &[NoStaleOverwrite, ActivePlanExists, EndpointResolves])?;
+        holds(&knobs, "fenced-and-protected", &[NoStaleOverwrite, ActivePlanExists, RollbackTargetExists, EndpointResolves])?;
     }
 
     #[test]
     fn generation_fencing_never_overwrites_or_empties_an_endpoint(knobs in knobs(1..=5)) {
-        holds(&knobs, "generation-fencing", &[NoStaleOverwrite, EndpointResolves])?;
+        holds(&knobs, "generation-fencing", &[NoStaleOverwrite, ActivePlanExists, EndpointResolves])?;
     }
 
     #[test]
@@ -111,8 +111,8 @@ proptest! {
 
     #[test]
     fn original_with_one_enactor_never_overwrites_or_empties_an_endpoint(knobs in knobs(1..=1)) {
-        // Not active_plan_exists: one enactor can leave its rollback record dangling (README).
-        holds(&knobs, "original", &[NoStaleOverwrite, EndpointResolves])?;
+        // Not rollback_target_exists: one enactor can leave its rollback record dangling (README).
+        holds(&knobs, "original", &[NoStaleOverwrite, ActivePlanExists, EndpointResolves])?;
     }
 }
 

@@ -277,8 +277,8 @@ fn no_strategy_finds_a_violation_of_fenced_and_protected() {
                 violations.is_empty(),
                 "{strategy}, seed {seed}: {violations:?}"
             );
-            stale_writes += usize::from(coverage.contains(&Mark::StaleWriteAttempted));
-            cleanup_race += usize::from(coverage.contains(&Mark::CleanupRacedStaleEnactor));
+            stale_writes += usize::from(coverage.contains(&Mark::StaleBatchSubmitted));
+            cleanup_race += usize::from(coverage.contains(&Mark::CleanupChoseTreeInFlight));
         }
         // It held under fire: every strategy attempted stale writes in most seeds.
         assert!(
@@ -299,7 +299,7 @@ fn no_strategy_finds_a_violation_of_fenced_and_protected() {
 }
 
 #[test]
-fn the_default_strategy_meets_active_plan_exists_ten_times_sooner_than_uniform() {
+fn the_default_strategy_meets_rollback_target_exists_ten_times_sooner_than_uniform() {
     // Measured here: medians of 118 seeds (uniform), 7 (swarm) and 2 (bounded-delay); on
     // 30 trials of up to 500 seeds, 90, 5 and 3 (see `Strategy::default`).
     let report = compare_strategies(&realistic(), design("original"), 7, 200, 2);
@@ -309,7 +309,7 @@ fn the_default_strategy_meets_active_plan_exists_ten_times_sooner_than_uniform()
         let stats = report
             .row(strategy)
             .unwrap()
-            .stats(InvariantId::ActivePlanExists);
+            .stats(InvariantId::RollbackTargetExists);
         // Over the cap counts as the cap: a lower bound on uniform's median.
         stats.median.unwrap_or(report.seeds_per_trial_cap + 1)
     };
@@ -322,7 +322,7 @@ fn the_default_strategy_meets_active_plan_exists_ten_times_sooner_than_uniform()
     );
     for strategy in Strategy::ALL {
         assert!(
-            text.contains(&format!("{strategy:<15} active_plan_exists")),
+            text.contains(&format!("{strategy:<15} rollback_target_exists")),
             "{text}"
         );
     }

@@ -286,7 +286,10 @@ impl Ctx {
         changes: &[Change],
     ) -> Result<Commit, BatchError> {
         self.api_call(site).await?;
-        self.world.borrow_mut().zones[endpoint.index()].apply(changes)
+        let result = self.world.borrow_mut().zones[endpoint.index()].apply(changes);
+        self.observer
+            .on_batch(self.now(), endpoint, changes, &result, &self.world.borrow());
+        result
     }
 }
 

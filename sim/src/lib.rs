@@ -12,7 +12,9 @@
 //! - [`trace`]: what happened, hashed as it happens, printed in simulated time;
 //! - [`run`]: one seed, one [`run::Outcome`]; [`diagram`]: its trace as a space-time diagram;
 //! - [`shrink`]: a failing run cut down to its essential faults; [`narrative`]: its story;
-//! - [`coverage`]: whether a run reached the dangerous interleaving at all;
+//! - [`oracle`]: the harness's own copy of every zone, rebuilt from committed batches;
+//! - [`coverage`]: whether a run put each invariant to the test (its coverage mark);
+//! - [`measures`]: how long a run hurt (empty answers, stale plans, repair time);
 //! - [`sweep`]: many seeds on every core; [`hunt`]: one design over a seed range;
 //!   [`matrix`]: every design against every invariant; [`seedfile`]: saved failing runs;
 //! - [`cli`]: the `dnsim` command.
@@ -25,7 +27,9 @@ pub mod faults;
 pub mod hunt;
 pub mod invariants;
 pub mod matrix;
+pub mod measures;
 pub mod narrative;
+pub mod oracle;
 pub mod run;
 pub mod scenario;
 pub mod seedfile;
@@ -33,6 +37,7 @@ pub mod shrink;
 pub mod strategy;
 pub mod sweep;
 pub mod trace;
+pub mod verdict;
 
 pub use faults::{FaultSchedule, FaultSource, ScheduledFault};
 pub use hunt::{hunt, HuntReport, SeedRange};
