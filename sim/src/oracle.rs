@@ -236,3 +236,70 @@ impl Reference {
 fn fail(message: String) -> ! {
     panic!("oracle: {message}")
 }
+
+#[cfg(test)]
+mod tests {
+    use dnsim_model::{Actor, Plan, PlanStore};
+
+    use super::*;
+
+    fn world() -> World {
+        World {
+            zones: vec![Zone::default()],
+            store: PlanStore::default(),
+        }
+    }
+
+    fn first_plan() -> Vec<Change> {
+        let plan = Plan::new(Generation(1), 1);
+        vec![
+            Change::DeleteLock(None),
+            Change::UpsertTree(plan.generation, plan.targets[0].clone()),
+            Change::UpsertRoot(plan.generation),
+        ]
+    }
+
+    fn event(kind: EventKind) -> Event {
+        Event {
+            actor: Actor::Enactor(1),
+            kind,
+        }
+    }
+
+    #[test]
+    fn a_reported_commit_keeps_the_reference_in_step() {
+        let (mut world, mut reference) = (world(), Reference::new(1));
+        let commit = world.zones[0].apply(&first_plan());
+        reference.on_batch(EndpointId(0), &first_plan(), &commit, &world);
+        let applied = EventKind::Applied {
+            endpoint: EndpointId(0),
+            generation: Generation(1),
+            commit: commit.unwrap(),
+        };
+        assert_eq!(
+            reference.on_event(&event(applied), &world),
+            Some(EndpointId(0))
+        );
+        assert!(!reference.zone(EndpointId(0)).resolve().is_empty());
+        reference.at_end(&world);
+    }
+
+    #[test]
+    #[should_panic(expected = "oracle: regional: a committed batch went unreported")]
+    fn a_commit_never_reported_is_caught_at_the_next_event() {
+        let (mut world, mut reference) = (world(), Reference::new(1));
+        let commit = world.zones[0].apply(&first_plan());
+        reference.on_batch(EndpointId(0), &first_plan(), &commit, &world);
+        reference.on_event(&event(EventKind::Restarted), &world);
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "oracle: regional: the model's zone differs from the reference: root alias"
+    )]
+    fn a_zone_changed_behind_the_harness_is_caught() {
+        let (mut world, reference) = (world(), Reference::new(1));
+        world.zones[0].root = Some(Generation(7));
+        reference.at_end(&world);
+    }
+}
