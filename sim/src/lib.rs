@@ -17,8 +17,10 @@
 //! - [`measures`]: how long a run hurt (empty answers, stale plans, repair time);
 //! - [`sweep`]: many seeds on every core; [`hunt`]: one design over a seed range;
 //!   [`matrix`]: every design against every invariant; [`seedfile`]: saved failing runs;
+//! - [`sensitivity`]: the matrix at each value of one knob; [`chart`]: its curves as SVG;
 //! - [`cli`]: the `dnsim` command.
 
+pub mod chart;
 pub mod cli;
 pub mod compare;
 pub mod coverage;
@@ -33,6 +35,7 @@ pub mod oracle;
 pub mod run;
 pub mod scenario;
 pub mod seedfile;
+pub mod sensitivity;
 pub mod shrink;
 pub mod strategy;
 pub mod sweep;

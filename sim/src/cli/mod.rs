@@ -25,6 +25,7 @@ mod hunt;
 mod matrix;
 mod merge;
 mod replay;
+mod sensitivity;
 mod shrink;
 mod strategies;
 
@@ -65,6 +66,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Run every design against every invariant on the same seeds: the verdict matrix.
     Matrix(matrix::MatrixArgs),
+    /// Run the verdict matrix at each value of one scenario knob; draw the rates as a chart.
+    Sensitivity(sensitivity::SensitivityArgs),
     /// Compare the fault strategies: seeds to the first violation of each invariant.
     Strategies(strategies::StrategiesArgs),
     /// Merge the JSON reports of the shards of one hunt into one report.
@@ -218,6 +221,7 @@ where
         Command::Shrink(args) => shrink::run(args, out),
         Command::Explain(args) => explain::run(args, out),
         Command::Matrix(args) => matrix::run(args, out),
+        Command::Sensitivity(args) => sensitivity::run(args, out),
         Command::Strategies(args) => strategies::run(args, out),
         Command::Merge(args) => merge::run(args, out),
         Command::CheckDeterminism(args) => determinism::run(args, out),
