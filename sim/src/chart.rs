@@ -4,7 +4,10 @@
 //! so that a person sees at a glance where each fix's line falls to zero and where it stops
 //! falling. A filled dot is a measured rate (`violated`, or `holds` at 0); a hollow dot is a
 //! vacuous 0: no violation, but too few seeds reached the invariant's coverage mark for the
-//! zero to mean anything. Plain SVG, no script, no external fonts.
+//! zero to mean anything. Curves that coincide (a fix that changes nothing for that
+//! invariant) stay visible: earlier designs are drawn wider, later ones thinner on top, so
+//! a shared stretch shows as a wide band with a thin line of another colour inside it.
+//! Plain SVG, no script, no external fonts.
 
 use std::fmt::Write as _;
 
@@ -33,6 +36,12 @@ fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+/// The width of design `index`'s line: the first widest, the last thinnest.
+fn stroke_width(index: usize, count: usize) -> f64 {
+    let widest = 1.5 + 1.5 * count.saturating_sub(1) as f64;
+    (widest - 1.5 * index as f64).max(1.5)
 }
 
 /// The chart as an SVG document.
@@ -119,11 +128,12 @@ pub fn render_svg(report: &SensitivityReport) -> String {
             report.knob
         );
         for (c, curve) in curves.iter().enumerate() {
-            let colour = COLOURS[variants
+            let index = variants
                 .iter()
                 .position(|v| *v == curve.variant)
-                .unwrap_or(c)
-                % COLOURS.len()];
+                .unwrap_or(c);
+            let colour = COLOURS[index % COLOURS.len()];
+            let stroke = stroke_width(index, variants.len());
             let points: Vec<String> = curve
                 .points
                 .iter()
@@ -131,7 +141,7 @@ pub fn render_svg(report: &SensitivityReport) -> String {
                 .collect();
             let _ = writeln!(
                 svg,
-                r#"<polyline class="curve" data-variant="{}" points="{}" fill="none" stroke="{colour}" stroke-width="2"/>"#,
+                r#"<polyline class="curve" data-variant="{}" points="{}" fill="none" stroke="{colour}" stroke-width="{stroke:.1}"/>"#,
                 curve.variant,
                 points.join(" ")
             );
@@ -143,9 +153,10 @@ pub fn render_svg(report: &SensitivityReport) -> String {
                 };
                 let _ = writeln!(
                     svg,
-                    r#"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="{fill}" stroke="{colour}" stroke-width="1.5"><title>{} {} at {} = {}: {:.2}% ({}, reached {})</title></circle>"#,
+                    r#"<circle cx="{:.1}" cy="{:.1}" r="{:.1}" fill="{fill}" stroke="{colour}" stroke-width="1.5"><title>{} {} at {} = {}: {:.2}% ({}, reached {})</title></circle>"#,
                     left + x_of(p.value),
                     y_of(p.rate),
+                    stroke / 2.0 + 2.0,
                     curve.variant,
                     curve.invariant,
                     report.knob,
@@ -165,8 +176,9 @@ pub fn render_svg(report: &SensitivityReport) -> String {
         let colour = COLOURS[i % COLOURS.len()];
         let _ = writeln!(
             svg,
-            r#"<line x1="{x:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="{colour}" stroke-width="3"/><text x="{:.1}" y="{:.1}">{variant}</text>"#,
+            r#"<line x1="{x:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="{colour}" stroke-width="{:.1}"/><text x="{:.1}" y="{:.1}">{variant}</text>"#,
             x + 24.0,
+            stroke_width(i, variants.len()),
             x + 30.0,
             y + 4.0
         );
