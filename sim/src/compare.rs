@@ -266,7 +266,7 @@ pub fn render_text(report: &StrategyReport) -> String {
     );
     let _ = writeln!(
         out,
-        "{:<15} {:<20} {:>9} {:>9} {:>7} {:>22}",
+        "{:<15} {:<22} {:>9} {:>9} {:>7} {:>22}",
         "strategy", "invariant", "median", "p90", "found", "violating seeds"
     );
     for row in &report.rows {
@@ -279,7 +279,7 @@ pub fn render_text(report: &StrategyReport) -> String {
             );
             let _ = writeln!(
                 out,
-                "{:<15} {:<20} {:>9} {:>9} {:>7} {:>22}",
+                "{:<15} {:<22} {:>9} {:>9} {:>7} {:>22}",
                 row.strategy,
                 stats.invariant.as_str(),
                 shown(stats.median),
