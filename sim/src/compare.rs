@@ -106,8 +106,8 @@ impl StrategyReport {
 /// seeds violated each, over the seeds the trial ran.
 struct Trial {
     seeds_run: u64,
-    first: [SeedsToFirst; 4],
-    violating: [u64; 4],
+    first: [SeedsToFirst; InvariantId::ALL.len()],
+    violating: [u64; InvariantId::ALL.len()],
 }
 
 /// Runs one trial: a hunt from `start` until every invariant is violated or `cap` seeds
@@ -125,8 +125,8 @@ fn trial(
     let chunk = (jobs as u64 * 8).max(8);
     let mut result = Trial {
         seeds_run: 0,
-        first: [None; 4],
-        violating: [0; 4],
+        first: [None; InvariantId::ALL.len()],
+        violating: [0; InvariantId::ALL.len()],
     };
     while result.seeds_run < cap && result.first.iter().any(Option::is_none) {
         let from = start + result.seeds_run;
