@@ -162,3 +162,34 @@ fn the_converges_bound_is_derived_from_the_scenario() {
         1_500 + 10 * 8_660
     );
 }
+
+#[test]
+fn a_repair_slower_than_the_derived_bound_violates_converges_though_it_ends_converged() {
+    // postmortem: one enactor, crashes restart after 90 s: seed 0's enactor dies late in the
+    // fault phase and serves the last plan 53 s after it was written, past the 44.8 s bound
+    // but long before the run ends (the old check, at the end only, passed it).
+    let mut scenario = incident();
+    scenario.system.enactors = 1;
+    scenario.faults.crash.probability = 0.02;
+    scenario.faults.crash.restart_ms = [90_000, 90_000];
+    let outcome = dnsim::run(&RunSpec::seeded(
+        &scenario,
+        design("fenced-and-protected"),
+        0,
+    ));
+    let violation = outcome
+        .violation(InvariantId::Converges)
+        .expect("seed 0 repairs too slowly");
+    assert!(
+        violation
+            .message
+            .contains("after it was written (bound 44800ms)"),
+        "{}",
+        violation.message
+    );
+    assert!(
+        outcome.measures.repair_ms.is_some(),
+        "{:?}",
+        outcome.measures
+    );
+}
