@@ -96,8 +96,9 @@ pub trait Observer {
     fn on_event(&self, now: Duration, event: &Event, world: &World);
 
     /// Told of every change batch that reached Route 53 (a transient API error never does),
-    /// with Route 53's answer and the world just after it, before the writer reports it as an
-    /// event. The harness rebuilds its own copy of every zone from these (its oracle).
+    /// with Route 53's answer and the world just after it. The harness rebuilds its own copy
+    /// of every zone from these (its oracle). Contract: a writer whose batch committed reports
+    /// it ([`EventKind::Applied`] or [`EventKind::TreesDeleted`]) as the very next event.
     fn on_batch(
         &self,
         _now: Duration,
