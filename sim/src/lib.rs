@@ -14,7 +14,9 @@
 //! - [`shrink`]: a failing run cut down to its essential faults; [`narrative`]: its story;
 //! - [`coverage`]: whether a run reached the dangerous interleaving at all;
 //! - [`sweep`]: many seeds on every core; [`hunt`]: one design over a seed range;
-//!   [`matrix`]: every design against every invariant; [`seedfile`]: saved failing runs;
+//!   [`merge`]: shard reports checked and added up; [`matrix`]: every design against every
+//!   invariant; [`seedfile`]: saved failing runs;
+//! - [`output`]: files written whole or not at all;
 //! - [`cli`]: the `dnsim` command.
 
 pub mod cli;
@@ -25,7 +27,9 @@ pub mod faults;
 pub mod hunt;
 pub mod invariants;
 pub mod matrix;
+pub mod merge;
 pub mod narrative;
+pub mod output;
 pub mod run;
 pub mod scenario;
 pub mod seedfile;

@@ -135,9 +135,16 @@ fn seed_or_file(
     })
 }
 
-/// An output file, created before any work is done, so that a bad path costs nothing.
-fn output_file(what: &str, path: &std::path::Path) -> Result<std::fs::File, BadInput> {
-    std::fs::File::create(path).map_err(|e| BadInput(format!("{what} {}: {e}", path.display())))
+/// Checks an output path before any work is done, so that a bad path costs nothing and
+/// writes nothing; the file itself is written whole at the end (see [`crate::output`]).
+fn check_output(what: &str, path: &std::path::Path, must_be_new: bool) -> Result<(), BadInput> {
+    crate::output::check_writable(what, path, must_be_new).map_err(BadInput)
+}
+
+/// Writes an output file whole, replacing any file there in one step.
+fn write_output(what: &str, path: &std::path::Path, bytes: &[u8]) -> Result<(), BadInput> {
+    crate::output::write_replacing(path, bytes)
+        .map_err(|e| BadInput(format!("{what} {}: {e}", path.display())))
 }
 
 /// An output directory, created (with its parents) before any work is done.

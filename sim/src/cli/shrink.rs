@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{design, output_dir, BadInput, Target, EXIT_VIOLATION};
+use super::{design, output_dir, BadInput, Target, EXIT_CLEAN};
 use crate::invariants::InvariantId;
 use crate::narrative::describe_fault;
 use crate::run::{run as run_one, RunSpec};
@@ -13,6 +13,10 @@ use crate::scenario::Scenario;
 use crate::seedfile::{FaultsSource, SeedFile};
 use crate::shrink::shrink;
 use crate::trace::{format_hash, format_time, TraceEntry};
+
+/// Where `shrink` saves minimal runs unless told otherwise: a scratch directory, not the
+/// regression corpus in `seeds/` (a file there is checked by `cargo test` from then on).
+pub const DEFAULT_SAVE_DIR: &str = "target/dnsim-shrunk";
 
 #[derive(Args, Debug)]
 pub(super) struct ShrinkArgs {
@@ -24,8 +28,9 @@ pub(super) struct ShrinkArgs {
     /// The invariant that must still fail (default: the run's first violation).
     #[arg(long)]
     invariant: Option<InvariantId>,
-    /// Where to save the minimal run.
-    #[arg(long, value_name = "DIR", default_value = "seeds")]
+    /// Where to save the minimal run: a scratch directory by default; `--save seeds` adds it
+    /// to the regression corpus.
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_SAVE_DIR)]
     save: PathBuf,
     /// Do not save the minimal run.
     #[arg(long, conflicts_with = "save")]
@@ -34,10 +39,11 @@ pub(super) struct ShrinkArgs {
 
 pub(super) fn run(args: ShrinkArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
     let scenario = Scenario::load(&args.target.scenario)?;
+    let design = design(&args.target.variant)?;
+    // Every input is checked before the directory is made.
     if !args.no_save {
         output_dir("save directory", &args.save)?;
     }
-    let design = design(&args.target.variant)?;
     let seed = args.seed;
     let invariant = match args.invariant {
         Some(invariant) => invariant,
@@ -113,5 +119,5 @@ pub(super) fn run(args: ShrinkArgs, out: &mut dyn Write) -> Result<i32, BadInput
             path.display()
         )?;
     }
-    Ok(EXIT_VIOLATION)
+    Ok(EXIT_CLEAN)
 }
