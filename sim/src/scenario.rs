@@ -29,7 +29,8 @@ pub struct Scenario {
     pub faults: FaultRates,
 }
 
-/// The system's knobs; see `scenarios/incident.toml` for what each means.
+/// The system's knobs; see `scenarios/incident.toml` for what each means. Every whole-number
+/// knob (here, in [`Phases`] and in [`FaultRates`]) has an allowed range, [`knob_range`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct System {

@@ -407,3 +407,28 @@ fn a_malformed_trace_hash_is_bad_input() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A script can learn each command's exit statuses from its `--help`.
+#[test]
+fn every_command_documents_its_exit_statuses_in_its_help() {
+    for command in [
+        "hunt",
+        "replay",
+        "shrink",
+        "explain",
+        "matrix",
+        "strategies",
+        "merge",
+        "check-determinism",
+        "bench",
+        "list",
+    ] {
+        let out = dnsim(&[command, "--help"]);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(
+            text(&out.stdout).contains("Exit status: 0"),
+            "{command} --help: {}",
+            text(&out.stdout)
+        );
+    }
+}

@@ -1,8 +1,9 @@
 //! The `dnsim` command line: one file per subcommand.
 //!
-//! Exit status, for every subcommand: 0 when nothing failed, 1 when an invariant was
-//! violated (or a seed crashed or hung), 2 on bad input (one line on stderr naming the input
-//! and the problem; nothing written), 3 when a saved seed file no longer reproduces its run.
+//! Exit status: 0 when nothing failed, 1 when an invariant was violated (or a seed crashed or
+//! hung), 2 on bad input (one line on stderr naming the input and the problem; nothing
+//! written), 3 when a saved seed file no longer reproduces its run. Each subcommand's
+//! `--help` ends with its own exit statuses (the README's table says the same).
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -56,24 +57,48 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run every seed in a range; list each failing seed with a command to replay it.
+    #[command(
+        after_help = "Exit status: 0 every seed held every invariant; 1 an invariant was violated, or a seed crashed or hung; 2 bad input."
+    )]
     Hunt(hunt::HuntArgs),
     /// Re-run exactly one seed (or a saved seed file); optionally print its trace.
+    #[command(
+        after_help = "Exit status: with --seed, 0 the run violated nothing, 1 it violated an invariant; with --file, 0 the run reproduced as recorded (its invariant violated, the same trace hash and fault schedule), 3 it did not; 2 bad input (a malformed seed file too; nothing written)."
+    )]
     Replay(replay::ReplayArgs),
     /// Cut a failing run down to its essential faults, and save the minimal run.
+    #[command(
+        after_help = "Exit status: 0 a minimal run was produced (and saved, unless --no-save); 2 bad input, or the seed does not violate the invariant."
+    )]
     Shrink(shrink::ShrinkArgs),
     /// Tell the story of a run: stalls, stale writes, deleted live trees, stuck batches.
+    #[command(
+        after_help = "Exit status: 0 the run violated nothing; 1 it violated an invariant; 2 bad input."
+    )]
     Explain(explain::ExplainArgs),
     /// Run every design against every invariant on the same seeds: the verdict matrix.
+    #[command(
+        after_help = "Exit status: 0 every design held every invariant; 1 some design violated an invariant (or a seed crashed or hung); 2 bad input (nothing written)."
+    )]
     Matrix(matrix::MatrixArgs),
     /// Compare the fault strategies: seeds to the first violation of each invariant.
+    #[command(after_help = "Exit status: 0 (it measures, it does not judge); 2 bad input.")]
     Strategies(strategies::StrategiesArgs),
     /// Merge the JSON reports of the shards of one hunt into one report.
+    #[command(
+        after_help = "Exit status: 0 the merged hunt found nothing; 1 it found a violation, crash or hang; 2 bad input: a report that is malformed, not a shard, of another hunt, or whose seeds or totals do not add up (the error names the file)."
+    )]
     Merge(merge::MergeArgs),
     /// Run each seed twice, on different worker threads, and compare trace hashes.
+    #[command(
+        after_help = "Exit status: 0 every seed was deterministic; 1 a seed was not; 2 bad input."
+    )]
     CheckDeterminism(determinism::DeterminismArgs),
     /// Measure throughput, scaling, time to first violation and memory.
+    #[command(after_help = "Exit status: 0 (it measures, it does not judge); 2 bad input.")]
     Bench(bench::BenchArgs),
     /// List the built-in scenarios, the designs, the strategies and the invariants.
+    #[command(after_help = "Exit status: 0.")]
     List,
 }
 
