@@ -8,6 +8,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use dnsim_model::Fault;
 use serde::{Deserialize, Serialize};
 
 use crate::faults::{FaultSchedule, FaultSource};
@@ -50,6 +51,19 @@ pub enum FaultsSource {
     Seed,
     /// Exactly `faults`, and no others.
     Schedule,
+}
+
+/// A fault's magnitude: its field in a seed file, its value, and the scenario knob whose
+/// range bounds it.
+fn magnitude(fault: &Fault) -> Option<(&'static str, u64, &'static str)> {
+    match *fault {
+        Fault::Delay { ms } => Some(("ms", ms, "faults.api_delay.ms")),
+        Fault::LockHeld { ms } => Some(("ms", ms, "faults.lock_held.ms")),
+        Fault::Stall { ms } => Some(("ms", ms, "faults.stall.ms")),
+        Fault::Crash { restart_ms } => Some(("restart_ms", restart_ms, "faults.crash.restart_ms")),
+        Fault::Burst { plans } => Some(("plans", u64::from(plans), "faults.burst.plans")),
+        Fault::ApiError => None,
+    }
 }
 
 /// Whether `text` is a trace hash as [`format_hash`] writes it: 16 lowercase hex digits.
@@ -166,6 +180,35 @@ impl SeedFile {
                 "{origin}{line}: trace_hash {:?} is not 16 lowercase hex digits",
                 file.trace_hash
             )));
+        }
+        // A recorded fault is as bounded as a scenario's: no schedule can make a run endless
+        // or its arithmetic overflow.
+        for (i, scheduled) in file.faults.0.iter().enumerate() {
+            let Some((field, value, knob)) = magnitude(&scheduled.fault) else {
+                continue;
+            };
+            let (min, max) = crate::scenario::knob_range(knob);
+            if !(min..=max).contains(&value) {
+                let line = text
+                    .lines()
+                    .enumerate()
+                    .filter(|(_, l)| l.trim() == "[[faults]]")
+                    .nth(i)
+                    .and_then(|(start, _)| {
+                        let rest = text.lines().skip(start).position(|l| {
+                            l.trim_start()
+                                .strip_prefix(field)
+                                .is_some_and(|r| r.trim_start().starts_with('='))
+                        });
+                        rest.map(|offset| format!(":{}", start + offset + 1))
+                    })
+                    .unwrap_or_default();
+                return Err(SeedFileError(format!(
+                    "{origin}{line}: fault {} ({}) {field} = {value} is out of range: allowed {min}..={max} (as {knob})",
+                    i + 1,
+                    scheduled.at
+                )));
+            }
         }
         Ok(file)
     }

@@ -433,3 +433,33 @@ fn every_command_documents_its_exit_statuses_in_its_help() {
         );
     }
 }
+
+/// A recorded fault is bounded like a scenario's knob: a huge delay in an edited seed file is
+/// one line naming the file, line, fault and range, not an overflow in the model.
+#[test]
+fn an_out_of_range_recorded_fault_is_bad_input() {
+    let dir = temp_dir("huge-fault");
+    let path = edited_seed_file(&dir, "original-no_stale_overwrite-0.toml", |t| {
+        t.replacen(
+            "kind = \"delay\"\nms = 505\n",
+            "kind = \"delay\"\nms = 4611686018427387904\n",
+            1,
+        )
+    });
+    let line = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("4611686018427387904"))
+        .unwrap()
+        + 1;
+    let (code, output) = replay_file(&path);
+    assert_eq!(code, Some(2), "{output}");
+    assert!(
+        output.contains(&format!(
+            "{}:{line}: fault 1 (enactor-1/g1/poll-1/live-check) ms = 4611686018427387904 is out of range: allowed 0..=600000",
+            path.display()
+        )),
+        "{output}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
