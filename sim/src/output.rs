@@ -60,22 +60,33 @@ fn directory_of(path: &Path) -> &Path {
 /// rename, there is nothing left to remove).
 struct Temporary(PathBuf);
 
+/// The next temporary file number of this process.
+static NEXT: AtomicU64 = AtomicU64::new(0);
+
 impl Temporary {
     fn write(path: &Path, bytes: &[u8]) -> io::Result<Temporary> {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
         let name = path
             .file_name()
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "names no file"))?;
-        let temporary = Temporary(directory_of(path).join(format!(
-            ".{}.dnsim-{}-{}.tmp",
-            name.to_string_lossy(),
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        )));
-        let mut file = File::options()
-            .write(true)
-            .create_new(true)
-            .open(&temporary.0)?;
+        // A name left behind by a killed run (whose process id this one may now have) is
+        // skipped, never reused or truncated.
+        let (temporary, mut file) = loop {
+            let temporary = directory_of(path).join(format!(
+                ".{}.dnsim-{}-{}.tmp",
+                name.to_string_lossy(),
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            ));
+            match File::options()
+                .write(true)
+                .create_new(true)
+                .open(&temporary)
+            {
+                Ok(file) => break (Temporary(temporary), file),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        };
         file.write_all(bytes)?;
         file.sync_all()?;
         Ok(temporary)
@@ -127,6 +138,20 @@ mod tests {
         assert!(write_new(&path, b"new").is_err());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "keep");
         assert_eq!(names(&dir), ["s.toml"], "the temporary file is removed");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_temporary_file_left_by_a_killed_run_is_stepped_over() {
+        let dir = scratch("stray");
+        let path = dir.join("d.svg");
+        // What a run with this process id, killed mid-write, would have left.
+        let stray = dir.join(format!(".d.svg.dnsim-{}-0.tmp", std::process::id()));
+        std::fs::write(&stray, "half").unwrap();
+        NEXT.store(0, Ordering::Relaxed);
+        write_replacing(&path, b"whole").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "whole");
+        assert_eq!(std::fs::read_to_string(&stray).unwrap(), "half");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
