@@ -247,8 +247,12 @@ fn merge_checks_every_report_and_names_the_file_at_fault() {
     let (out, _) = merge(&dir, &good);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     type Edit = fn(&mut serde_json::Value);
-    let cases: [(Edit, &str); 8] = [
+    let cases: [(Edit, &str); 9] = [
         (|r| r["shard"]["index"] = 0.into(), "bad shard 0/2"),
+        (
+            |r| r["shard"]["count"] = u64::MAX.into(),
+            "which is not in shard 2/18446744073709551615",
+        ),
         (|r| r["shard"]["index"] = 3.into(), "bad shard 3/2"),
         (|r| r["shard"]["count"] = 0.into(), "bad shard 2/0"),
         (
