@@ -140,6 +140,18 @@ fn shrink_checks_its_variant_before_making_its_save_directory() {
     ]);
     assert_bad_input(&out, "unknown variant \"nope\"");
     assert!(!save.exists(), "shrink made {}", save.display());
+    // Nor for a seed with nothing to shrink.
+    let out = dnsim(&[
+        "shrink",
+        "--seed",
+        "0",
+        "--variant",
+        "fenced-and-protected",
+        "--save",
+        save.to_str().unwrap(),
+    ]);
+    assert_bad_input(&out, "violates no invariant");
+    assert!(!save.exists(), "shrink made {}", save.display());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -172,6 +172,18 @@ fn write_output(what: &str, path: &std::path::Path, bytes: &[u8]) -> Result<(), 
         .map_err(|e| BadInput(format!("{what} {}: {e}", path.display())))
 }
 
+/// Checks an output directory before any work is done, without making it: it is made (with
+/// its parents) only when something is saved in it.
+fn check_output_dir(what: &str, path: &std::path::Path) -> Result<(), BadInput> {
+    if path.exists() && !path.is_dir() {
+        return Err(BadInput(format!(
+            "{what} {}: not a directory",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 /// An output directory, created (with its parents) before any work is done.
 fn output_dir(what: &str, path: &std::path::Path) -> Result<(), BadInput> {
     if path.exists() && !path.is_dir() {

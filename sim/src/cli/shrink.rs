@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{design, output_dir, BadInput, Target, EXIT_CLEAN};
+use super::{check_output_dir, design, BadInput, Target, EXIT_CLEAN};
 use crate::invariants::InvariantId;
 use crate::narrative::describe_fault;
 use crate::run::{run as run_one, RunSpec};
@@ -40,9 +40,10 @@ pub(super) struct ShrinkArgs {
 pub(super) fn run(args: ShrinkArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
     let scenario = Scenario::load(&args.target.scenario)?;
     let design = design(&args.target.variant)?;
-    // Every input is checked before the directory is made.
+    // The directory is made only when the minimal run is saved (`save_new`), so that bad
+    // input, or a seed with nothing to shrink, leaves nothing behind.
     if !args.no_save {
-        output_dir("save directory", &args.save)?;
+        check_output_dir("save directory", &args.save)?;
     }
     let seed = args.seed;
     let invariant = match args.invariant {
