@@ -36,6 +36,20 @@ fn every_minimal_counterexample_trace_matches_its_snapshot() {
             continue;
         }
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let snapshot = repo_root()
+            .join("tests/snapshots")
+            .join(format!("snapshots__{name}.snap"));
+        // A new minimal seed file needs its snapshot: say so, and how, unless insta was asked
+        // to write it.
+        assert!(
+            snapshot.exists() || std::env::var_os("INSTA_UPDATE").is_some(),
+            "{} is a minimal run (faults_source = \"schedule\") with no trace snapshot {}: \
+             every minimal seed file's readable trace is snapshotted. Create it with \
+             `INSTA_UPDATE=always cargo test --test snapshots`, read it, and commit it \
+             with the seed file",
+            path.display(),
+            snapshot.display()
+        );
         insta::assert_snapshot!(name, readable_trace(&file));
         checked += 1;
     }

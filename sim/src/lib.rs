@@ -16,8 +16,10 @@
 //! - [`coverage`]: whether a run put each invariant to the test (its coverage mark);
 //! - [`measures`]: how long a run hurt (empty answers, stale plans, repair time);
 //! - [`sweep`]: many seeds on every core; [`hunt`]: one design over a seed range;
-//!   [`matrix`]: every design against every invariant; [`seedfile`]: saved failing runs;
+//!   [`merge`]: shard reports checked and added up; [`matrix`]: every design against every
+//!   invariant; [`seedfile`]: saved failing runs;
 //! - [`sensitivity`]: the matrix at each value of one knob; [`chart`]: its curves as SVG;
+//! - [`output`]: files written whole or not at all;
 //! - [`cli`]: the `dnsim` command.
 
 pub mod chart;
@@ -30,8 +32,10 @@ pub mod hunt;
 pub mod invariants;
 pub mod matrix;
 pub mod measures;
+pub mod merge;
 pub mod narrative;
 pub mod oracle;
+pub mod output;
 pub mod run;
 pub mod scenario;
 pub mod seedfile;

@@ -29,7 +29,8 @@ pub struct Scenario {
     pub faults: FaultRates,
 }
 
-/// The system's knobs; see `scenarios/incident.toml` for what each means.
+/// The system's knobs; see `scenarios/incident.toml` for what each means. Every whole-number
+/// knob (here, in [`Phases`] and in [`FaultRates`]) has an allowed range, [`knob_range`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct System {
@@ -152,10 +153,20 @@ impl Scenario {
         }
     }
 
-    /// Parses and validates a scenario; `origin` names it in errors.
+    /// Parses and validates a scenario; `origin` names it in errors. An out-of-range value
+    /// is one line: `origin:line: key = value is out of range: allowed min..=max`.
     pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
         let scenario: Scenario =
             toml::from_str(text).map_err(|e| ScenarioError(toml_error_line(origin, text, &e)))?;
+        for (key, value) in scenario.knobs() {
+            let (min, max) = knob_range(key);
+            if !(min..=max).contains(&value) {
+                let line = line_of(text, key).map_or(String::new(), |line| format!(":{line}"));
+                return Err(ScenarioError(format!(
+                    "{origin}{line}: {key} = {value} is out of range: allowed {min}..={max}"
+                )));
+            }
+        }
         let problems = scenario.problems();
         if !problems.is_empty() {
             return Err(ScenarioError(format!("{origin}: {}", problems.join("; "))));
@@ -163,6 +174,42 @@ impl Scenario {
         Ok(scenario)
     }
 
+    /// Every whole-number knob, by its key in the file (both ends of a `[min, max]` pair
+    /// under the pair's key).
+    fn knobs(&self) -> Vec<(&'static str, u64)> {
+        let (s, p, f) = (&self.system, &self.phases, &self.faults);
+        let mut knobs = vec![
+            ("system.enactors", u64::from(s.enactors)),
+            ("system.endpoints", u64::from(s.endpoints)),
+            ("system.cleanup_age_generations", s.cleanup_age_generations),
+            ("system.lock_ttl_ms", s.lock_ttl_ms),
+            ("system.backoff_base_ms", s.backoff_base_ms),
+            ("system.backoff_cap_ms", s.backoff_cap_ms),
+            ("system.cleanup_attempts", u64::from(s.cleanup_attempts)),
+            ("system.enactor_poll_ms", s.enactor_poll_ms),
+            ("system.planner_interval_ms", s.planner_interval_ms),
+            ("system.burst_spacing_ms", s.burst_spacing_ms),
+            ("phases.faults_ms", p.faults_ms),
+            ("phases.settle_ms", p.settle_ms),
+            ("phases.converge_within_ms", p.converge_within_ms),
+        ];
+        let pairs = [
+            ("system.api_latency_ms", s.api_latency_ms),
+            ("faults.api_delay.ms", f.api_delay.ms),
+            ("faults.lock_held.ms", f.lock_held.ms),
+            ("faults.stall.ms", f.stall.ms),
+            ("faults.crash.restart_ms", f.crash.restart_ms),
+            ("faults.burst.plans", f.burst.plans.map(u64::from)),
+        ];
+        for (key, [min, max]) in pairs {
+            knobs.push((key, min));
+            knobs.push((key, max));
+        }
+        knobs
+    }
+
+    /// Problems no single range catches: probabilities, `[min, max]` pairs in order, and
+    /// the model's own relations between knobs.
     fn problems(&self) -> Vec<String> {
         let mut problems = self.system_config().problems();
         let f = &self.faults;
@@ -190,9 +237,6 @@ impl Scenario {
             if min > max {
                 problems.push(format!("{name}: min {min} exceeds max {max}"));
             }
-        }
-        if self.phases.converge_within_ms == 0 {
-            problems.push("phases.converge_within_ms: must be at least 1".into());
         }
         problems
     }
@@ -231,6 +275,59 @@ impl Scenario {
     }
 }
 
+/// The allowed range of each whole-number knob, inclusive. Every duration is at most an
+/// hour or two of simulated time, so a run is finite and short (a whole run is at most
+/// `faults_ms + settle_ms + converge_within_ms` = 3 h simulated), and no arithmetic on a
+/// knob (microseconds, sums, `2^attempt` back-off capped by `backoff_cap_ms`) can overflow.
+/// The README's scenario table lists the same ranges.
+pub fn knob_range(key: &str) -> (u64, u64) {
+    const MINUTE: u64 = 60_000;
+    const HOUR: u64 = 60 * MINUTE;
+    match key {
+        "system.enactors" => (1, 16),
+        "system.endpoints" => (1, 200),
+        "system.cleanup_age_generations" => (0, 10_000),
+        "system.lock_ttl_ms" => (1, 10 * MINUTE),
+        "system.api_latency_ms" => (0, MINUTE),
+        "system.backoff_base_ms" => (1, 10 * MINUTE),
+        "system.backoff_cap_ms" => (1, 10 * MINUTE),
+        "system.cleanup_attempts" => (1, 100),
+        "system.enactor_poll_ms" => (10, 10 * MINUTE),
+        "system.planner_interval_ms" => (100, HOUR),
+        "system.burst_spacing_ms" => (1, 10 * MINUTE),
+        "phases.faults_ms" => (0, HOUR),
+        "phases.settle_ms" => (0, HOUR),
+        "phases.converge_within_ms" => (1, HOUR),
+        "faults.api_delay.ms" => (0, 10 * MINUTE),
+        "faults.lock_held.ms" => (0, 10 * MINUTE),
+        "faults.stall.ms" => (0, HOUR),
+        "faults.crash.restart_ms" => (0, HOUR),
+        "faults.burst.plans" => (0, 100),
+        other => unreachable!("no range for knob {other}"),
+    }
+}
+
+/// The line (1-based) of `key` (`section.name` or `section.name.field`) in a scenario's
+/// text: the line in `[section]` that sets `name`, inline table or not.
+fn line_of(text: &str, key: &str) -> Option<usize> {
+    let mut parts = key.splitn(3, '.');
+    let (section, name) = (parts.next()?, parts.next()?);
+    let mut current = "";
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if let Some(header) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            current = header.trim();
+        } else if current == section
+            && line
+                .strip_prefix(name)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,5 +361,47 @@ mod tests {
         assert!(error.contains("faults.api_error.probability"), "{error}");
         let unknown = Scenario::load("nope").unwrap_err().to_string();
         assert!(unknown.contains("incident"), "{unknown}");
+    }
+
+    /// The two values: one that wrapped to 0 in `extra * 1000`, one that made every
+    /// seed hang. Each is one line naming the file, the line, the key and the range.
+    #[test]
+    fn an_out_of_range_value_is_one_line_with_file_line_key_and_range() {
+        let cases = [
+            (
+                "faults_ms = 120000",
+                "faults_ms = 100000000000",
+                "phases.faults_ms = 100000000000 is out of range: allowed 0..=3600000",
+            ),
+            (
+                "ms = [5000, 90000]",
+                "ms = [5000, 4611686018427387904]",
+                "faults.stall.ms = 4611686018427387904 is out of range: allowed 0..=3600000",
+            ),
+            (
+                "enactors = 3",
+                "enactors = 0",
+                "system.enactors = 0 is out of range: allowed 1..=16",
+            ),
+        ];
+        for (from, to, expected) in cases {
+            let text = BUILT_IN[0].1.replace(from, to);
+            assert_ne!(text, BUILT_IN[0].1, "{from} is in the scenario");
+            let line = text.lines().position(|l| l.contains(to)).unwrap() + 1;
+            let error = Scenario::parse(&text, "big.toml").unwrap_err().to_string();
+            assert_eq!(error, format!("big.toml:{line}: {expected}"));
+        }
+    }
+
+    #[test]
+    fn the_built_in_scenarios_are_within_every_range() {
+        for (name, text) in BUILT_IN {
+            let scenario = Scenario::parse(text, name).unwrap();
+            for (key, value) in scenario.knobs() {
+                let (min, max) = knob_range(key);
+                assert!((min..=max).contains(&value), "{name}: {key} = {value}");
+                assert!(line_of(text, key).is_some(), "{name}: {key} has a line");
+            }
+        }
     }
 }

@@ -6,9 +6,9 @@
 //! and the same violation; replaying the schedule alone (no seeded faults) must too.
 
 use std::fmt;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use dnsim_model::Fault;
 use serde::{Deserialize, Serialize};
 
 use crate::faults::{FaultSchedule, FaultSource};
@@ -51,6 +51,24 @@ pub enum FaultsSource {
     Seed,
     /// Exactly `faults`, and no others.
     Schedule,
+}
+
+/// A fault's magnitude: its field in a seed file, its value, and the scenario knob whose
+/// range bounds it.
+fn magnitude(fault: &Fault) -> Option<(&'static str, u64, &'static str)> {
+    match *fault {
+        Fault::Delay { ms } => Some(("ms", ms, "faults.api_delay.ms")),
+        Fault::LockHeld { ms } => Some(("ms", ms, "faults.lock_held.ms")),
+        Fault::Stall { ms } => Some(("ms", ms, "faults.stall.ms")),
+        Fault::Crash { restart_ms } => Some(("restart_ms", restart_ms, "faults.crash.restart_ms")),
+        Fault::Burst { plans } => Some(("plans", u64::from(plans), "faults.burst.plans")),
+        Fault::ApiError => None,
+    }
+}
+
+/// Whether `text` is a trace hash as [`format_hash`] writes it: 16 lowercase hex digits.
+fn is_trace_hash(text: &str) -> bool {
+    text.len() == 16 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 fn uniform() -> Strategy {
@@ -150,10 +168,49 @@ impl SeedFile {
     pub fn load(path: &Path) -> Result<SeedFile, SeedFileError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| SeedFileError(format!("seed file {}: {e}", path.display())))?;
-        toml::from_str(&text).map_err(|e| {
-            let origin = format!("seed file {}", path.display());
-            SeedFileError(toml_error_line(&origin, &text, &e))
-        })
+        let origin = format!("seed file {}", path.display());
+        let file: SeedFile = toml::from_str(&text)
+            .map_err(|e| SeedFileError(toml_error_line(&origin, &text, &e)))?;
+        if !is_trace_hash(&file.trace_hash) {
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("trace_hash"))
+                .map_or(String::new(), |i| format!(":{}", i + 1));
+            return Err(SeedFileError(format!(
+                "{origin}{line}: trace_hash {:?} is not 16 lowercase hex digits",
+                file.trace_hash
+            )));
+        }
+        // A recorded fault is as bounded as a scenario's: no schedule can make a run endless
+        // or its arithmetic overflow.
+        for (i, scheduled) in file.faults.0.iter().enumerate() {
+            let Some((field, value, knob)) = magnitude(&scheduled.fault) else {
+                continue;
+            };
+            let (min, max) = crate::scenario::knob_range(knob);
+            if !(min..=max).contains(&value) {
+                let line = text
+                    .lines()
+                    .enumerate()
+                    .filter(|(_, l)| l.trim() == "[[faults]]")
+                    .nth(i)
+                    .and_then(|(start, _)| {
+                        let rest = text.lines().skip(start).position(|l| {
+                            l.trim_start()
+                                .strip_prefix(field)
+                                .is_some_and(|r| r.trim_start().starts_with('='))
+                        });
+                        rest.map(|offset| format!(":{}", start + offset + 1))
+                    })
+                    .unwrap_or_default();
+                return Err(SeedFileError(format!(
+                    "{origin}{line}: fault {} ({}) {field} = {value} is out of range: allowed {min}..={max} (as {knob})",
+                    i + 1,
+                    scheduled.at
+                )));
+            }
+        }
+        Ok(file)
     }
 
     /// The file's content, without the header comment `save_new` adds.
@@ -161,35 +218,19 @@ impl SeedFile {
         toml::to_string(self).expect("a seed file always serializes")
     }
 
-    /// Writes the file atomically and never over an existing one: the content goes to a
-    /// temporary file first, which is then hard-linked into place (failing if the name is
-    /// taken), so a reader never sees a partial file.
+    /// Writes the file atomically and never over an existing one (see [`crate::output`]):
+    /// a reader never sees a partial file, and a saved file is never replaced.
     pub fn save_new(&self, path: &Path) -> Result<PathBuf, SeedFileError> {
         let error = |e: std::io::Error| SeedFileError(format!("seed file {}: {e}", path.display()));
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(error)?;
-        let temporary = dir.join(format!(
-            ".{}.{}.tmp",
-            path.file_name()
-                .map_or("seed".into(), |n| n.to_string_lossy()),
-            std::process::id()
-        ));
-        let written = (|| {
-            let mut file = std::fs::File::create(&temporary)?;
-            let header = format!(
-                "# dnsim saved run. Replay it: {}\n",
-                self.replay_command(path)
-            );
-            file.write_all(header.as_bytes())?;
-            file.write_all(self.to_toml().as_bytes())?;
-            file.sync_all()?;
-            std::fs::hard_link(&temporary, path)
-        })();
-        let _ = std::fs::remove_file(&temporary);
-        written.map_err(error)?;
+        if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(error)?;
+        }
+        let text = format!(
+            "# dnsim saved run. Replay it: {}\n{}",
+            self.replay_command(path),
+            self.to_toml()
+        );
+        crate::output::write_new(path, text.as_bytes()).map_err(error)?;
         Ok(path.to_path_buf())
     }
 }

@@ -1,11 +1,25 @@
 //! The trace of a run: every event, injected fault and violation, in simulated time.
 //!
-//! Every entry is folded into a stable 64-bit FNV-1a hash as it happens (the *trace hash*:
-//! equal hashes mean identical runs). Entries are kept only when asked for (a replay), and
-//! printed through `tracing` as they happen when asked for (`replay --trace`).
+//! Every entry is folded into a 64-bit hash as it happens (the *trace hash*: equal hashes
+//! mean identical runs). Entries are kept only when asked for (a replay), and printed
+//! through `tracing` as they happen when asked for (`replay --trace`).
+//!
+//! # The trace hash, byte for byte
+//!
+//! The trace hash is 64-bit FNV-1a (offset basis `0xcbf29ce484222325`, prime
+//! `0x100000001b3`) over the UTF-8 bytes of one line per entry, in order:
+//!
+//! ```text
+//! {simulated time in nanoseconds, decimal} {the entry as displayed}\n
+//! ```
+//!
+//! for example `1200000000 planner      published plan g2\n`. It depends only on what the
+//! trace says, never on Rust's derived `Hash` (whose bytes Rust does not promise across
+//! platforms or compiler versions), so a seed file's `trace_hash` holds on any machine. A
+//! change to how an entry is displayed changes the hash: re-save `seeds/` (see README).
 
-use std::fmt;
-use std::hash::{Hash, Hasher};
+use std::fmt::{self, Write as _};
+use std::hash::Hasher;
 use std::time::Duration;
 
 use dnsim_model::Event;
@@ -14,7 +28,7 @@ use crate::faults::ScheduledFault;
 use crate::invariants::Violation;
 
 /// One line of the trace.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TraceEntry {
     Event(Event),
     Fault(ScheduledFault),
@@ -72,6 +86,14 @@ impl Hasher for Fnv64 {
     }
 }
 
+/// Hashes formatted text as its UTF-8 bytes.
+impl fmt::Write for Fnv64 {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        self.write(text.as_bytes());
+        Ok(())
+    }
+}
+
 /// The trace being recorded.
 #[derive(Debug, Default)]
 pub struct Trace {
@@ -90,8 +112,8 @@ impl Trace {
     }
 
     pub fn push(&mut self, at: Duration, entry: TraceEntry) {
-        at.hash(&mut self.hasher);
-        entry.hash(&mut self.hasher);
+        // The line is formatted straight into the hasher: no buffer, no allocation.
+        writeln!(self.hasher, "{} {entry}", at.as_nanos()).expect("hashing never fails");
         self.count += 1;
         if self.mode.print {
             match &entry {
@@ -110,6 +132,7 @@ impl Trace {
         }
     }
 
+    /// The trace hash (see the module's documentation for its exact bytes).
     pub fn hash(&self) -> u64 {
         self.hasher.finish()
     }
@@ -159,5 +182,22 @@ where
         }
         ctx.field_format().format_fields(writer.by_ref(), event)?;
         writeln!(writer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a_matches_its_published_test_vectors() {
+        let hash = |bytes: &[u8]| {
+            let mut fnv = Fnv64::default();
+            fnv.write(bytes);
+            fnv.finish()
+        };
+        assert_eq!(hash(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(hash(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(hash(b"foobar"), 0x8594_4171_f739_67e8);
     }
 }

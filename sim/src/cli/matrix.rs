@@ -7,7 +7,8 @@ use clap::Args;
 use dnsim_model::{designs, Design};
 
 use super::{
-    design, jobs, output_file, BadInput, DEFAULT_MATRIX_SEEDS, EXIT_CLEAN, EXIT_VIOLATION,
+    check_output, design, jobs, write_output, BadInput, DEFAULT_MATRIX_SEEDS, EXIT_CLEAN,
+    EXIT_VIOLATION,
 };
 use crate::hunt::SeedRange;
 use crate::matrix::{matrix, render_markdown, render_text};
@@ -49,12 +50,18 @@ pub(super) fn run(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput
             .map(|name| design(name.trim()))
             .collect::<Result<_, _>>()?
     };
+    for (i, design) in chosen.iter().enumerate() {
+        if chosen[..i].iter().any(|d| d.name() == design.name()) {
+            return Err(BadInput(format!(
+                "--variants names {} twice: name each design once",
+                design.name()
+            )));
+        }
+    }
     let jobs = jobs(args.jobs)?;
-    let mut markdown = args
-        .markdown
-        .as_deref()
-        .map(|path| output_file("markdown file", path))
-        .transpose()?;
+    if let Some(path) = &args.markdown {
+        check_output("markdown file", path, false)?;
+    }
     if !args.json {
         writeln!(
             out,
@@ -67,8 +74,9 @@ pub(super) fn run(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput
         out.flush()?;
     }
     let report = matrix(&scenario, &chosen, args.strategy, args.seeds, jobs);
-    if let Some(file) = &mut markdown {
-        file.write_all(render_markdown(&report, &args.scenario).as_bytes())?;
+    if let Some(path) = &args.markdown {
+        let markdown = render_markdown(&report, &args.scenario);
+        write_output("markdown file", path, markdown.as_bytes())?;
     }
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;

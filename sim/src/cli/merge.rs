@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{BadInput, EXIT_CLEAN, EXIT_VIOLATION};
-use crate::hunt::{merge_reports, HuntReport};
+use crate::hunt::HuntReport;
+use crate::merge::merge_reports;
 
 #[derive(Args, Debug)]
 pub(super) struct MergeArgs {
@@ -22,14 +23,15 @@ pub(super) fn run(args: MergeArgs, out: &mut dyn Write) -> Result<i32, BadInput>
         .map(|path| {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| BadInput(format!("report {}: {e}", path.display())))?;
-            serde_json::from_str::<HuntReport>(&text).map_err(|e| {
+            let report = serde_json::from_str::<HuntReport>(&text).map_err(|e| {
                 BadInput(format!(
                     "report {}:{}:{}: {e}",
                     path.display(),
                     e.line(),
                     e.column()
                 ))
-            })
+            })?;
+            Ok::<_, BadInput>((path.display().to_string(), report))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let merged = merge_reports(reports).map_err(BadInput)?;

@@ -1,8 +1,9 @@
 //! The `dnsim` command line: one file per subcommand.
 //!
-//! Exit status, for every subcommand: 0 when nothing failed, 1 when an invariant was
-//! violated (or a seed crashed or hung), 2 on bad input (one line on stderr naming the input
-//! and the problem; nothing written), 3 when a saved seed file no longer reproduces its run.
+//! Exit status: 0 when nothing failed, 1 when an invariant was violated (or a seed crashed or
+//! hung), 2 on bad input (one line on stderr naming the input and the problem; nothing
+//! written), 3 when a saved seed file no longer reproduces its run. Each subcommand's
+//! `--help` ends with its own exit statuses (the README's table says the same).
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -57,26 +58,53 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run every seed in a range; list each failing seed with a command to replay it.
+    #[command(
+        after_help = "Exit status: 0 every seed held every invariant; 1 an invariant was violated, or a seed crashed or hung; 2 bad input."
+    )]
     Hunt(hunt::HuntArgs),
     /// Re-run exactly one seed (or a saved seed file); optionally print its trace.
+    #[command(
+        after_help = "Exit status: with --seed, 0 the run violated nothing, 1 it violated an invariant; with --file, 0 the run reproduced as recorded (its invariant violated, the same trace hash and fault schedule), 3 it did not; 2 bad input (a malformed seed file too; nothing written)."
+    )]
     Replay(replay::ReplayArgs),
     /// Cut a failing run down to its essential faults, and save the minimal run.
+    #[command(
+        after_help = "Exit status: 0 a minimal run was produced (and saved, unless --no-save); 2 bad input, or the seed does not violate the invariant."
+    )]
     Shrink(shrink::ShrinkArgs),
     /// Tell the story of a run: stalls, stale writes, deleted live trees, stuck batches.
+    #[command(
+        after_help = "Exit status: 0 the run violated nothing; 1 it violated an invariant; 2 bad input."
+    )]
     Explain(explain::ExplainArgs),
     /// Run every design against every invariant on the same seeds: the verdict matrix.
+    #[command(
+        after_help = "Exit status: 0 every design held every invariant; 1 some design violated an invariant (or a seed crashed or hung); 2 bad input (nothing written)."
+    )]
     Matrix(matrix::MatrixArgs),
     /// Run the verdict matrix at each value of one scenario knob; draw the rates as a chart.
+    #[command(
+        after_help = "Exit status: 0 (it measures, it does not judge); 2 bad input: an unknown knob, or a value the scenario cannot take (nothing written)."
+    )]
     Sensitivity(sensitivity::SensitivityArgs),
     /// Compare the fault strategies: seeds to the first violation of each invariant.
+    #[command(after_help = "Exit status: 0 (it measures, it does not judge); 2 bad input.")]
     Strategies(strategies::StrategiesArgs),
     /// Merge the JSON reports of the shards of one hunt into one report.
+    #[command(
+        after_help = "Exit status: 0 the merged hunt found nothing; 1 it found a violation, crash or hang; 2 bad input: a report that is malformed, not a shard, of another hunt, or whose seeds or totals do not add up (the error names the file)."
+    )]
     Merge(merge::MergeArgs),
     /// Run each seed twice, on different worker threads, and compare trace hashes.
+    #[command(
+        after_help = "Exit status: 0 every seed was deterministic; 1 a seed was not; 2 bad input."
+    )]
     CheckDeterminism(determinism::DeterminismArgs),
     /// Measure throughput, scaling, time to first violation and memory.
+    #[command(after_help = "Exit status: 0 (it measures, it does not judge); 2 bad input.")]
     Bench(bench::BenchArgs),
     /// List the built-in scenarios, the designs, the strategies and the invariants.
+    #[command(after_help = "Exit status: 0.")]
     List,
 }
 
@@ -138,9 +166,28 @@ fn seed_or_file(
     })
 }
 
-/// An output file, created before any work is done, so that a bad path costs nothing.
-fn output_file(what: &str, path: &std::path::Path) -> Result<std::fs::File, BadInput> {
-    std::fs::File::create(path).map_err(|e| BadInput(format!("{what} {}: {e}", path.display())))
+/// Checks an output path before any work is done, so that a bad path costs nothing and
+/// writes nothing; the file itself is written whole at the end (see [`crate::output`]).
+fn check_output(what: &str, path: &std::path::Path, must_be_new: bool) -> Result<(), BadInput> {
+    crate::output::check_writable(what, path, must_be_new).map_err(BadInput)
+}
+
+/// Writes an output file whole, replacing any file there in one step.
+fn write_output(what: &str, path: &std::path::Path, bytes: &[u8]) -> Result<(), BadInput> {
+    crate::output::write_replacing(path, bytes)
+        .map_err(|e| BadInput(format!("{what} {}: {e}", path.display())))
+}
+
+/// Checks an output directory before any work is done, without making it: it is made (with
+/// its parents) only when something is saved in it.
+fn check_output_dir(what: &str, path: &std::path::Path) -> Result<(), BadInput> {
+    if path.exists() && !path.is_dir() {
+        return Err(BadInput(format!(
+            "{what} {}: not a directory",
+            path.display()
+        )));
+    }
+    Ok(())
 }
 
 /// An output directory, created (with its parents) before any work is done.

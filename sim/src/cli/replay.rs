@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::output_file;
 use super::{
-    design, seed_or_file, BadInput, Target, EXIT_CLEAN, EXIT_NOT_REPRODUCED, EXIT_VIOLATION,
+    check_output, design, seed_or_file, write_output, BadInput, Target, EXIT_CLEAN,
+    EXIT_NOT_REPRODUCED, EXIT_VIOLATION,
 };
 use crate::diagram::{render_svg, Lanes};
 use crate::faults::FaultSource;
@@ -50,20 +50,23 @@ pub(super) struct ReplayArgs {
 pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
     let (saved, scenario_name, variant, seed) =
         seed_or_file(&args.target, args.seed, args.file.as_deref())?;
+    // Every input and output path is checked before anything runs or is written.
     let scenario = Scenario::load(&scenario_name)?;
-    let mut diagram = args
-        .diagram
-        .as_deref()
-        .map(|path| output_file("diagram file", path))
-        .transpose()?;
     let chosen = design(&variant)?;
+    let faults_from = args.faults_from.as_deref().map(design).transpose()?;
+    if let Some(path) = &args.diagram {
+        check_output("diagram file", path, false)?;
+    }
+    if let Some(path) = &args.save {
+        check_output("seed file", path, true)?;
+    }
     let strategy = saved
         .as_ref()
         .map_or(args.target.strategy, |file| file.strategy);
     // With --faults-from, first run the other design on this seed, keeping its trace.
-    let source = match &args.faults_from {
-        Some(name) => {
-            let mut spec = RunSpec::seeded(&scenario, design(name)?, seed).with_strategy(strategy);
+    let source = match faults_from {
+        Some(other) => {
+            let mut spec = RunSpec::seeded(&scenario, other, seed).with_strategy(strategy);
             spec.trace.keep = true;
             Some(run_one(&spec))
         }
@@ -120,6 +123,21 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
             chosen.name()
         )?,
     }
+    // A run that cannot be saved writes nothing, not even its diagram.
+    let save = match (&args.save, args.invariant) {
+        (Some(path), Some(invariant)) => {
+            if !outcome.violated(invariant) {
+                return Err(BadInput(format!(
+                    "seed {seed} does not violate {invariant}; nothing saved"
+                )));
+            }
+            Some((
+                path,
+                SeedFile::from_outcome(&outcome, &scenario_name, invariant),
+            ))
+        }
+        _ => None,
+    };
     if let Some(path) = &args.diagram {
         let title = match &args.file {
             Some(path) => format!("dnsim replay --file {}", path.display()),
@@ -129,22 +147,10 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
             ),
         };
         let svg = render_svg(&outcome.trace, &Lanes::of(&scenario), &title);
-        diagram
-            .as_mut()
-            .expect("created with --diagram")
-            .write_all(svg.as_bytes())?;
+        write_output("diagram file", path, svg.as_bytes())?;
         writeln!(out, "diagram: {}", path.display())?;
     }
-    if let Some(path) = &args.save {
-        let invariant = args
-            .invariant
-            .expect("clap requires --invariant with --save");
-        if !outcome.violated(invariant) {
-            return Err(BadInput(format!(
-                "seed {seed} does not violate {invariant}; nothing saved"
-            )));
-        }
-        let file = SeedFile::from_outcome(&outcome, &scenario_name, invariant);
+    if let Some((path, file)) = save {
         file.save_new(path)?;
         writeln!(out, "saved: {}", path.display())?;
     }
@@ -153,6 +159,9 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
         let mut differences = Vec::new();
         if !outcome.violated(file.invariant) {
             differences.push(format!("the run no longer violates {}", file.invariant));
+        }
+        if outcome.faults != file.faults {
+            differences.push(schedule_difference(&file.faults, &outcome.faults));
         }
         if hash != file.trace_hash {
             differences.push(format!(
@@ -166,15 +175,36 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
         }
         writeln!(
             out,
-            "reproduced: {} with trace hash {hash}, as saved",
-            file.invariant
+            "reproduced: {} with trace hash {hash} and its {} recorded faults, as saved",
+            file.invariant,
+            file.faults.len()
         )?;
+        return Ok(EXIT_CLEAN);
     }
     Ok(if outcome.violations.is_empty() {
         EXIT_CLEAN
     } else {
         EXIT_VIOLATION
     })
+}
+
+/// How the faults of a re-run differ from the `[[faults]]` a seed file records.
+fn schedule_difference(
+    recorded: &crate::faults::FaultSchedule,
+    replayed: &crate::faults::FaultSchedule,
+) -> String {
+    let first = recorded
+        .0
+        .iter()
+        .zip(&replayed.0)
+        .position(|(a, b)| a != b)
+        .unwrap_or(recorded.len().min(replayed.len()));
+    format!(
+        "its faults are not the recorded [[faults]] ({} recorded, {} in the re-run; they part at fault {})",
+        recorded.len(),
+        replayed.len(),
+        first + 1
+    )
 }
 
 /// Where a run on replayed faults parts from the run the faults came from.

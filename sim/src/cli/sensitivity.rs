@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use dnsim_model::{designs, Design};
 
-use super::{design, jobs, output_file, BadInput, EXIT_CLEAN};
+use super::{check_output, design, jobs, write_output, BadInput, EXIT_CLEAN};
 use crate::chart::render_svg;
 use crate::hunt::SeedRange;
 use crate::scenario::{self, Scenario};
@@ -61,16 +61,12 @@ pub(super) fn run(args: SensitivityArgs, out: &mut dyn Write) -> Result<i32, Bad
     let jobs = jobs(args.jobs)?;
     // Every value must make a valid scenario before anything runs or is written.
     scenarios(&scenario, args.knob, &args.values)?;
-    let mut markdown = args
-        .markdown
-        .as_deref()
-        .map(|path| output_file("markdown file", path))
-        .transpose()?;
-    let mut svg = args
-        .svg
-        .as_deref()
-        .map(|path| output_file("svg file", path))
-        .transpose()?;
+    if let Some(path) = &args.markdown {
+        check_output("markdown file", path, false)?;
+    }
+    if let Some(path) = &args.svg {
+        check_output("svg file", path, false)?;
+    }
     if !args.json {
         let values: Vec<String> = args.values.iter().map(u64::to_string).collect();
         writeln!(
@@ -94,11 +90,11 @@ pub(super) fn run(args: SensitivityArgs, out: &mut dyn Write) -> Result<i32, Bad
         args.seeds,
         jobs,
     )?;
-    if let Some(file) = &mut markdown {
-        file.write_all(render_markdown(&report).as_bytes())?;
+    if let Some(path) = &args.markdown {
+        write_output("markdown file", path, render_markdown(&report).as_bytes())?;
     }
-    if let Some(file) = &mut svg {
-        file.write_all(render_svg(&report).as_bytes())?;
+    if let Some(path) = &args.svg {
+        write_output("svg file", path, render_svg(&report).as_bytes())?;
     }
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;

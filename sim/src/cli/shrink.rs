@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{design, output_dir, BadInput, Target, EXIT_VIOLATION};
+use super::{check_output_dir, design, BadInput, Target, EXIT_CLEAN};
 use crate::invariants::InvariantId;
 use crate::narrative::describe_fault;
 use crate::run::{run as run_one, RunSpec};
@@ -13,6 +13,10 @@ use crate::scenario::Scenario;
 use crate::seedfile::{FaultsSource, SeedFile};
 use crate::shrink::shrink;
 use crate::trace::{format_hash, format_time, TraceEntry};
+
+/// Where `shrink` saves minimal runs unless told otherwise: a scratch directory, not the
+/// regression corpus in `seeds/` (a file there is checked by `cargo test` from then on).
+pub const DEFAULT_SAVE_DIR: &str = "target/dnsim-shrunk";
 
 #[derive(Args, Debug)]
 pub(super) struct ShrinkArgs {
@@ -24,8 +28,9 @@ pub(super) struct ShrinkArgs {
     /// The invariant that must still fail (default: the run's first violation).
     #[arg(long)]
     invariant: Option<InvariantId>,
-    /// Where to save the minimal run.
-    #[arg(long, value_name = "DIR", default_value = "seeds")]
+    /// Where to save the minimal run: a scratch directory by default; `--save seeds` adds it
+    /// to the regression corpus.
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_SAVE_DIR)]
     save: PathBuf,
     /// Do not save the minimal run.
     #[arg(long, conflicts_with = "save")]
@@ -34,10 +39,12 @@ pub(super) struct ShrinkArgs {
 
 pub(super) fn run(args: ShrinkArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
     let scenario = Scenario::load(&args.target.scenario)?;
-    if !args.no_save {
-        output_dir("save directory", &args.save)?;
-    }
     let design = design(&args.target.variant)?;
+    // The directory is made only when the minimal run is saved (`save_new`), so that bad
+    // input, or a seed with nothing to shrink, leaves nothing behind.
+    if !args.no_save {
+        check_output_dir("save directory", &args.save)?;
+    }
     let seed = args.seed;
     let invariant = match args.invariant {
         Some(invariant) => invariant,
@@ -113,5 +120,5 @@ pub(super) fn run(args: ShrinkArgs, out: &mut dyn Write) -> Result<i32, BadInput
             path.display()
         )?;
     }
-    Ok(EXIT_VIOLATION)
+    Ok(EXIT_CLEAN)
 }
