@@ -28,6 +28,7 @@ fn call_words(call: Call) -> &'static str {
         Call::Recheck => "re-check",
         Call::Read => "read of the zone",
         Call::Change => "change batch",
+        Call::Lease => "request to the lock service",
     }
 }
 
