@@ -7,6 +7,7 @@
 
 use crate::design::Design;
 
+pub mod check_under_lock;
 pub mod fenced_and_protected;
 pub mod generation_fencing;
 pub mod original;
@@ -22,6 +23,7 @@ pub const ALL: &[&dyn Design] = &[
     &generation_fencing::GenerationFencing,
     &tolerate_missing_rollback::TolerateMissingRollback,
     &fenced_and_protected::FencedAndProtected,
+    &check_under_lock::CheckUnderLock,
 ];
 
 /// The design named `name` with its default parameters, if there is one.
