@@ -10,6 +10,7 @@ use crate::design::Design;
 pub mod check_under_lock;
 pub mod fenced_and_protected;
 pub mod generation_fencing;
+pub mod leased_enactor;
 pub mod original;
 pub mod protect_active_cleanup;
 pub mod recheck_before_write;
@@ -24,6 +25,7 @@ pub const ALL: &[&dyn Design] = &[
     &tolerate_missing_rollback::TolerateMissingRollback,
     &fenced_and_protected::FencedAndProtected,
     &check_under_lock::CheckUnderLock,
+    &leased_enactor::LeasedEnactor { lease_ttl_ms: None },
 ];
 
 /// The design named `name` with its default parameters, if there is one.
