@@ -10,6 +10,7 @@ use crate::design::Design;
 pub mod check_under_lock;
 pub mod fenced_and_protected;
 pub mod generation_fencing;
+pub mod leased_and_fenced;
 pub mod leased_enactor;
 pub mod original;
 pub mod protect_active_cleanup;
@@ -26,6 +27,7 @@ pub const ALL: &[&dyn Design] = &[
     &fenced_and_protected::FencedAndProtected,
     &check_under_lock::CheckUnderLock,
     &leased_enactor::LeasedEnactor { lease_ttl_ms: None },
+    &leased_and_fenced::LeasedAndFenced { lease_ttl_ms: None },
 ];
 
 /// The design named `name` with its default parameters, if there is one.
