@@ -10,6 +10,7 @@ use crate::design::Design;
 pub mod check_under_lock;
 pub mod fenced_and_protected;
 pub mod generation_fencing;
+pub mod janitor_cleanup;
 pub mod leased_and_fenced;
 pub mod leased_enactor;
 pub mod original;
@@ -28,6 +29,7 @@ pub const ALL: &[&dyn Design] = &[
     &check_under_lock::CheckUnderLock,
     &leased_enactor::LeasedEnactor { lease_ttl_ms: None },
     &leased_and_fenced::LeasedAndFenced { lease_ttl_ms: None },
+    &janitor_cleanup::JanitorCleanup { interval_ms: None },
 ];
 
 /// The design named `name` with its default parameters, if there is one.
