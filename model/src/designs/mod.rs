@@ -9,6 +9,7 @@ use crate::design::Design;
 
 pub mod check_under_lock;
 pub mod fenced_and_protected;
+pub mod freeze_on_missing_target;
 pub mod generation_fencing;
 pub mod janitor_cleanup;
 pub mod leased_and_fenced;
@@ -30,6 +31,7 @@ pub const ALL: &[&dyn Design] = &[
     &leased_enactor::LeasedEnactor { lease_ttl_ms: None },
     &leased_and_fenced::LeasedAndFenced { lease_ttl_ms: None },
     &janitor_cleanup::JanitorCleanup { interval_ms: None },
+    &freeze_on_missing_target::FreezeOnMissingTarget,
 ];
 
 /// The design named `name` with its default parameters, if there is one.
