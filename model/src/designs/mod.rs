@@ -7,6 +7,7 @@
 
 use crate::design::Design;
 
+pub mod apply_guard;
 pub mod check_under_lock;
 pub mod fenced_and_protected;
 pub mod freeze_on_missing_target;
@@ -32,6 +33,7 @@ pub const ALL: &[&dyn Design] = &[
     &leased_and_fenced::LeasedAndFenced { lease_ttl_ms: None },
     &janitor_cleanup::JanitorCleanup { interval_ms: None },
     &freeze_on_missing_target::FreezeOnMissingTarget,
+    &apply_guard::ApplyGuard,
 ];
 
 /// The design named `name` with its default parameters, if there is one.
