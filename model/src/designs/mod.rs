@@ -18,6 +18,7 @@ pub mod leased_enactor;
 pub mod original;
 pub mod protect_active_cleanup;
 pub mod recheck_before_write;
+pub mod repair_monitor;
 pub mod tolerate_missing_rollback;
 
 /// Every design, in the order reports list them.
@@ -34,6 +35,7 @@ pub const ALL: &[&dyn Design] = &[
     &janitor_cleanup::JanitorCleanup { interval_ms: None },
     &freeze_on_missing_target::FreezeOnMissingTarget,
     &apply_guard::ApplyGuard,
+    &repair_monitor::RepairMonitor { interval_ms: None },
 ];
 
 /// The design named `name` with its default parameters, if there is one.
