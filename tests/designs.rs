@@ -337,3 +337,25 @@ fn design_parameters_are_recorded_and_replayed_from_seed_files() {
     assert_eq!(replayed.variant, variant);
     assert_eq!(replayed.trace_hash, outcome.trace_hash);
 }
+
+#[test]
+fn explain_tells_the_lease_that_passed_the_alarm_and_the_repair() {
+    let story =
+        |variant: &str, seed: u64| dnsim::narrative::narrative(&run_swarm(variant, seed).trace);
+    let leased = story("leased-enactor", 53);
+    assert!(
+        leased.contains("enactor-3 applies its old plan g44 to regional over g50")
+            && leased.contains("its lease had expired and passed to enactor-1"),
+        "{leased}"
+    );
+    let frozen = story("freeze-on-missing-target", 47);
+    assert!(
+        frozen.contains("freezes fips and raises an alarm"),
+        "{frozen}"
+    );
+    let repaired = story("repair-monitor", 56);
+    assert!(
+        repaired.contains("monitor finds account-2 resolving to nothing and repairs it with g73"),
+        "{repaired}"
+    );
+}
