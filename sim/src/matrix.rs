@@ -181,7 +181,7 @@ pub fn matrix(
             })
             .collect();
         rows.push(DesignRow {
-            variant: design.name().to_string(),
+            variant: dnsim_model::designs::label(design),
             cells,
             reached,
         });
