@@ -16,13 +16,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::dns::EndpointId;
 
-/// Who acts: the planner, an enactor (numbered from 1), or a writer outside the automation
-/// that holds an endpoint's lock (injected lock contention).
+/// Who acts: the planner, an enactor (numbered from 1), a writer outside the automation
+/// that holds an endpoint's lock (injected lock contention), or an extra process some
+/// designs run (see [`crate::design::Design::extra_actors`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Actor {
     Planner,
     Enactor(u8),
     OtherWriter,
+    /// A separate process that owns clean-up.
+    Janitor,
+    /// A separate process that watches what endpoints resolve to and repairs them.
+    Monitor,
 }
 
 impl fmt::Display for Actor {
@@ -31,6 +36,8 @@ impl fmt::Display for Actor {
             Actor::Planner => f.write_str("planner"),
             Actor::Enactor(n) => write!(f, "enactor-{n}"),
             Actor::OtherWriter => f.write_str("other-writer"),
+            Actor::Janitor => f.write_str("janitor"),
+            Actor::Monitor => f.write_str("monitor"),
         }
     }
 }
@@ -63,6 +70,8 @@ pub enum Call {
     Read = 3,
     /// Submitting a change batch.
     Change = 4,
+    /// Asking the lock service for the lease, or renewing it (some designs only).
+    Lease = 5,
 }
 
 /// A named point in a run, unique within it.
@@ -114,6 +123,7 @@ impl fmt::Display for Site {
             Call::Recheck => f.write_str("/recheck"),
             Call::Read => f.write_str("/read"),
             Call::Change => f.write_str("/change"),
+            Call::Lease => f.write_str("/lease"),
         }
     }
 }
@@ -142,6 +152,7 @@ impl FromStr for Site {
             Some("recheck") => Call::Recheck,
             Some("read") => Call::Read,
             Some("change") => Call::Change,
+            Some("lease") => Call::Lease,
             _ => Call::None,
         };
         if call != Call::None {
@@ -150,6 +161,8 @@ impl FromStr for Site {
         let actor = match parts.first().copied() {
             Some("planner") => Actor::Planner,
             Some("other-writer") => Actor::OtherWriter,
+            Some("janitor") => Actor::Janitor,
+            Some("monitor") => Actor::Monitor,
             Some(name) => Actor::Enactor(
                 name.strip_prefix("enactor-")
                     .and_then(|n| n.parse().ok())
@@ -291,6 +304,9 @@ mod tests {
             "enactor-1/g40.2/apply/account-1/attempt-7/change",
             "enactor-1/g40.1/clean-up/regional/attempt-1",
             "enactor-3/g9.1/apply/ipv6/attempt-2/recheck",
+            "enactor-2/g17/poll-3/lease",
+            "janitor/g12.3/clean-up/fips/attempt-1/read",
+            "monitor/g12.1/apply/regional/attempt-2/change",
         ] {
             let site: Site = name.parse().unwrap();
             assert_eq!(site.to_string(), name);

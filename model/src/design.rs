@@ -1,40 +1,204 @@
-//! The design seam: what an enactor writes to one endpoint, and what clean-up deletes.
+//! The design seam: every decision the system makes that a fix might change.
 //!
-//! Everything else (the enactor's loop, its one-time staleness check, the lock preamble,
-//! retries and back-off, the planner, Route 53) is shared by every design. A design fix is
-//! one file in [`crate::designs`] implementing this trait.
+//! A design is one file in [`crate::designs`] implementing [`Design`]. Every hook has a
+//! default, the shared behaviour of the October 2025 system, so a design overrides only what
+//! its fix changes. The hooks, in the order an enactor meets them:
+//!
+//! | hook | decides | default |
+//! |---|---|---|
+//! | [`Design::lock`] | which lock serialises writers | the lock record in the zone |
+//! | [`Design::picks_up`] | the one-time pick-up check | newer than the oldest live plan |
+//! | [`Design::abandons`] | when to drop the plan in hand | never |
+//! | [`Design::check_before_attempt`] | a check in a separate read, before each attempt | none |
+//! | [`Design::check_under_lock`] | a check on the read the lock preamble covers | none |
+//! | [`Design::batch`] / [`Design::apply_changes`] | what one batch contains | lock preamble, tree, root flip, rollback |
+//! | [`Design::on_missing_target`] | what to do when an alias target is missing | retry |
+//! | [`Design::write_guard`] | what the write path refuses | nothing |
+//! | [`Design::enactors_clean_up`] | whether enactors clean up at all | yes |
+//! | [`Design::cleanup_victims`] | which trees clean-up deletes from a zone | "significantly older" |
+//! | [`Design::plans_kept_from`] | which plans clean-up deletes from the history | "significantly older" |
+//! | [`Design::extra_actors`] | extra processes (janitor, monitor, ...) | none |
+//!
+//! A hook sees a [`View`]: the simulated clock, the configuration, and the world (plan
+//! history with publication times, plans in flight, frozen endpoints, the lock service).
+//! Parameters come from the command line as `--variant NAME:key=value[,key=value]`, through
+//! [`Design::with_parameters`], and are recorded in the variant's label (see
+//! [`crate::designs::label`]).
 
-use crate::dns::{Change, EndpointId, ZoneSnapshot};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use crate::chaos::Actor;
+use crate::dns::{BatchError, Change, EndpointId, Zone, ZoneSnapshot};
 use crate::plan::{Generation, Plan};
+use crate::system::{Ctx, SystemConfig, World};
+
+/// What a hook may look at: the clock, the configuration and the whole world, read-only.
+pub struct View<'a> {
+    /// The actor asking.
+    pub me: Actor,
+    /// Simulated time since the run began.
+    pub now_ms: u64,
+    pub config: &'a SystemConfig,
+    pub world: &'a World,
+}
+
+/// Which lock serialises the writers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockChoice {
+    /// The lock record inside each zone: every batch DELETEs it exactly as read, so Route 53
+    /// validates it at commit (the October 2025 system).
+    InZone,
+    /// One lease from the lock service outside Route 53, held for a whole plan and renewed
+    /// before each attempt; not validated by the DNS write. See [`crate::lock_service`].
+    Lease { ttl_ms: u64 },
+}
+
+/// What an enactor does when Route 53 rejects its batch because an alias target is missing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnMissingTarget {
+    /// Back off and try again (the October 2025 system: for ever).
+    Retry,
+    /// Stop touching the endpoint for good and raise an alarm for an operator.
+    Freeze,
+}
+
+/// A check made on a separate read of the zone, outside any batch: `true` to go on.
+pub type SeparateCheck = fn(plan: &Plan, zone: &ZoneSnapshot) -> bool;
+
+/// A guard in the write path: given the zone before and after a batch, `Err(reason)` refuses
+/// the batch (nothing of it is applied).
+pub type WriteGuard = fn(before: &Zone, after: &Zone) -> Result<(), &'static str>;
+
+/// An extra process the design runs beside the planner and enactors, for the whole run.
+pub type ExtraActor = Box<dyn FnOnce(Rc<Ctx>) -> Pin<Box<dyn Future<Output = ()>>>>;
 
 pub trait Design: Sync {
     /// The stable name used on the command line and in seed files (kebab-case).
     fn name(&self) -> &'static str;
 
-    /// Whether the enactor re-reads the endpoint's live generation just before each attempt
-    /// (outside the change batch) and skips the endpoint if it already serves the plan or a
-    /// newer one.
-    fn rechecks_before_write(&self) -> bool {
+    /// One line for `dnsim list`: what the design does. Every registered design has one
+    /// (a test checks); the default is only for designs made up by tests.
+    fn summary(&self) -> &'static str {
+        ""
+    }
+
+    /// The parameters given explicitly, as `(key, value)`; empty for the defaults.
+    fn parameters(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+
+    /// This design with `parameters` (`key=value` pairs from the command line).
+    fn with_parameters(&self, parameters: &[(String, String)]) -> Result<Box<dyn Design>, String> {
+        assert!(!parameters.is_empty(), "called only with parameters");
+        Err(format!("design {} takes no parameters", self.name()))
+    }
+
+    /// Which lock serialises writers.
+    fn lock(&self, view: &View) -> LockChoice {
+        let _ = view;
+        LockChoice::InZone
+    }
+
+    /// The one-time pick-up check: whether to take up `plan`, given the oldest generation
+    /// live on any endpoint (`g0`: some endpoint serves nothing yet).
+    fn picks_up(&self, view: &View, plan: &Plan, oldest_live: Generation) -> bool {
+        let _ = view;
+        plan.generation > oldest_live
+    }
+
+    /// Whether to drop the plan in hand before `attempt` at an endpoint.
+    fn abandons(&self, view: &View, plan: &Plan, attempt: u32) -> bool {
+        let _ = (view, plan, attempt);
         false
     }
 
-    /// The changes (after the lock preamble, which the enactor adds) that apply `plan` to
-    /// `endpoint`, given the zone as read under the lock just before; `None` to skip it.
+    /// A check made on a separate read just before each attempt, outside the batch. `None`
+    /// makes no such read.
+    fn check_before_attempt(&self) -> Option<SeparateCheck> {
+        None
+    }
+
+    /// A check on the read whose lock record the batch's preamble DELETEs: `false` skips the
+    /// endpoint.
+    fn check_under_lock(&self, view: &View, plan: &Plan, zone: &ZoneSnapshot) -> bool {
+        let _ = (view, plan, zone);
+        true
+    }
+
+    /// The changes after the lock preamble that apply `plan` to `endpoint`, given the zone
+    /// as read just before; `None` to skip the endpoint.
     fn apply_changes(
         &self,
         plan: &Plan,
         endpoint: EndpointId,
         zone: &ZoneSnapshot,
-    ) -> Option<Vec<Change>>;
+    ) -> Option<Vec<Change>> {
+        Some(build_tree_and_flip(plan, endpoint, zone))
+    }
 
-    /// The trees clean-up deletes from a zone after its enactor applied `applied` to every
-    /// endpoint. `age` is the scenario's "significantly older" threshold in generations.
+    /// The whole batch: `preamble` (the in-zone lock's DELETE-as-read and CREATE, empty
+    /// under a lease) followed by [`Design::apply_changes`]; `None` to skip the endpoint.
+    fn batch(
+        &self,
+        view: &View,
+        plan: &Plan,
+        endpoint: EndpointId,
+        zone: &ZoneSnapshot,
+        preamble: Vec<Change>,
+    ) -> Option<Vec<Change>> {
+        let _ = view;
+        let mut batch = preamble;
+        batch.extend(self.apply_changes(plan, endpoint, zone)?);
+        Some(batch)
+    }
+
+    /// What to do when a batch is rejected because an alias target is missing.
+    fn on_missing_target(
+        &self,
+        view: &View,
+        endpoint: EndpointId,
+        error: &BatchError,
+    ) -> OnMissingTarget {
+        let _ = (view, endpoint, error);
+        OnMissingTarget::Retry
+    }
+
+    /// A guard in the write path, checked atomically at commit; `None` for none.
+    fn write_guard(&self) -> Option<WriteGuard> {
+        None
+    }
+
+    /// Whether each enactor cleans up after applying a plan everywhere.
+    fn enactors_clean_up(&self) -> bool {
+        true
+    }
+
+    /// The trees an enactor's clean-up deletes from a zone after it applied `applied` to
+    /// every endpoint. `age` is the scenario's "significantly older" threshold in generations.
     fn cleanup_victims(
         &self,
         applied: Generation,
         age: u64,
         zone: &ZoneSnapshot,
-    ) -> Vec<Generation>;
+    ) -> Vec<Generation> {
+        significantly_older(applied, age, zone)
+    }
+
+    /// After an enactor's clean-up, every plan older than this is deleted from the history.
+    fn plans_kept_from(&self, view: &View, applied: Generation) -> Generation {
+        Generation(
+            applied
+                .0
+                .saturating_sub(view.config.cleanup_age_generations),
+        )
+    }
+
+    /// Extra processes to run for the whole run.
+    fn extra_actors(&self) -> Vec<ExtraActor> {
+        Vec::new()
+    }
 }
 
 /// The original apply step: build the plan's tree, flip the root alias to it, and point the
@@ -89,4 +253,13 @@ pub fn unreferenced_and_significantly_older(
         .into_iter()
         .filter(|&tree| Some(tree) != zone.root && Some(tree) != zone.rollback)
         .collect()
+}
+
+/// Parses `key=value` as a number of milliseconds (or any count) for a design parameter.
+pub fn number_parameter(key: &str, value: &str) -> Result<u64, String> {
+    value
+        .parse::<u64>()
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("parameter {key}: expected a positive whole number, got {value:?}"))
 }

@@ -142,6 +142,8 @@ pub enum BatchError {
     },
     /// A transient failure of the API itself (throttling, 5xx).
     Transient,
+    /// A guard in the write path refused the batch (some designs only).
+    Refused(&'static str),
 }
 
 impl fmt::Display for BatchError {
@@ -167,6 +169,7 @@ impl fmt::Display for BatchError {
                 write!(f, "{alias} alias target {target} does not exist")
             }
             BatchError::Transient => f.write_str("transient API error"),
+            BatchError::Refused(reason) => write!(f, "refused by the write guard: {reason}"),
         }
     }
 }

@@ -8,19 +8,40 @@
 //! Every attempt at an endpoint reads the zone (the lock record as it is now, the root and
 //! rollback), backs off if another writer's lock is unexpired, and otherwise submits one
 //! batch: DELETE the lock as read, CREATE it with a fresh expiry, then the design's changes.
+//!
+//! Every decision a fix might change is asked of the design (see [`crate::design`]): the
+//! pick-up check, the lock (in the zone, or a lease from the lock service), checks before
+//! and under the lock, the batch, when to abandon a plan, what to do on a missing target,
+//! and clean-up. The defaults are the October 2025 system.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use crate::chaos::{Actor, Call, Fault, FaultKind, Site, Step};
-use crate::dns::{BatchError, Change, EndpointId, LockRecord, ZoneSnapshot};
+use crate::design::{LockChoice, OnMissingTarget};
+use crate::dns::{BatchError, Change, EndpointId, ZoneSnapshot};
 use crate::event::EventKind;
+use crate::lock_service::Grant;
 use crate::plan::{Generation, Plan};
 use crate::system::{Ctx, Noise};
 
 /// The enactor process died; its supervisor restarts it after `restart_ms`.
 struct Crashed {
     restart_ms: u64,
+}
+
+/// Why an enactor stopped working on its plan before finishing it.
+enum Stop {
+    Crashed(Crashed),
+    /// It dropped the plan (the design said so, or its lease was lost); it looks again at
+    /// the next poll.
+    Abandoned,
+}
+
+impl From<Crashed> for Stop {
+    fn from(crashed: Crashed) -> Stop {
+        Stop::Crashed(crashed)
+    }
 }
 
 /// What an enactor remembers across crashes: nothing of the real system's state, only the
@@ -126,8 +147,8 @@ impl Enactor<'_> {
         }
     }
 
-    /// One look for work: pick up the newest plan and, if it is newer than what is live,
-    /// apply it everywhere and clean up.
+    /// One look for work: pick up the newest plan and, if the design's pick-up check passes
+    /// (by default: it is newer than what is live), apply it everywhere and clean up.
     async fn one_round(&mut self) -> Result<(), Crashed> {
         let Some(plan) = self.ctx.world.borrow().store.newest() else {
             return Ok(());
@@ -137,18 +158,33 @@ impl Enactor<'_> {
             *polls = (plan.generation, 0);
         }
         polls.1 += 1;
+        let lock = self.ctx.ask(self.me, |design, view| design.lock(view));
+        if let LockChoice::Lease { ttl_ms } = lock {
+            if !self.take_lease(ttl_ms).await {
+                return Ok(());
+            }
+        }
         // The one-time check: made here, once, and never again for this plan.
         let check = self.poll_site().with_call(Call::LiveCheck);
         let Ok(oldest_live) = self.ctx.oldest_live_generation(&check).await else {
             return Ok(()); // The read failed; look again next poll.
         };
-        if plan.generation <= oldest_live {
+        let picks_up = self.ctx.ask(self.me, |design, view| {
+            design.picks_up(view, &plan, oldest_live)
+        });
+        if !picks_up {
             return Ok(());
         }
         let pass = self.counters.passes.entry(plan.generation).or_insert(0);
         *pass += 1;
         (self.plan, self.pass) = (plan.generation, *pass);
-        let pickup = self.site(Step::Pickup, 0);
+        let previous = self
+            .ctx
+            .world
+            .borrow_mut()
+            .in_flight
+            .insert(self.me, plan.generation);
+        assert_eq!(previous, None, "{} holds one plan at a time", self.me);
         self.ctx.emit(
             self.me,
             EventKind::PlanPickedUp {
@@ -156,9 +192,24 @@ impl Enactor<'_> {
                 oldest_live,
             },
         );
-        self.hazard(pickup).await?;
+        let result = self.work_on(&plan, lock).await;
+        let finished = self.ctx.world.borrow_mut().in_flight.remove(&self.me);
+        assert_eq!(
+            finished,
+            Some(plan.generation),
+            "the plan in flight is the one in hand"
+        );
+        match result {
+            Ok(()) | Err(Stop::Abandoned) => Ok(()),
+            Err(Stop::Crashed(crashed)) => Err(crashed),
+        }
+    }
+
+    /// Applies the plan in hand to every endpoint, then cleans up (if the design says so).
+    async fn work_on(&self, plan: &Plan, lock: LockChoice) -> Result<(), Stop> {
+        self.hazard(self.site(Step::Pickup, 0)).await?;
         for endpoint in EndpointId::all(self.ctx.config.endpoints as usize) {
-            self.apply(&plan, endpoint).await?;
+            self.apply(plan, endpoint, lock).await?;
         }
         self.ctx.emit(
             self.me,
@@ -166,15 +217,78 @@ impl Enactor<'_> {
                 generation: plan.generation,
             },
         );
-        self.clean_up(plan.generation).await
+        if self.ctx.design.enactors_clean_up() {
+            self.clean_up(plan.generation, lock).await?;
+        }
+        Ok(())
+    }
+
+    /// Asks the lock service for the lease at a look for work; `false` if it was refused or
+    /// the call failed (look again next poll).
+    async fn take_lease(&mut self, ttl_ms: u64) -> bool {
+        let site = self.poll_site().with_call(Call::Lease);
+        match self.ctx.acquire_lease(&site, self.me, ttl_ms).await {
+            Err(_) => false,
+            Ok(Grant::Renewed(lease)) => {
+                assert_eq!(lease.holder, self.me);
+                true
+            }
+            Ok(Grant::Granted { lease, expired }) => {
+                assert_eq!(lease.holder, self.me);
+                self.ctx
+                    .emit(self.me, EventKind::LeaseGranted { lease, expired });
+                true
+            }
+            Ok(Grant::Busy(lease)) => {
+                // Told by nothing: waiting for the lease is the normal state of the others.
+                assert_ne!(lease.holder, self.me);
+                false
+            }
+        }
+    }
+
+    /// Renews the lease before an attempt at `site`. `Ok(false)`: the call failed, back off
+    /// and try again; `Err(Abandoned)`: another actor held the lease since, so drop the plan.
+    async fn keep_lease(
+        &self,
+        site: &Site,
+        ttl_ms: u64,
+        generation: Generation,
+    ) -> Result<bool, Stop> {
+        match self
+            .ctx
+            .acquire_lease(&site.with_call(Call::Lease), self.me, ttl_ms)
+            .await
+        {
+            Err(_) => {
+                self.read_failed(site).await;
+                Ok(false)
+            }
+            Ok(Grant::Renewed(lease)) => {
+                assert_eq!(lease.holder, self.me);
+                Ok(true)
+            }
+            Ok(Grant::Granted { lease, expired }) => {
+                // A fresh grant means someone else held the lease since this enactor's.
+                self.ctx
+                    .emit(self.me, EventKind::LeaseGranted { lease, expired });
+                let now = Some(lease);
+                self.ctx
+                    .emit(self.me, EventKind::LeaseLost { generation, now });
+                Err(Stop::Abandoned)
+            }
+            Ok(Grant::Busy(lease)) => {
+                let now = Some(lease);
+                self.ctx
+                    .emit(self.me, EventKind::LeaseLost { generation, now });
+                Err(Stop::Abandoned)
+            }
+        }
     }
 
     /// Whether the zone's lock bars this enactor now; if so, reports it and backs off.
     async fn lock_barred(&self, site: &Site, zone: &ZoneSnapshot) -> bool {
-        let Some(lock) = zone
-            .lock
-            .filter(|lock| lock.bars(self.me, self.ctx.now_ms()))
-        else {
+        let Some(lock) = self.ctx.lock_barring(self.me, zone) else {
             return false;
         };
         let backoff_us = self.ctx.backoff_us(site);
@@ -219,30 +333,59 @@ impl Enactor<'_> {
         self.ctx.sleep_us(backoff_us).await;
     }
 
-    /// The lock preamble: DELETE the lock exactly as read, CREATE it as ours with a fresh expiry.
-    fn lock_preamble(&self, zone: &ZoneSnapshot) -> Vec<Change> {
-        vec![
-            Change::DeleteLock(zone.lock),
-            Change::CreateLock(LockRecord {
-                holder: self.me,
-                expires_ms: self.ctx.now_ms() + self.ctx.config.lock_ttl_ms,
-            }),
-        ]
+    /// The lock part of a batch after reading `zone`: the in-zone lock's preamble, or
+    /// nothing under a lease. `None` if the in-zone lock bars this enactor (it has backed off).
+    async fn preamble(
+        &self,
+        site: &Site,
+        zone: &ZoneSnapshot,
+        lock: LockChoice,
+    ) -> Option<Vec<Change>> {
+        match lock {
+            LockChoice::InZone if self.lock_barred(site, zone).await => None,
+            LockChoice::InZone => Some(self.ctx.lock_preamble(self.me, zone)),
+            LockChoice::Lease { .. } => Some(Vec::new()),
+        }
     }
 
-    /// Applies `plan` to one endpoint, retrying until it succeeds (or the design skips it).
-    async fn apply(&self, plan: &Plan, endpoint: EndpointId) -> Result<(), Crashed> {
+    /// Applies `plan` to one endpoint, retrying until it succeeds (or the design skips the
+    /// endpoint, freezes it, or abandons the plan).
+    async fn apply(&self, plan: &Plan, endpoint: EndpointId, lock: LockChoice) -> Result<(), Stop> {
         let design = self.ctx.design;
+        let generation = plan.generation;
         for attempt in 1.. {
             let site = self.site(Step::Apply(endpoint), attempt);
+            if self.ctx.world.borrow().frozen.contains(&endpoint) {
+                self.ctx.emit(
+                    self.me,
+                    EventKind::FrozenSkipped {
+                        endpoint,
+                        generation,
+                    },
+                );
+                return Ok(());
+            }
+            if self
+                .ctx
+                .ask(self.me, |design, view| design.abandons(view, plan, attempt))
+            {
+                self.ctx
+                    .emit(self.me, EventKind::PlanAbandoned { generation });
+                return Err(Stop::Abandoned);
+            }
+            if let LockChoice::Lease { ttl_ms } = lock {
+                if !self.keep_lease(&site, ttl_ms, generation).await? {
+                    continue;
+                }
+            }
             self.hazard(site).await?;
-            if design.rechecks_before_write() {
+            if let Some(check) = design.check_before_attempt() {
                 match self
                     .ctx
                     .read_zone(&site.with_call(Call::Recheck), endpoint)
                     .await
                 {
-                    Ok(zone) if zone.root >= Some(plan.generation) => {
+                    Ok(zone) if !check(plan, &zone) => {
                         self.skipped(plan, endpoint, zone.root);
                         return Ok(());
                     }
@@ -261,22 +404,26 @@ impl Enactor<'_> {
                 self.read_failed(&site).await;
                 continue;
             };
-            if self.lock_barred(&site, &zone).await {
+            let Some(preamble) = self.preamble(&site, &zone, lock).await else {
                 continue;
-            }
-            let Some(changes) = design.apply_changes(plan, endpoint, &zone) else {
+            };
+            let batch = self.ctx.ask(self.me, |design, view| {
+                if design.check_under_lock(view, plan, &zone) {
+                    design.batch(view, plan, endpoint, &zone, preamble)
+                } else {
+                    None
+                }
+            });
+            let Some(batch) = batch else {
                 self.skipped(plan, endpoint, zone.root);
                 return Ok(());
             };
-            let mut batch = self.lock_preamble(&zone);
-            batch.extend(changes);
             match self
                 .ctx
                 .change(&site.with_call(Call::Change), endpoint, &batch)
                 .await
             {
                 Ok(commit) => {
-                    let generation = plan.generation;
                     self.ctx.emit(
                         self.me,
                         EventKind::Applied {
@@ -287,7 +434,23 @@ impl Enactor<'_> {
                     );
                     return Ok(());
                 }
-                Err(error) => self.rejected(&site, plan.generation, error).await,
+                Err(error @ BatchError::AliasTargetMissing { .. })
+                    if self.ctx.ask(self.me, |design, view| {
+                        design.on_missing_target(view, endpoint, &error)
+                    }) == OnMissingTarget::Freeze =>
+                {
+                    self.ctx.world.borrow_mut().frozen.insert(endpoint);
+                    self.ctx.emit(
+                        self.me,
+                        EventKind::Alarm {
+                            endpoint,
+                            generation,
+                            error,
+                        },
+                    );
+                    return Ok(());
+                }
+                Err(error) => self.rejected(&site, generation, error).await,
             }
         }
         unreachable!("the attempts never run out")
@@ -305,13 +468,18 @@ impl Enactor<'_> {
     }
 
     /// Deletes trees and plans "significantly older" than `applied`, as the design decides.
-    async fn clean_up(&self, applied: Generation) -> Result<(), Crashed> {
+    async fn clean_up(&self, applied: Generation, lock: LockChoice) -> Result<(), Stop> {
         let config = &self.ctx.config;
         let age = config.cleanup_age_generations;
         for endpoint in EndpointId::all(config.endpoints as usize) {
             let mut done = false;
             for attempt in 1..=config.cleanup_attempts {
                 let site = self.site(Step::Cleanup(endpoint), attempt);
+                if let LockChoice::Lease { ttl_ms } = lock {
+                    if !self.keep_lease(&site, ttl_ms, applied).await? {
+                        continue;
+                    }
+                }
                 self.hazard(site).await?;
                 let Ok(zone) = self
                     .ctx
@@ -321,15 +489,14 @@ impl Enactor<'_> {
                     self.read_failed(&site).await;
                     continue;
                 };
-                if self.lock_barred(&site, &zone).await {
+                let Some(mut batch) = self.preamble(&site, &zone, lock).await else {
                     continue;
-                }
+                };
                 let victims = self.ctx.design.cleanup_victims(applied, age, &zone);
                 if victims.is_empty() {
                     done = true;
                     break;
                 }
-                let mut batch = self.lock_preamble(&zone);
                 batch.extend(victims.iter().map(|&tree| Change::DeleteTree(tree)));
                 match self
                     .ctx
@@ -356,7 +523,13 @@ impl Enactor<'_> {
                     .emit(self.me, EventKind::CleanupGaveUp { endpoint });
             }
         }
-        let keep_from = Generation(applied.0.saturating_sub(age));
+        let keep_from = self.ctx.ask(self.me, |design, view| {
+            design.plans_kept_from(view, applied)
+        });
+        assert!(
+            keep_from <= applied,
+            "clean-up never deletes the plan just applied"
+        );
         let deleted = self
             .ctx
             .world

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::chaos::{Actor, Site};
 use crate::dns::{BatchError, Change, Commit, EndpointId, LockRecord};
+use crate::lock_service::Lease;
 use crate::plan::Generation;
 use crate::system::World;
 
@@ -88,6 +89,35 @@ pub enum EventKind {
     CleanupGaveUp { endpoint: EndpointId },
     /// Clean-up deleted plans from the plan history.
     PlansDeleted { generations: Vec<Generation> },
+    /// The lock service granted the lease (`expired`: the previous holder's, taken over).
+    LeaseGranted {
+        lease: Lease,
+        expired: Option<Lease>,
+    },
+    /// The enactor's lease was taken by another actor: it drops `generation`.
+    LeaseLost {
+        generation: Generation,
+        now: Option<Lease>,
+    },
+    /// The design dropped the plan in hand before finishing it.
+    PlanAbandoned { generation: Generation },
+    /// An endpoint was frozen instead of retried: an alarm for an operator.
+    Alarm {
+        endpoint: EndpointId,
+        generation: Generation,
+        error: BatchError,
+    },
+    /// The endpoint is frozen: the enactor leaves it alone.
+    FrozenSkipped {
+        endpoint: EndpointId,
+        generation: Generation,
+    },
+    /// A monitor found the endpoint resolving to nothing and re-applied `generation`.
+    Repaired {
+        endpoint: EndpointId,
+        generation: Generation,
+        commit: Commit,
+    },
 }
 
 /// Told of every event. Implemented by the harness.
@@ -98,7 +128,8 @@ pub trait Observer {
     /// Told of every change batch that reached Route 53 (a transient API error never does),
     /// with Route 53's answer and the world just after it. The harness rebuilds its own copy
     /// of every zone from these (its oracle). Contract: a writer whose batch committed reports
-    /// it ([`EventKind::Applied`] or [`EventKind::TreesDeleted`]) as the very next event.
+    /// it ([`EventKind::Applied`], [`EventKind::TreesDeleted`] or [`EventKind::Repaired`]) as
+    /// the very next event.
     fn on_batch(
         &self,
         _now: Duration,
@@ -241,6 +272,41 @@ impl fmt::Display for EventKind {
             EventKind::PlansDeleted { generations } => {
                 write!(f, "clean-up deletes plans {} from the history", Generations(generations))
             }
+            EventKind::LeaseGranted {
+                lease,
+                expired: Some(expired),
+            } if expired.holder != lease.holder => {
+                write!(f, "takes the lease ({lease}) after {}'s expired", expired.holder)
+            }
+            EventKind::LeaseGranted { lease, .. } => write!(f, "takes the lease ({lease})"),
+            EventKind::LeaseLost { generation, now } => write!(
+                f,
+                "has lost the lease (now {}); abandons {generation}",
+                now.map_or("none".to_string(), |lease| lease.to_string())
+            ),
+            EventKind::PlanAbandoned { generation } => write!(f, "abandons {generation}"),
+            EventKind::Alarm {
+                endpoint,
+                generation,
+                error,
+            } => write!(
+                f,
+                "ALARM {endpoint}: batch for {generation} rejected: {error}; endpoint frozen for an operator"
+            ),
+            EventKind::FrozenSkipped {
+                endpoint,
+                generation,
+            } => write!(f, "{endpoint}: frozen; leaves it alone with {generation}"),
+            EventKind::Repaired {
+                endpoint,
+                generation,
+                commit,
+            } => write!(
+                f,
+                "{endpoint}: resolves to nothing; repairs with {generation}: root {} -> {}",
+                option(commit.root_before),
+                option(commit.root_after)
+            ),
         }
     }
 }

@@ -11,10 +11,13 @@
 //!   invariants can be checked at every change.
 //!
 //! Design fixes plug in through a third seam, [`design::Design`]: one file per design in
-//! [`designs`], registered in [`designs::ALL`].
+//! [`designs`], registered in [`designs::ALL`]. A design can change any decision the system
+//! makes (the pick-up check, the lock, what a batch holds, clean-up, what happens on a
+//! missing target, what the write path refuses) and can run extra actors.
 //!
 //! Reading order: [`plan`] (plans and their history), [`dns`] (zones, change batches, the
-//! lock), [`planner`], [`enactor`] (the race lives here), [`system`] (wiring and lifetime).
+//! lock), [`lock_service`] (leases outside Route 53), [`planner`], [`enactor`] (the race
+//! lives here), [`system`] (wiring and lifetime), [`design`] (the seam).
 
 #[cfg(not(madsim))]
 compile_error!(
@@ -29,6 +32,7 @@ pub mod designs;
 pub mod dns;
 pub mod enactor;
 pub mod event;
+pub mod lock_service;
 pub mod plan;
 pub mod planner;
 pub mod system;

@@ -75,12 +75,14 @@ impl Plan {
 #[derive(Debug, Default)]
 pub struct PlanStore {
     plans: BTreeMap<Generation, Rc<Plan>>,
+    /// When each plan in the history was published (simulated ms since the run began).
+    published_ms: BTreeMap<Generation, u64>,
     /// The newest generation ever published (survives deletion of the plan itself).
     newest_published: Generation,
 }
 
 impl PlanStore {
-    pub fn publish(&mut self, plan: Plan) {
+    pub fn publish(&mut self, plan: Plan, now_ms: u64) {
         assert!(
             plan.generation > self.newest_published,
             "generations increase monotonically: {} after {}",
@@ -88,7 +90,14 @@ impl PlanStore {
             self.newest_published
         );
         self.newest_published = plan.generation;
+        self.published_ms.insert(plan.generation, now_ms);
         self.plans.insert(plan.generation, Rc::new(plan));
+        assert_eq!(self.plans.len(), self.published_ms.len());
+    }
+
+    /// When `generation` was published, if it is still in the history.
+    pub fn published_ms(&self, generation: Generation) -> Option<u64> {
+        self.published_ms.get(&generation).copied()
     }
 
     /// The newest plan in the history, if any.
@@ -109,6 +118,8 @@ impl PlanStore {
     pub fn delete_older_than(&mut self, keep_from: Generation) -> Vec<Generation> {
         let kept = self.plans.split_off(&keep_from);
         let deleted = std::mem::replace(&mut self.plans, kept);
+        self.published_ms = self.published_ms.split_off(&keep_from);
+        assert_eq!(self.plans.len(), self.published_ms.len());
         deleted.into_keys().collect()
     }
 }

@@ -17,9 +17,10 @@ fn publish(ctx: &Ctx, burst: bool) -> Generation {
     let generation = {
         let mut world = ctx.world.borrow_mut();
         let generation = Generation(world.store.newest_published().0 + 1);
-        world
-            .store
-            .publish(Plan::new(generation, ctx.config.endpoints as usize));
+        world.store.publish(
+            Plan::new(generation, ctx.config.endpoints as usize),
+            ctx.now_ms(),
+        );
         generation
     };
     ctx.emit(

@@ -1,15 +1,17 @@
 //! Wiring: the world's shared state, the services every actor calls, and a run's lifetime.
 
 use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::time::Duration;
 
 use madsim::time::{sleep, sleep_until, Instant};
 
 use crate::chaos::{Actor, Chaos, Fault, FaultKind, Site, Step};
-use crate::design::Design;
+use crate::design::{Design, View};
 use crate::dns::{BatchError, Change, Commit, EndpointId, LockRecord, Zone, ZoneSnapshot};
 use crate::event::{Event, EventKind, Observer};
+use crate::lock_service::{Grant, LockService};
 use crate::plan::{Generation, PlanStore};
 use crate::{enactor, planner};
 
@@ -95,7 +97,7 @@ impl SystemConfig {
 
 /// What a draw of benign noise is for (part of its key, so that two draws at one site differ).
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum Noise {
+pub enum Noise {
     /// An enactor's start-up delay.
     Start = 1,
     /// An idle enactor's wait before looking for a newer plan.
@@ -114,12 +116,19 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Everything the actors share: the DNS zones and the plan history.
+/// Everything the actors share: the DNS zones, the plan history and what the automation
+/// records about itself.
 #[derive(Debug, Default)]
 pub struct World {
     /// One zone per endpoint, indexed by [`EndpointId`].
     pub zones: Vec<Zone>,
     pub store: PlanStore,
+    /// The plan each enactor has picked up and not finished (a registry any actor may read).
+    pub in_flight: BTreeMap<Actor, Generation>,
+    /// Endpoints frozen after an alarm: no enactor touches them again.
+    pub frozen: BTreeSet<EndpointId>,
+    /// The lock service outside Route 53 (used only by lease designs).
+    pub lock_service: LockService,
 }
 
 impl World {
@@ -136,7 +145,8 @@ impl World {
 }
 
 /// What every actor holds: the configuration, the world, the design and the two seams.
-pub(crate) struct Ctx {
+/// Extra actors of a design (see [`Design::extra_actors`]) hold it too.
+pub struct Ctx {
     pub config: SystemConfig,
     pub design: &'static dyn Design,
     pub world: RefCell<World>,
@@ -156,6 +166,35 @@ impl Ctx {
 
     pub fn now_ms(&self) -> u64 {
         self.now().as_millis() as u64
+    }
+
+    /// Asks the design a question, showing it the world as `me` sees it now.
+    pub fn ask<R>(&self, me: Actor, question: impl FnOnce(&dyn Design, &View) -> R) -> R {
+        let world = self.world.borrow();
+        let view = View {
+            me,
+            now_ms: self.now_ms(),
+            config: &self.config,
+            world: &world,
+        };
+        question(self.design, &view)
+    }
+
+    /// The in-zone lock if it bars `me` now.
+    pub fn lock_barring(&self, me: Actor, zone: &ZoneSnapshot) -> Option<LockRecord> {
+        zone.lock.filter(|lock| lock.bars(me, self.now_ms()))
+    }
+
+    /// The in-zone lock preamble: DELETE the lock exactly as read, CREATE it as `me`'s with a
+    /// fresh expiry.
+    pub fn lock_preamble(&self, me: Actor, zone: &ZoneSnapshot) -> Vec<Change> {
+        vec![
+            Change::DeleteLock(zone.lock),
+            Change::CreateLock(LockRecord {
+                holder: me,
+                expires_ms: self.now_ms() + self.config.lock_ttl_ms,
+            }),
+        ]
     }
 
     /// Reports an event with the world as it is now.
@@ -195,6 +234,8 @@ impl Ctx {
             Actor::Planner => 1,
             Actor::Enactor(n) => 2 << 8 | u64::from(n),
             Actor::OtherWriter => 3,
+            Actor::Janitor => 4,
+            Actor::Monitor => 5,
         };
         let fields = [
             actor,
@@ -279,6 +320,7 @@ impl Ctx {
     }
 
     /// Submits a change batch; it commits (or is rejected) when the call's latency is over.
+    /// The design's write guard, if any, sees the zone before and after, at commit.
     pub async fn change(
         &self,
         site: &Site,
@@ -286,10 +328,45 @@ impl Ctx {
         changes: &[Change],
     ) -> Result<Commit, BatchError> {
         self.api_call(site).await?;
-        let result = self.world.borrow_mut().zones[endpoint.index()].apply(changes);
+        let result = {
+            let zone = &mut self.world.borrow_mut().zones[endpoint.index()];
+            match self.design.write_guard() {
+                None => zone.apply(changes),
+                Some(guard) => {
+                    let mut after = zone.clone();
+                    match after.apply(changes) {
+                        Ok(commit) => match guard(zone, &after) {
+                            Ok(()) => {
+                                *zone = after;
+                                Ok(commit)
+                            }
+                            Err(refusal) => Err(BatchError::Refused(refusal)),
+                        },
+                        Err(error) => Err(error),
+                    }
+                }
+            }
+        };
         self.observer
             .on_batch(self.now(), endpoint, changes, &result, &self.world.borrow());
         result
+    }
+
+    /// Asks the lock service for the lease (or renews `me`'s own) for `ttl_ms`.
+    pub async fn acquire_lease(
+        &self,
+        site: &Site,
+        me: Actor,
+        ttl_ms: u64,
+    ) -> Result<Grant, BatchError> {
+        self.api_call(site).await?;
+        let now_ms = self.now_ms();
+        let grant = self
+            .world
+            .borrow_mut()
+            .lock_service
+            .acquire(me, now_ms, ttl_ms);
+        Ok(grant)
     }
 }
 
@@ -317,7 +394,7 @@ pub async fn run(
     let start = Instant::now();
     let world = World {
         zones: vec![Zone::default(); config.endpoints as usize],
-        store: PlanStore::default(),
+        ..World::default()
     };
     let run_until = start + Duration::from_millis(config.run_until_ms);
     let ctx = Rc::new(Ctx {
@@ -336,6 +413,9 @@ pub async fn run(
             ctx.clone(),
             id,
         )));
+    }
+    for actor in design.extra_actors() {
+        tasks.push(madsim::task::spawn_local(actor(ctx.clone())));
     }
     sleep_until(run_until).await;
     for task in &tasks {

@@ -238,7 +238,7 @@ pub fn compare(
         .collect();
     StrategyReport {
         scenario: scenario.name.clone(),
-        variant: design.name().to_string(),
+        variant: dnsim_model::designs::label(design),
         trials,
         seeds_per_trial_cap,
         jobs,

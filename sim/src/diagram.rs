@@ -246,6 +246,8 @@ impl Layout {
             Actor::Planner => Some(0),
             Actor::Enactor(n) => (1..=self.enactors).contains(&n).then_some(n as usize),
             Actor::OtherWriter => self.other_writer.then_some(self.cleanup_lane() + 1),
+            // A design's extra actors have no lane of their own (yet).
+            Actor::Janitor | Actor::Monitor => None,
         }
     }
 
@@ -277,7 +279,7 @@ fn actor_colour(actor: Actor) -> &'static str {
     match actor {
         Actor::Planner => INK,
         Actor::Enactor(n) => ENACTOR_COLOURS[usize::from(n.max(1) - 1) % ENACTOR_COLOURS.len()],
-        Actor::OtherWriter => GREY,
+        Actor::OtherWriter | Actor::Janitor | Actor::Monitor => GREY,
     }
 }
 
@@ -777,6 +779,13 @@ impl<'a> Diagram<'a> {
                 let style = LabelStyle::plain(colour, MINOR, ABOVE_FIRST);
                 self.label(cleanup, x, text, &title, style);
             }
+            // Events of some designs only: told by the trace, not drawn (yet).
+            EventKind::LeaseGranted { .. }
+            | EventKind::LeaseLost { .. }
+            | EventKind::PlanAbandoned { .. }
+            | EventKind::Alarm { .. }
+            | EventKind::FrozenSkipped { .. }
+            | EventKind::Repaired { .. } => {}
         }
     }
 

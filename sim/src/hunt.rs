@@ -201,7 +201,7 @@ pub fn hunt_with(
     let mut summary = HuntSummary {
         scenario: scenario.name.clone(),
         scenario_digest: scenario.digest(),
-        variant: design.name().to_string(),
+        variant: dnsim_model::designs::label(design),
         strategy: options.strategy,
         seeds: options.seeds.range,
         shard: options.seeds.shard,

@@ -222,7 +222,7 @@ pub fn matrix(
             .count() as u64;
         let measures: Vec<Measures> = outcomes.iter().map(|s| s.measures).collect();
         rows.push(DesignRow {
-            variant: design.name().to_string(),
+            variant: dnsim_model::designs::label(design),
             cells,
             identical_to_original_seeds: identical,
             identical_to_original: design.name() != ORIGINAL && identical == seeds.len(),

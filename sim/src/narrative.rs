@@ -28,6 +28,7 @@ fn call_words(call: Call) -> &'static str {
         Call::Recheck => "re-check",
         Call::Read => "read of the zone",
         Call::Change => "change batch",
+        Call::Lease => "request to the lock service",
     }
 }
 
@@ -99,6 +100,8 @@ pub fn narrative(trace: &[(Duration, TraceEntry)]) -> String {
     let mut empty_since: BTreeMap<EndpointId, Duration> = BTreeMap::new();
     // Each endpoint's last root flip: when, from, to.
     let mut last_flip: BTreeMap<EndpointId, (Duration, Generation, Generation)> = BTreeMap::new();
+    // Lease designs: whose lease another actor took since its holder last got it, when and who.
+    let mut lease_taken: BTreeMap<Actor, (Duration, Actor)> = BTreeMap::new();
     let end = trace.last().map_or(Duration::ZERO, |(at, _)| *at);
     for (at, entry) in trace {
         let at = *at;
@@ -171,9 +174,18 @@ pub fn narrative(trace: &[(Duration, TraceEntry)]) -> String {
                                         when(*t)
                                     )
                                 });
+                            let lease = lease_taken.get(&event.actor).map_or(
+                                String::new(),
+                                |(taken, by)| {
+                                    format!(
+                                        "; its lease had expired and passed to {by} at {}, but the write does not check the lease",
+                                        when(*taken)
+                                    )
+                                },
+                            );
                             lines.push((at,
                                 format!(
-                                    "{} applies its old plan {generation} to {endpoint} over {root_before}{applied_elsewhere}{checked}.",
+                                    "{} applies its old plan {generation} to {endpoint} over {root_before}{applied_elsewhere}{checked}{lease}.",
                                     event.actor
                                 )));
                         }
@@ -240,6 +252,45 @@ pub fn narrative(trace: &[(Duration, TraceEntry)]) -> String {
                         batches.rejections += 1;
                         batches.actors.insert(event.actor);
                     }
+                }
+                EventKind::LeaseGranted { lease, expired } => {
+                    lease_taken.remove(&lease.holder);
+                    if let Some(old) = expired.filter(|old| old.holder != lease.holder) {
+                        lease_taken.insert(old.holder, (at, lease.holder));
+                    }
+                }
+                EventKind::PlanAbandoned { .. } | EventKind::LeaseLost { .. } => {
+                    holding.remove(&event.actor);
+                }
+                EventKind::Alarm {
+                    endpoint, error, ..
+                } => {
+                    lines.push((
+                        at,
+                        format!(
+                            "{} freezes {endpoint} and raises an alarm ({error}): no enactor will touch it until an operator does.",
+                            event.actor
+                        ),
+                    ));
+                }
+                EventKind::Repaired {
+                    endpoint,
+                    generation,
+                    ..
+                } => {
+                    let since = empty_since.remove(endpoint).map_or(String::new(), |from| {
+                        format!(
+                            " after {:.1} s with no addresses",
+                            (at - from).as_secs_f64()
+                        )
+                    });
+                    lines.push((
+                        at,
+                        format!(
+                            "{} finds {endpoint} resolving to nothing and repairs it with {generation}{since}.",
+                            event.actor
+                        ),
+                    ));
                 }
                 _ => {}
             },

@@ -6,7 +6,8 @@
 //! history and checks every transition against it:
 //!
 //! 1. every batch that reaches Route 53 is judged again here, by this file's own reading of
-//!    Route 53's rules; the model must commit exactly the batches the reference commits;
+//!    Route 53's rules; the model must commit exactly the batches the reference commits
+//!    (except those a design's own write guard refuses, which nothing applies);
 //! 2. the reference applies only what it committed (and the lock seizures the model reports);
 //! 3. after every batch and every event, the zone that changed must equal the reference's;
 //! 4. a committed batch must be reported by its writer as the very next event, so that no
@@ -170,6 +171,9 @@ impl Reference {
                 self.unreported = Some(endpoint);
             }
             (Err(_), Err(_)) => {}
+            // The design's own write guard (a server-side check some designs add) refused a
+            // batch Route 53's rules accept: nothing was applied, on either side.
+            (Ok(_), Err(BatchError::Refused(_))) => {}
             (Err(why), Ok(_)) => fail(format!(
                 "{endpoint}: the model committed a batch Route 53 rejects ({why}): {changes:?}"
             )),
@@ -188,7 +192,9 @@ impl Reference {
                 self.zones[endpoint.index()].lock = Some(*lock);
                 Some(*endpoint)
             }
-            EventKind::Applied { endpoint, .. } | EventKind::TreesDeleted { endpoint, .. } => {
+            EventKind::Applied { endpoint, .. }
+            | EventKind::TreesDeleted { endpoint, .. }
+            | EventKind::Repaired { endpoint, .. } => {
                 if self.unreported != Some(*endpoint) {
                     fail(format!(
                         "{endpoint}: {} reports a commit the reference never saw",

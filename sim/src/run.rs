@@ -200,7 +200,7 @@ pub async fn simulate(spec: &RunSpec<'_>) -> Outcome {
     let trace = Rc::into_inner(trace).expect("the run is over").into_inner();
     Outcome {
         scenario: spec.scenario.name.clone(),
-        variant: spec.design.name().to_string(),
+        variant: dnsim_model::designs::label(spec.design),
         seed: spec.seed,
         strategy: spec.strategy,
         choices,

@@ -113,13 +113,9 @@ impl SeedFile {
     /// How to run this saved run again: its design, strategy, seed and faults, on
     /// `scenario` (which must be the one this file names).
     pub fn spec<'a>(&self, scenario: &'a Scenario) -> Result<RunSpec<'a>, SeedFileError> {
-        let design = dnsim_model::designs::by_name(&self.variant).ok_or_else(|| {
-            SeedFileError(format!(
-                "seed file names unknown variant {:?}: designs are {}",
-                self.variant,
-                dnsim_model::designs::names().join(", ")
-            ))
-        })?;
+        // `variant` is the design's label: its name and any parameters given.
+        let design = dnsim_model::designs::parse(&self.variant)
+            .map_err(|error| SeedFileError(format!("seed file: {error}")))?;
         let mut spec = RunSpec::seeded(scenario, design, self.seed).with_strategy(self.strategy);
         spec.faults = self.fault_source();
         Ok(spec)
@@ -146,9 +142,12 @@ impl SeedFile {
             Strategy::Uniform => String::new(),
             other => format!("-{}", other.to_string().replace(':', "-")),
         };
+        // A variant with parameters (`leased-enactor:lease_ttl_ms=200`) keeps them in the
+        // name, without the characters some file systems refuse.
+        let variant = self.variant.replace([':', ','], "+");
         format!(
-            "{}{strategy}-{}-{}{minimal}.toml",
-            self.variant, self.invariant, self.seed
+            "{variant}{strategy}-{}-{}{minimal}.toml",
+            self.invariant, self.seed
         )
     }
 

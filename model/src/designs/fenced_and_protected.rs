@@ -21,6 +21,10 @@ impl Design for FencedAndProtected {
         "fenced-and-protected"
     }
 
+    fn summary(&self) -> &'static str {
+        "generation fencing plus clean-up that spares referenced trees"
+    }
+
     fn apply_changes(
         &self,
         plan: &Plan,

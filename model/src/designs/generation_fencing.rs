@@ -19,15 +19,19 @@
 //! points at a plan more than the threshold older (an endpoint that jumped many generations
 //! at once) can still be deleted under it. See the README's findings.
 
-use crate::design::{build_tree_and_flip, fenced, significantly_older, Design};
+use crate::design::{build_tree_and_flip, fenced, Design};
 use crate::dns::{Change, EndpointId, ZoneSnapshot};
-use crate::plan::{Generation, Plan};
+use crate::plan::Plan;
 
 pub struct GenerationFencing;
 
 impl Design for GenerationFencing {
     fn name(&self) -> &'static str {
         "generation-fencing"
+    }
+
+    fn summary(&self) -> &'static str {
+        "a fence record in every batch: DELETE as read, CREATE with the plan"
     }
 
     fn apply_changes(
@@ -37,14 +41,5 @@ impl Design for GenerationFencing {
         zone: &ZoneSnapshot,
     ) -> Option<Vec<Change>> {
         fenced(plan, zone, build_tree_and_flip(plan, endpoint, zone))
-    }
-
-    fn cleanup_victims(
-        &self,
-        applied: Generation,
-        age: u64,
-        zone: &ZoneSnapshot,
-    ) -> Vec<Generation> {
-        significantly_older(applied, age, zone)
     }
 }

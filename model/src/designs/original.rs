@@ -23,10 +23,10 @@
 //!
 //! The lock is a compare-and-set on the lock record only: it says nothing about which plan
 //! is newer, so nothing in this design stops step 4, 5 or 6.
+//!
+//! Every hook of [`Design`] defaults to this behaviour, so this file overrides none.
 
-use crate::design::{build_tree_and_flip, significantly_older, Design};
-use crate::dns::{Change, EndpointId, ZoneSnapshot};
-use crate::plan::{Generation, Plan};
+use crate::design::Design;
 
 pub struct Original;
 
@@ -35,21 +35,7 @@ impl Design for Original {
         "original"
     }
 
-    fn apply_changes(
-        &self,
-        plan: &Plan,
-        endpoint: EndpointId,
-        zone: &ZoneSnapshot,
-    ) -> Option<Vec<Change>> {
-        Some(build_tree_and_flip(plan, endpoint, zone))
-    }
-
-    fn cleanup_victims(
-        &self,
-        applied: Generation,
-        age: u64,
-        zone: &ZoneSnapshot,
-    ) -> Vec<Generation> {
-        significantly_older(applied, age, zone)
+    fn summary(&self) -> &'static str {
+        "the October 2025 system: one-time check, in-zone lock, clean-up by age"
     }
 }

@@ -15,9 +15,9 @@
 //!
 //! Customers may still be served an older plan for a while; the next pass repairs it.
 
-use crate::design::{build_tree_and_flip, unreferenced_and_significantly_older, Design};
-use crate::dns::{Change, EndpointId, ZoneSnapshot};
-use crate::plan::{Generation, Plan};
+use crate::design::{unreferenced_and_significantly_older, Design};
+use crate::dns::ZoneSnapshot;
+use crate::plan::Generation;
 
 pub struct ProtectActiveCleanup;
 
@@ -26,13 +26,8 @@ impl Design for ProtectActiveCleanup {
         "protect-active-cleanup"
     }
 
-    fn apply_changes(
-        &self,
-        plan: &Plan,
-        endpoint: EndpointId,
-        zone: &ZoneSnapshot,
-    ) -> Option<Vec<Change>> {
-        Some(build_tree_and_flip(plan, endpoint, zone))
+    fn summary(&self) -> &'static str {
+        "clean-up spares the trees the root and rollback records point at"
     }
 
     fn cleanup_victims(

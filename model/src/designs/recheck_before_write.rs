@@ -1,53 +1,50 @@
-//! `recheck-before-write`: re-check freshness just before each endpoint's batch, outside it.
+//! `recheck-before-write`: re-check freshness before each attempt, in a separate read.
 //!
 //! The obvious patch for a one-time check made long ago: make it again, just before
-//! writing. Before every attempt at an endpoint the enactor re-reads the endpoint's live
-//! generation and skips the endpoint if it already serves this plan or a newer one.
+//! writing. Before every attempt at an endpoint the enactor reads the endpoint's zone in a
+//! call of its own and skips the endpoint if its root already serves this plan or a newer
+//! one. Then, as in the original, it reads the zone *again* for the lock preamble and builds
+//! its batch from that second read, without comparing that read's root with its plan.
 //!
-//! Why it narrows the race but does not close it:
-//!
-//! 1. Enactor A re-reads regional: it serves g10, A holds g12. Fresh enough: go on.
-//! 2. A's next call, the read of the lock record, is slow (an overloaded API) for longer than
-//!    a lock's expiry.
+//! 1. Enactor A re-reads regional (the `recheck` call): it serves g10, A holds g12. Fresh
+//!    enough: go on.
+//! 2. A's next call, the read of the lock record, is slow (an overloaded API).
 //! 3. Meanwhile enactor B applies g20 to regional, and B's lock record expires.
-//! 4. A's read returns the lock free, and A's batch (lock preamble as read, g12's tree, root
-//!    flip) commits: the lock record is exactly as A read it, and nothing in the batch says
-//!    which plan is newer. **`no_stale_overwrite` is still violated**, only more rarely: the
-//!    window is now the few calls between the re-check and the commit, not the whole plan.
+//! 4. A's read returns root g20 and the lock free; A does not look at the root. Its batch
+//!    (lock preamble as read, g12's tree, root flip) commits: the lock record is exactly as
+//!    A read it. **`no_stale_overwrite` is still violated**, only more rarely.
+//!
+//! Why it does not hold: the check sits on a read that the batch does not cover. Any commit
+//! between the re-check and the lock read goes unseen. The same comparison made on the lock
+//! read itself (`check-under-lock`) closes the window, because the batch DELETEs the lock
+//! record exactly as that read saw it: with the lock in the zone, a commit after the read
+//! aborts the batch. So the stale overwrites left here come from *where* the check sits,
+//! not from re-checking as such.
 //!
 //! Clean-up and the rollback record are unchanged, so when a stale write does land, the
 //! rest of the incident (deleted live tree, stuck batches) can still follow.
 
-use crate::design::{build_tree_and_flip, significantly_older, Design};
-use crate::dns::{Change, EndpointId, ZoneSnapshot};
-use crate::plan::{Generation, Plan};
+use crate::design::{Design, SeparateCheck};
+use crate::dns::ZoneSnapshot;
+use crate::plan::Plan;
 
 pub struct RecheckBeforeWrite;
+
+/// Go on only if the endpoint serves an older plan than the one in hand (or none).
+fn serves_older(plan: &Plan, zone: &ZoneSnapshot) -> bool {
+    zone.root < Some(plan.generation)
+}
 
 impl Design for RecheckBeforeWrite {
     fn name(&self) -> &'static str {
         "recheck-before-write"
     }
 
-    fn rechecks_before_write(&self) -> bool {
-        true
+    fn summary(&self) -> &'static str {
+        "re-checks the live generation in a separate read before each attempt"
     }
 
-    fn apply_changes(
-        &self,
-        plan: &Plan,
-        endpoint: EndpointId,
-        zone: &ZoneSnapshot,
-    ) -> Option<Vec<Change>> {
-        Some(build_tree_and_flip(plan, endpoint, zone))
-    }
-
-    fn cleanup_victims(
-        &self,
-        applied: Generation,
-        age: u64,
-        zone: &ZoneSnapshot,
-    ) -> Vec<Generation> {
-        significantly_older(applied, age, zone)
+    fn check_before_attempt(&self) -> Option<SeparateCheck> {
+        Some(serves_older)
     }
 }

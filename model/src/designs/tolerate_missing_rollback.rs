@@ -12,15 +12,19 @@
 //!    are violated**; the endpoint answers with nothing until the next apply.
 //! 3. But the next apply succeeds, so the automation repairs itself: `converges` holds.
 
-use crate::design::{build_tree_and_flip, significantly_older, Design};
+use crate::design::{build_tree_and_flip, Design};
 use crate::dns::{Change, EndpointId, ZoneSnapshot};
-use crate::plan::{Generation, Plan};
+use crate::plan::Plan;
 
 pub struct TolerateMissingRollback;
 
 impl Design for TolerateMissingRollback {
     fn name(&self) -> &'static str {
         "tolerate-missing-rollback"
+    }
+
+    fn summary(&self) -> &'static str {
+        "points the rollback record at a surviving tree when its target is gone"
     }
 
     fn apply_changes(
@@ -44,14 +48,5 @@ impl Design for TolerateMissingRollback {
             }
         }
         Some(changes)
-    }
-
-    fn cleanup_victims(
-        &self,
-        applied: Generation,
-        age: u64,
-        zone: &ZoneSnapshot,
-    ) -> Vec<Generation> {
-        significantly_older(applied, age, zone)
     }
 }

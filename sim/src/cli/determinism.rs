@@ -78,7 +78,7 @@ pub(super) fn run(args: DeterminismArgs, out: &mut dyn Write) -> Result<i32, Bad
         out,
         "check-determinism: scenario={} variant={} seeds={} jobs={jobs}",
         args.target.scenario,
-        design.name(),
+        dnsim_model::designs::label(design),
         args.seeds
     )?;
     out.flush()?;

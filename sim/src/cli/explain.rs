@@ -36,7 +36,7 @@ pub(super) fn run(args: ExplainArgs, out: &mut dyn Write) -> Result<i32, BadInpu
     writeln!(
         out,
         "explain: SEED={seed} scenario={scenario_name} variant={} strategy={} ({} faults injected)",
-        design.name(),
+        dnsim_model::designs::label(design),
         spec.strategy,
         outcome.faults.len()
     )?;

@@ -113,7 +113,7 @@ pub(super) fn run(
     let replay = |seed: u64| {
         format!(
             "dnsim replay --scenario {scenario_arg} --variant {} --strategy {} --seed {seed} --trace",
-            design.name(),
+            dnsim_model::designs::label(design),
             args.target.strategy
         )
     };
@@ -127,7 +127,7 @@ pub(super) fn run(
         writeln!(
             out,
             "hunt: scenario={scenario_arg} variant={} strategy={} seeds={}{shard} jobs={}",
-            design.name(),
+            dnsim_model::designs::label(design),
             args.target.strategy,
             args.seeds,
             options.sweep.jobs

@@ -210,13 +210,9 @@ impl<E: std::fmt::Display> From<E> for BadInput {
     }
 }
 
-fn design(name: &str) -> Result<&'static dyn Design, BadInput> {
-    designs::by_name(name).ok_or_else(|| {
-        BadInput(format!(
-            "unknown variant {name:?}: designs are {}",
-            designs::names().join(", ")
-        ))
-    })
+/// The design a `--variant` names: `NAME` or `NAME:key=value[,key=value]`.
+fn design(variant: &str) -> Result<&'static dyn Design, BadInput> {
+    designs::parse(variant).map_err(BadInput)
 }
 
 fn jobs(requested: Option<usize>) -> Result<usize, BadInput> {
@@ -292,7 +288,7 @@ fn list(out: &mut dyn Write) -> Result<i32, BadInput> {
     }
     writeln!(out, "designs (--variant):")?;
     for design in designs::ALL {
-        writeln!(out, "  {}", design.name())?;
+        writeln!(out, "  {:<28} {}", design.name(), design.summary())?;
     }
     writeln!(out, "strategies (--strategy):")?;
     for strategy in Strategy::ALL {

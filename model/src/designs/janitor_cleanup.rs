@@ -1,0 +1,201 @@
+//! `janitor-cleanup`: clean-up leaves the enactors; one separate janitor owns it.
+//!
+//! The fix, step by step:
+//!
+//! 1. Enactors apply plans and never delete anything.
+//! 2. A single janitor wakes every `interval_ms`. It reads the registry of plans the
+//!    enactors have picked up and not finished, and the generation live on every endpoint.
+//!    Its floor is the oldest of those (the oldest live root, the oldest plan in flight);
+//!    "significantly older" now means more than the age threshold below that floor.
+//! 3. For each endpoint it reads the zone and deletes the trees below the floor, except the
+//!    tree the root alias and the rollback record point at, in one batch whose preamble
+//!    DELETEs the in-zone lock record as read.
+//! 4. It deletes plans below the floor from the plan history: never a plan in flight.
+//!
+//! Why it should hold for live trees: the root and rollback are spared on the read the
+//! lock preamble covers, so a flip committed after that read aborts the janitor's batch;
+//! and a delayed enactor's old plan stays in flight, so its tree is not deleted before it
+//! lands. So `active_plan_exists` and `endpoint_resolves` should hold, and with them the
+//! rollback target always exists (`converges`).
+//!
+//! What it does not fix: nothing orders the enactors' writes, so a delayed enactor still
+//! writes its old plan over a newer one: **`no_stale_overwrite` is still violated**.
+//!
+//! Parameter: `interval_ms` (default: five enactor polls).
+
+use std::rc::Rc;
+
+use crate::chaos::{Actor, Call, Site, Step};
+use crate::design::{number_parameter, Design, ExtraActor};
+use crate::dns::{Change, EndpointId};
+use crate::event::EventKind;
+use crate::plan::Generation;
+use crate::system::Ctx;
+
+#[derive(Default)]
+pub struct JanitorCleanup {
+    /// How often the janitor wakes; `None`: five times the scenario's `enactor_poll_ms`.
+    pub interval_ms: Option<u64>,
+}
+
+impl Design for JanitorCleanup {
+    fn name(&self) -> &'static str {
+        "janitor-cleanup"
+    }
+
+    fn summary(&self) -> &'static str {
+        "a single janitor owns clean-up and spares live trees and plans in flight"
+    }
+
+    fn parameters(&self) -> Vec<(&'static str, String)> {
+        let interval = self.interval_ms.map(|ms| ("interval_ms", ms.to_string()));
+        interval.into_iter().collect()
+    }
+
+    fn with_parameters(&self, parameters: &[(String, String)]) -> Result<Box<dyn Design>, String> {
+        let mut design = JanitorCleanup::default();
+        for (key, value) in parameters {
+            match key.as_str() {
+                "interval_ms" => design.interval_ms = Some(number_parameter(key, value)?),
+                _ => {
+                    return Err(format!(
+                        "{}: unknown parameter {key:?} (interval_ms)",
+                        self.name()
+                    ))
+                }
+            }
+        }
+        Ok(Box::new(design))
+    }
+
+    fn enactors_clean_up(&self) -> bool {
+        false
+    }
+
+    fn extra_actors(&self) -> Vec<ExtraActor> {
+        let interval_ms = self.interval_ms;
+        vec![Box::new(move |ctx| Box::pin(janitor(ctx, interval_ms)))]
+    }
+}
+
+/// The generation below which (by more than the age threshold) trees and plans may go: the
+/// oldest root live on any endpoint, or the oldest plan in flight if that is older.
+fn floor(ctx: &Ctx) -> Generation {
+    let world = ctx.world.borrow();
+    let oldest_root = world
+        .zones
+        .iter()
+        .map(|zone| zone.root.unwrap_or_default())
+        .min();
+    let oldest_in_flight = world.in_flight.values().copied().min();
+    let oldest = oldest_root
+        .into_iter()
+        .chain(oldest_in_flight)
+        .min()
+        .unwrap_or_default();
+    Generation(oldest.0.saturating_sub(ctx.config.cleanup_age_generations))
+}
+
+async fn janitor(ctx: Rc<Ctx>, interval_ms: Option<u64>) {
+    let me = Actor::Janitor;
+    let interval_ms = interval_ms.unwrap_or(5 * ctx.config.enactor_poll_ms);
+    let mut round = (Generation(0), 0);
+    loop {
+        ctx.sleep_ms(interval_ms).await;
+        let newest = ctx.world.borrow().store.newest_published();
+        round = if round.0 == newest {
+            (newest, round.1 + 1)
+        } else {
+            (newest, 1)
+        };
+        let keep_from = floor(&ctx);
+        for endpoint in EndpointId::all(ctx.config.endpoints as usize) {
+            for attempt in 1..=ctx.config.cleanup_attempts {
+                let site = Site {
+                    actor: me,
+                    plan: newest.0,
+                    pass: round.1,
+                    step: Step::Cleanup(endpoint),
+                    attempt,
+                    call: Call::None,
+                };
+                let Ok(zone) = ctx.read_zone(&site.with_call(Call::Read), endpoint).await else {
+                    ctx.sleep_us(ctx.backoff_us(&site)).await;
+                    continue;
+                };
+                if ctx.lock_barring(me, &zone).is_some() {
+                    ctx.sleep_us(ctx.backoff_us(&site)).await;
+                    continue;
+                }
+                let in_flight: Vec<Generation> =
+                    ctx.world.borrow().in_flight.values().copied().collect();
+                let victims: Vec<Generation> = zone
+                    .trees
+                    .iter()
+                    .copied()
+                    .filter(|&tree| tree < keep_from)
+                    .filter(|&tree| Some(tree) != zone.root && Some(tree) != zone.rollback)
+                    .filter(|tree| !in_flight.contains(tree))
+                    .collect();
+                if victims.is_empty() {
+                    break;
+                }
+                let mut batch = ctx.lock_preamble(me, &zone);
+                batch.extend(victims.iter().map(|&tree| Change::DeleteTree(tree)));
+                match ctx
+                    .change(&site.with_call(Call::Change), endpoint, &batch)
+                    .await
+                {
+                    Ok(commit) => {
+                        assert!(commit
+                            .root_after
+                            .is_none_or(|root| !victims.contains(&root)));
+                        let generations = victims;
+                        ctx.emit(
+                            me,
+                            EventKind::TreesDeleted {
+                                endpoint,
+                                generations,
+                                commit,
+                            },
+                        );
+                        break;
+                    }
+                    Err(error) => {
+                        let backoff_us = ctx.backoff_us(&site);
+                        let backoff_ms = backoff_us / 1000;
+                        let generation = newest;
+                        ctx.emit(
+                            me,
+                            EventKind::BatchRejected {
+                                endpoint,
+                                generation,
+                                error,
+                                attempt,
+                                backoff_ms,
+                            },
+                        );
+                        ctx.sleep_us(backoff_us).await;
+                    }
+                }
+            }
+        }
+        // The floor again: a plan picked up during the round is in flight now.
+        let keep_from = keep_from.min(floor(&ctx));
+        let deleted = ctx.world.borrow_mut().store.delete_older_than(keep_from);
+        assert!(ctx
+            .world
+            .borrow()
+            .in_flight
+            .values()
+            .all(|g| *g >= keep_from));
+        if !deleted.is_empty() {
+            ctx.emit(
+                me,
+                EventKind::PlansDeleted {
+                    generations: deleted,
+                },
+            );
+        }
+    }
+}
