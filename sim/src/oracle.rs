@@ -245,14 +245,14 @@ fn fail(message: String) -> ! {
 
 #[cfg(test)]
 mod tests {
-    use dnsim_model::{Actor, Plan, PlanStore};
+    use dnsim_model::{Actor, Plan};
 
     use super::*;
 
     fn world() -> World {
         World {
             zones: vec![Zone::default()],
-            store: PlanStore::default(),
+            ..World::default()
         }
     }
 
