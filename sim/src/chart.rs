@@ -22,8 +22,9 @@ const MARGIN_T: f64 = 34.0;
 const GAP_X: f64 = 40.0;
 const GAP_Y: f64 = 64.0;
 const COLUMNS: usize = 2;
-const COLOURS: [&str; 8] = [
+const COLOURS: [&str; 14] = [
     "#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
+    "#7f7f7f", "#bcbd22", "#393b79", "#ad494a", "#637939", "#843c39",
 ];
 
 /// A rate axis that ends at a round number above `max` (at least 1%).
@@ -38,10 +39,11 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// The width of design `index`'s line: the first widest, the last thinnest.
+/// The width of design `index`'s line: the first widest (at most 9), the last 1.5.
 fn stroke_width(index: usize, count: usize) -> f64 {
-    let widest = 1.5 + 1.5 * count.saturating_sub(1) as f64;
-    (widest - 1.5 * index as f64).max(1.5)
+    let widest = (1.5 + 1.5 * count.saturating_sub(1) as f64).min(9.0);
+    let step = (widest - 1.5) / count.saturating_sub(1).max(1) as f64;
+    (widest - step * index as f64).max(1.5)
 }
 
 /// The chart as an SVG document.
@@ -195,6 +197,16 @@ pub fn render_svg(report: &SensitivityReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_widths_fall_from_the_first_design_to_the_last() {
+        assert_eq!(stroke_width(0, 6), 9.0);
+        assert_eq!(stroke_width(5, 6), 1.5);
+        assert_eq!(stroke_width(0, 13), 9.0);
+        assert_eq!(stroke_width(12, 13), 1.5);
+        assert!(stroke_width(3, 13) > stroke_width(4, 13));
+        assert_eq!(stroke_width(0, 1), 1.5);
+    }
 
     #[test]
     fn the_rate_axis_ends_at_a_round_number() {
