@@ -50,6 +50,7 @@ pub(super) struct ReplayArgs {
 }
 
 pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
+    args.watchdog.get()?;
     let (saved, scenario_name, variant, seed) =
         seed_or_file(&args.target, args.seed, args.file.as_deref())?;
     let scenario = Scenario::load(&scenario_name)?;
