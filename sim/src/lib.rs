@@ -20,6 +20,7 @@
 //! - [`cli`]: the `dnsim` command.
 
 pub mod cli;
+pub mod clock;
 pub mod compare;
 pub mod coverage;
 pub mod diagram;
@@ -37,6 +38,7 @@ pub mod shrink;
 pub mod strategy;
 pub mod sweep;
 pub mod trace;
+pub mod watched;
 
 pub use faults::{FaultSchedule, FaultSource, ScheduledFault};
 pub use hunt::{hunt, HuntReport, SeedRange};
