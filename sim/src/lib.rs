@@ -24,6 +24,7 @@
 
 pub mod chart;
 pub mod cli;
+pub mod clock;
 pub mod compare;
 pub mod coverage;
 pub mod diagram;
@@ -45,6 +46,7 @@ pub mod strategy;
 pub mod sweep;
 pub mod trace;
 pub mod verdict;
+pub mod watched;
 
 pub use faults::{FaultSchedule, FaultSource, ScheduledFault};
 pub use hunt::{hunt, HuntReport, SeedRange};

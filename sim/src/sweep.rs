@@ -17,15 +17,16 @@
 //! - a **stop request** (a deadline, Ctrl-C) stops workers taking new seeds; the seeds in
 //!   flight finish, so the seeds done are always a prefix of the sweep.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc;
-use std::sync::{Arc, Once};
-use std::time::{Duration, Instant};
+use std::sync::mpsc::{self, SyncSender};
+use std::sync::{Arc, Condvar, Mutex, Once};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::clock::{Clock, RealClock};
 use crate::hunt::SeedRange;
 
 /// The default number of jobs: every core.
@@ -118,12 +119,15 @@ pub enum SeedResult<T> {
 pub struct SweepOptions {
     /// Worker threads (at least 1).
     pub jobs: usize,
-    /// A seed still running after this much wall time is reported as hung.
+    /// A seed still running after this much time on `clock` is reported as hung.
     pub watchdog: Duration,
     /// Set to stop the sweep cleanly (workers finish their seed and take no more).
     pub stop: Arc<AtomicBool>,
-    /// Stop cleanly at this wall-clock time.
-    pub deadline: Option<Instant>,
+    /// Stop cleanly when this much time on `clock` has passed since the sweep began.
+    pub time_budget: Option<Duration>,
+    /// What the watchdog, the time budget and the stop grace read: the real clock, or a
+    /// test's.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl SweepOptions {
@@ -132,10 +136,27 @@ impl SweepOptions {
             jobs,
             watchdog: Duration::from_secs(10),
             stop: Arc::new(AtomicBool::new(false)),
-            deadline: None,
+            time_budget: None,
+            clock: RealClock::shared(),
         }
     }
 }
+
+/// The most worker threads a sweep takes: far more than any machine this runs on has
+/// cores, few enough that spawning them cannot exhaust the system.
+pub const MAX_JOBS: usize = 256;
+
+/// How many seeds past the oldest unreported one a worker may start, per job: results
+/// wait for the caller in a bounded buffer, so a slow caller (a slow reader of the output,
+/// a slow disk) makes the workers wait instead of piling results up in memory.
+const WINDOW_PER_JOB: u64 = 32;
+
+/// Once a stop is requested, how long (on the clock) the seeds in flight may take to
+/// finish before the sweep gives up on them (they are then not reported at all).
+pub const STOP_GRACE: Duration = Duration::from_millis(500);
+
+/// How often the calling thread looks at the watchdog, the budget and the stop flag.
+const TICK: Duration = Duration::from_millis(100);
 
 /// How a sweep ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,18 +171,65 @@ pub enum SweepEnd {
 }
 
 enum Message<T> {
-    Started {
-        worker: usize,
-        seed_index: u64,
-    },
     Finished {
-        worker: usize,
         seed_index: u64,
         result: SeedResult<T>,
     },
     Exited {
         worker: usize,
     },
+}
+
+/// What one worker is doing, shared by the worker and the watchdog. The worker stamps a
+/// seed's start and clears it when the seed returns, so the watchdog judges a seed by what
+/// its worker is doing, never by when the calling thread got round to reading a message.
+#[derive(Default)]
+struct Slot {
+    /// The seed it runs, and since when (on the clock).
+    running: Option<(u64, Duration)>,
+    /// Set by the watchdog when it gives up on the seed running: the worker's result is
+    /// then dropped (the seed was reported hung) and the worker takes no more seeds.
+    abandoned: bool,
+}
+
+/// How far the caller has taken results, for the workers' window.
+struct Progress {
+    reported: Mutex<u64>,
+    advanced: Condvar,
+}
+
+/// What every worker shares.
+struct Shared<T> {
+    seeds: Seeds,
+    next: AtomicU64,
+    window: u64,
+    progress: Progress,
+    stop: Arc<AtomicBool>,
+    clock: Arc<dyn Clock>,
+    run_one: Arc<dyn Fn(u64) -> T + Send + Sync>,
+}
+
+impl<T> Shared<T> {
+    fn stopping(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    /// Waits until `seed_index` is inside the window; false if the sweep stops first.
+    fn wait_for_room(&self, seed_index: u64) -> bool {
+        let mut reported = self.progress.reported.lock().expect("not poisoned");
+        while seed_index >= *reported + self.window {
+            if self.stopping() {
+                return false;
+            }
+            reported = self
+                .progress
+                .advanced
+                .wait_timeout(reported, TICK)
+                .expect("not poisoned")
+                .0;
+        }
+        !self.stopping()
+    }
 }
 
 thread_local! {
@@ -219,8 +287,56 @@ fn run_guarded<T>(run_one: &(dyn Fn(u64) -> T + Send + Sync), seed: u64) -> Seed
     }
 }
 
+/// Takes a worker's message in: a result to report, or a worker gone.
+fn take<T>(
+    message: Message<T>,
+    waiting: &mut BTreeMap<u64, SeedResult<T>>,
+    workers: &mut BTreeMap<usize, Arc<Mutex<Slot>>>,
+) {
+    match message {
+        Message::Finished { seed_index, result } => {
+            waiting.insert(seed_index, result);
+        }
+        Message::Exited { worker } => {
+            workers.remove(&worker);
+        }
+    }
+}
+
+/// One worker: takes the next seed, runs it, sends its result, until the seeds run out,
+/// the sweep stops, or the watchdog gives up on it.
+fn work<T>(worker: usize, shared: &Shared<T>, slot: &Mutex<Slot>, sender: &SyncSender<Message<T>>) {
+    IN_WORKER.with(|w| w.set(true));
+    while !shared.stopping() {
+        let seed_index = shared.next.fetch_add(1, Ordering::SeqCst);
+        if seed_index >= shared.seeds.len() || !shared.wait_for_room(seed_index) {
+            break;
+        }
+        slot.lock().expect("not poisoned").running = Some((seed_index, shared.clock.now()));
+        let result = run_guarded(shared.run_one.as_ref(), shared.seeds.nth(seed_index));
+        {
+            let mut slot = slot.lock().expect("not poisoned");
+            if slot.abandoned {
+                // Reported hung already, and replaced: take no more seeds.
+                return;
+            }
+            slot.running = None;
+        }
+        if sender
+            .send(Message::Finished { seed_index, result })
+            .is_err()
+        {
+            return;
+        }
+    }
+    let _ = sender.send(Message::Exited { worker });
+}
+
 /// Runs `run_one` for every seed on `options.jobs` threads, calling `on_result` for each seed
 /// in seed order (on this thread) and `on_tick` about ten times a second.
+///
+/// Every seed is reported exactly once unless the sweep stops early; then the seeds
+/// reported are a prefix of the sweep.
 pub fn sweep<T: Send + 'static>(
     seeds: Seeds,
     options: &SweepOptions,
@@ -230,119 +346,129 @@ pub fn sweep<T: Send + 'static>(
 ) -> SweepEnd {
     assert!(options.jobs >= 1, "at least one job");
     install_panic_hook();
-    let next = Arc::new(AtomicU64::new(0));
-    let (sender, receiver) = mpsc::channel::<Message<T>>();
-    // Each worker's own flag: set when the watchdog abandons it, so that if its stuck seed
-    // ever returns, it takes no more seeds.
-    let mut retired: BTreeMap<usize, Arc<AtomicBool>> = BTreeMap::new();
-    let spawn_worker = |worker: usize| -> Arc<AtomicBool> {
-        let flag = Arc::new(AtomicBool::new(false));
-        let retire = flag.clone();
-        let (next, sender, stop, run_one) = (
-            next.clone(),
-            sender.clone(),
-            options.stop.clone(),
-            run_one.clone(),
-        );
+    let clock = options.clock.clone();
+    let began = clock.now();
+    let jobs = options.jobs.min(seeds.len().max(1) as usize);
+    let shared = Arc::new(Shared {
+        seeds,
+        next: AtomicU64::new(0),
+        window: WINDOW_PER_JOB * jobs as u64,
+        progress: Progress {
+            reported: Mutex::new(0),
+            advanced: Condvar::new(),
+        },
+        stop: options.stop.clone(),
+        clock: clock.clone(),
+        run_one,
+    });
+    // Bounded: a worker whose result the caller has not taken yet waits.
+    let (sender, receiver) = mpsc::sync_channel::<Message<T>>(2 * jobs + 2);
+    let spawn_worker = |worker: usize| -> std::io::Result<Arc<Mutex<Slot>>> {
+        let slot = Arc::new(Mutex::new(Slot::default()));
+        let (shared, sender, its_slot) = (shared.clone(), sender.clone(), slot.clone());
         std::thread::Builder::new()
             .name(format!("dnsim-worker-{worker}"))
-            .spawn(move || {
-                IN_WORKER.with(|w| w.set(true));
-                while !stop.load(Ordering::Relaxed) && !flag.load(Ordering::Relaxed) {
-                    let seed_index = next.fetch_add(1, Ordering::Relaxed);
-                    if seed_index >= seeds.len() {
-                        break;
-                    }
-                    let _ = sender.send(Message::Started { worker, seed_index });
-                    let result = run_guarded(run_one.as_ref(), seeds.nth(seed_index));
-                    let _ = sender.send(Message::Finished {
-                        worker,
-                        seed_index,
-                        result,
-                    });
-                }
-                let _ = sender.send(Message::Exited { worker });
-            })
-            .expect("spawn a worker thread");
-        retire
+            .spawn(move || work(worker, &shared, &its_slot, &sender))?;
+        Ok(slot)
     };
-    let jobs = options.jobs.min(seeds.len().max(1) as usize);
-    for worker in 0..jobs {
-        retired.insert(worker, spawn_worker(worker));
-    }
-    let mut live_workers = jobs;
-    let mut abandoned: BTreeSet<usize> = BTreeSet::new();
-    let mut next_worker = jobs;
-    // What each live worker is running, and since when.
-    let mut running: BTreeMap<usize, (u64, Instant)> = BTreeMap::new();
+    // The live workers (an abandoned one is no longer live).
+    let mut workers: BTreeMap<usize, Arc<Mutex<Slot>>> = BTreeMap::new();
+    let mut next_worker = 0;
     let mut waiting: BTreeMap<u64, SeedResult<T>> = BTreeMap::new();
     let mut next_to_report = 0u64;
     let mut end = SweepEnd::Completed;
-    while live_workers > 0 {
-        match receiver.recv_timeout(Duration::from_millis(100)) {
-            Ok(Message::Started { worker, seed_index }) => {
-                running.insert(worker, (seed_index, Instant::now()));
-            }
-            Ok(Message::Finished {
-                worker,
-                seed_index,
-                result,
-            }) => {
-                if running.remove(&worker).is_some() {
-                    waiting.insert(seed_index, result);
+    let mut stopped_at: Option<Duration> = None;
+    let unclaimed = |shared: &Shared<T>| shared.next.load(Ordering::SeqCst) < seeds.len();
+    loop {
+        // Keep `jobs` workers while seeds remain: at the start, and to replace a worker the
+        // watchdog gave up on. A failed spawn is tried again next tick.
+        while workers.len() < jobs && stopped_at.is_none() && unclaimed(&shared) {
+            match spawn_worker(next_worker) {
+                Ok(slot) => {
+                    workers.insert(next_worker, slot);
+                    next_worker += 1;
                 }
-                // else: the watchdog already reported this seed and abandoned the worker.
+                Err(_) => break,
             }
-            Ok(Message::Exited { worker }) => {
-                // An abandoned worker was already counted out when it was abandoned.
-                if !abandoned.contains(&worker) {
-                    live_workers -= 1;
-                    running.remove(&worker);
-                }
-            }
+        }
+        if workers.is_empty() && (stopped_at.is_some() || !unclaimed(&shared)) {
+            break;
+        }
+        match receiver.recv_timeout(TICK) {
+            Ok(message) => take(message, &mut waiting, &mut workers),
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => unreachable!("this thread holds a sender"),
         }
-        let hung: Vec<(usize, u64)> = running
-            .iter()
-            .filter(|(_, (_, since))| since.elapsed() > options.watchdog)
-            .map(|(&worker, &(seed_index, _))| (worker, seed_index))
-            .collect();
-        for (worker, seed_index) in hung {
-            running.remove(&worker);
-            abandoned.insert(worker);
-            retired[&worker].store(true, Ordering::Relaxed);
-            let reason = format!(
-                "still running after the {:?} wall-clock watchdog (a task that never sleeps?)",
-                options.watchdog
-            );
-            waiting.insert(seed_index, SeedResult::Hung { reason });
-            // The stuck thread cannot be stopped: abandon it and replace it.
-            live_workers -= 1;
-            if !options.stop.load(Ordering::Relaxed) {
-                retired.insert(next_worker, spawn_worker(next_worker));
-                next_worker += 1;
-                live_workers += 1;
-            }
+        for message in receiver.try_iter() {
+            take(message, &mut waiting, &mut workers);
         }
+        let now = clock.now();
         if options
-            .deadline
-            .is_some_and(|deadline| Instant::now() >= deadline)
-            && !options.stop.load(Ordering::Relaxed)
+            .time_budget
+            .is_some_and(|budget| now >= began + budget)
+            && !options.stop.swap(true, Ordering::SeqCst)
         {
-            options.stop.store(true, Ordering::Relaxed);
             end = SweepEnd::TimeBudget;
         }
+        if stopped_at.is_none() && options.stop.load(Ordering::SeqCst) {
+            stopped_at = Some(now);
+            shared.progress.advanced.notify_all();
+        }
+        let cut_off = stopped_at.is_some_and(|at| now >= at + STOP_GRACE);
+        workers.retain(|_, slot| {
+            let mut slot = slot.lock().expect("not poisoned");
+            let Some((seed_index, since)) = slot.running else {
+                return true;
+            };
+            let hung = now.saturating_sub(since) > options.watchdog;
+            if !hung && !cut_off {
+                return true;
+            }
+            // The stuck thread cannot be stopped: abandon it (and replace it, above).
+            slot.running = None;
+            slot.abandoned = true;
+            if hung {
+                let reason = format!(
+                    "still running after the {:?} wall-clock watchdog (a task that never sleeps?)",
+                    options.watchdog
+                );
+                waiting.insert(seed_index, SeedResult::Hung { reason });
+            }
+            false
+        });
+        let reported_before = next_to_report;
         while let Some(result) = waiting.remove(&next_to_report) {
             on_result(seeds.nth(next_to_report), result);
             next_to_report += 1;
         }
+        if next_to_report > reported_before {
+            *shared.progress.reported.lock().expect("not poisoned") = next_to_report;
+            shared.progress.advanced.notify_all();
+        }
         on_tick();
     }
-    if end == SweepEnd::Completed && next_to_report < seeds.len() {
-        end = SweepEnd::Interrupted;
+    // A result sent just before its worker was abandoned on its next seed.
+    for message in receiver.try_iter() {
+        take(message, &mut waiting, &mut workers);
     }
-    end
+    while let Some(result) = waiting.remove(&next_to_report) {
+        on_result(seeds.nth(next_to_report), result);
+        next_to_report += 1;
+    }
+    if next_to_report == seeds.len() {
+        SweepEnd::Completed
+    } else {
+        assert!(
+            options.stop.load(Ordering::SeqCst),
+            "a sweep that was not stopped lost seeds (a harness bug): {next_to_report} of {} reported",
+            seeds.len()
+        );
+        if end == SweepEnd::TimeBudget {
+            SweepEnd::TimeBudget
+        } else {
+            SweepEnd::Interrupted
+        }
+    }
 }
 
 /// Runs `run_one` for every seed of `seeds` on `jobs` threads; results in seed order.
@@ -435,29 +561,57 @@ mod tests {
         );
     }
 
-    /// Sweeps `0..seeds` on 2 jobs where seed `stuck` spins (never sleeps) for `spin` and
-    /// every other seed for `others`; returns how it ended, the seeds reported in order, and
-    /// the seeds reported as hung.
-    fn sweep_with_a_spinning_seed(
-        seeds: u64,
-        stuck: u64,
-        spin: Duration,
-        others: Duration,
-        watchdog: Duration,
-    ) -> (SweepEnd, Vec<u64>, Vec<u64>) {
-        let mut options = SweepOptions::new(2);
+    use crate::clock::ManualClock;
+    use std::sync::mpsc::{channel, Receiver, Sender};
+
+    const HOUR: Duration = Duration::from_secs(3600);
+
+    fn seeds(end: u64) -> Seeds {
+        Seeds::all(SeedRange { start: 0, end })
+    }
+
+    fn manual(jobs: usize, watchdog: Duration) -> (SweepOptions, Arc<ManualClock>) {
+        let clock = Arc::new(ManualClock::new());
+        let mut options = SweepOptions::new(jobs);
         options.watchdog = watchdog;
+        options.clock = clock.clone();
+        (options, clock)
+    }
+
+    /// A channel end that seed closures (`Fn + Sync`) can share.
+    fn shared<T>(value: T) -> Arc<Mutex<T>> {
+        Arc::new(Mutex::new(value))
+    }
+
+    /// Sends on its channel when the thread that holds it ends.
+    struct SignalsThreadEnd(Sender<&'static str>);
+
+    impl Drop for SignalsThreadEnd {
+        fn drop(&mut self) {
+            let _ = self.0.send("thread ended");
+        }
+    }
+
+    thread_local! {
+        static ON_THREAD_END: std::cell::RefCell<Option<SignalsThreadEnd>> =
+            const { std::cell::RefCell::new(None) };
+    }
+
+    #[test]
+    fn a_seed_still_running_past_the_watchdog_is_a_hang_and_the_sweep_goes_on() {
+        // One job, so that only seed 3 is running when the clock jumps: it moves the clock
+        // an hour on and waits, as a task that never sleeps would.
+        let (options, clock) = manual(1, Duration::from_secs(10));
+        let (release, released) = channel::<()>();
+        let released = shared(released);
         let (mut reported, mut hung) = (Vec::new(), Vec::new());
         let end = sweep(
-            Seeds::all(SeedRange {
-                start: 0,
-                end: seeds,
-            }),
+            seeds(10),
             &options,
             Arc::new(move |seed| {
-                let until = Instant::now() + if seed == stuck { spin } else { others };
-                while Instant::now() < until {
-                    std::hint::spin_loop();
+                if seed == 3 {
+                    clock.advance(HOUR);
+                    let _ = released.lock().unwrap().recv();
                 }
                 seed
             }),
@@ -469,18 +623,7 @@ mod tests {
             },
             || {},
         );
-        (end, reported, hung)
-    }
-
-    #[test]
-    fn a_spinning_seed_is_a_hang_and_the_sweep_goes_on() {
-        let (end, reported, hung) = sweep_with_a_spinning_seed(
-            10,
-            3,
-            Duration::from_secs(3),
-            Duration::ZERO,
-            Duration::from_millis(300),
-        );
+        let _ = release.send(());
         assert_eq!(end, SweepEnd::Completed);
         assert_eq!(
             reported,
@@ -491,16 +634,122 @@ mod tests {
     }
 
     #[test]
-    fn a_hung_worker_that_wakes_up_takes_no_more_seeds_and_loses_none() {
-        // The stuck seed comes back (after the watchdog gave up on it) while the sweep is
-        // still running: its worker must retire, and every seed be reported exactly once.
-        let (end, reported, hung) = sweep_with_a_spinning_seed(
-            120,
-            5,
-            Duration::from_millis(400),
-            Duration::from_millis(10),
-            Duration::from_millis(100),
+    fn a_seeds_start_is_stamped_by_its_worker_not_when_the_caller_reads_it() {
+        // The caller is busy with seed 0's result (a slow reader) while seed 1 starts, moves
+        // the clock past the watchdog and hangs. Stamped by the caller once it is free
+        // again, seed 1 would look fresh and never be found hung.
+        let (options, clock) = manual(1, Duration::from_secs(10));
+        let (hanging, hangs) = channel::<()>();
+        let (release, released) = channel::<()>();
+        let (hanging, released) = (shared(hanging), shared(released));
+        let mut hung = Vec::new();
+        let end = sweep(
+            seeds(3),
+            &options,
+            Arc::new(move |seed| {
+                if seed == 1 {
+                    clock.advance(HOUR);
+                    hanging.lock().unwrap().send(()).unwrap();
+                    // Only a broken watchdog lets this time out (and the test then fails).
+                    let _ = released
+                        .lock()
+                        .unwrap()
+                        .recv_timeout(Duration::from_secs(120));
+                }
+                seed
+            }),
+            |seed, result| {
+                if seed == 0 {
+                    hangs.recv().unwrap();
+                }
+                if let SeedResult::Hung { .. } = result {
+                    hung.push(seed);
+                    let _ = release.send(());
+                }
+            },
+            || {},
         );
+        assert_eq!(end, SweepEnd::Completed);
+        assert_eq!(hung, vec![1]);
+    }
+
+    #[test]
+    fn time_the_caller_spends_on_a_result_is_never_blamed_on_a_seed() {
+        // The caller takes an hour over seed 0's result, and only starts it once the worker
+        // has run every other seed and ended: those seeds' results wait in the queue, but
+        // no seed is running, so none is hung.
+        let (options, clock) = manual(1, Duration::from_secs(10));
+        let (ended, thread_ends) = channel();
+        let ended = shared(ended);
+        let mut reported = Vec::new();
+        let end = sweep(
+            seeds(3),
+            &options,
+            Arc::new(move |seed| {
+                let signal = SignalsThreadEnd(ended.lock().unwrap().clone());
+                ON_THREAD_END.with(|slot| *slot.borrow_mut() = Some(signal));
+                seed
+            }),
+            |seed, result| {
+                if seed == 0 {
+                    assert_eq!(thread_ends.recv().unwrap(), "thread ended");
+                    clock.advance(HOUR);
+                }
+                assert!(
+                    matches!(result, SeedResult::Done(_)),
+                    "seed {seed}: {result:?}"
+                );
+                reported.push(seed);
+            },
+            || {},
+        );
+        assert_eq!(end, SweepEnd::Completed);
+        assert_eq!(reported, vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn a_hung_worker_that_wakes_up_takes_no_more_seeds_and_loses_none() {
+        // Seed 5 hangs (it moves the clock past the watchdog and waits); a new worker goes
+        // on. Seed 60 then wakes seed 5 up and waits to see what its thread does next: end
+        // (right), or take another seed (wrong).
+        let (options, clock) = manual(1, Duration::from_secs(10));
+        let (release, released) = channel::<()>();
+        let (news, what_it_did): (Sender<&'static str>, Receiver<&'static str>) = channel();
+        let (released, news, what_it_did) = (shared(released), shared(news), shared(what_it_did));
+        let stuck_thread = shared(None);
+        let verdict = shared(None);
+        let (mut reported, mut hung) = (Vec::new(), Vec::new());
+        let watched = verdict.clone();
+        let end = sweep(
+            seeds(120),
+            &options,
+            Arc::new(move |seed| {
+                let me = std::thread::current().id();
+                if *stuck_thread.lock().unwrap() == Some(me) {
+                    news.lock().unwrap().send("took another seed").unwrap();
+                }
+                if seed == 5 {
+                    *stuck_thread.lock().unwrap() = Some(me);
+                    let signal = SignalsThreadEnd(news.lock().unwrap().clone());
+                    ON_THREAD_END.with(|slot| *slot.borrow_mut() = Some(signal));
+                    clock.advance(HOUR);
+                    released.lock().unwrap().recv().unwrap();
+                }
+                if seed == 60 {
+                    release.send(()).unwrap();
+                    *watched.lock().unwrap() = Some(what_it_did.lock().unwrap().recv().unwrap());
+                }
+                seed
+            }),
+            |seed, result| {
+                reported.push(seed);
+                if matches!(result, SeedResult::Hung { .. }) {
+                    hung.push(seed);
+                }
+            },
+            || {},
+        );
+        assert_eq!(*verdict.lock().unwrap(), Some("thread ended"));
         assert_eq!(end, SweepEnd::Completed);
         assert_eq!(reported, (0..120).collect::<Vec<_>>());
         assert_eq!(hung, vec![5]);
@@ -512,26 +761,131 @@ mod tests {
         let stop = options.stop.clone();
         let mut seen = Vec::new();
         let end = sweep(
-            Seeds::all("0..100000".parse().unwrap()),
+            seeds(1_000_000),
             &options,
-            Arc::new(|seed| {
-                std::thread::sleep(Duration::from_millis(1));
-                seed
-            }),
+            Arc::new(|seed| seed),
             |seed, _| {
                 seen.push(seed);
                 if seed == 50 {
-                    stop.store(true, Ordering::Relaxed);
+                    stop.store(true, Ordering::SeqCst);
                 }
             },
             || {},
         );
         assert_eq!(end, SweepEnd::Interrupted);
-        assert!(seen.len() >= 51 && seen.len() < 1000, "{}", seen.len());
+        // Workers never run ahead of the caller by more than their window.
+        let window = WINDOW_PER_JOB * 2;
+        assert!(seen.len() as u64 <= 51 + 2 * window, "{}", seen.len());
         assert_eq!(
             seen,
             (0..seen.len() as u64).collect::<Vec<_>>(),
             "a prefix, in order"
         );
+    }
+
+    #[test]
+    fn the_time_budget_stops_the_sweep_by_the_clock() {
+        // Each result takes the caller a second on the clock; the budget is ten.
+        let (mut options, clock) = manual(2, HOUR);
+        options.time_budget = Some(Duration::from_secs(10));
+        let mut seen = Vec::new();
+        let end = sweep(
+            seeds(1_000_000),
+            &options,
+            Arc::new(|seed| seed),
+            |seed, _| {
+                seen.push(seed);
+                clock.advance(Duration::from_secs(1));
+            },
+            || {},
+        );
+        assert_eq!(end, SweepEnd::TimeBudget);
+        let window = WINDOW_PER_JOB * 2;
+        assert!(
+            seen.len() >= 10 && seen.len() as u64 <= 11 + 2 * window,
+            "{}",
+            seen.len()
+        );
+        assert_eq!(
+            seen,
+            (0..seen.len() as u64).collect::<Vec<_>>(),
+            "a prefix, in order"
+        );
+    }
+
+    #[test]
+    fn a_stopped_sweep_gives_up_on_a_seed_still_running_after_the_grace() {
+        // Seed 5 never returns (until the test ends); the watchdog is an hour away. Once
+        // stopped, the sweep waits the grace (each tick moves the clock 100 ms), not the
+        // watchdog, and does not call seed 5 hung.
+        let (options, clock) = manual(1, HOUR);
+        let stop = options.stop.clone();
+        let (release, released) = channel::<()>();
+        let (started, starts) = channel::<()>();
+        let (released, started) = (shared(released), shared(started));
+        let (mut reported, mut hung) = (Vec::new(), Vec::new());
+        let end = sweep(
+            seeds(1000),
+            &options,
+            Arc::new(move |seed| {
+                if seed == 5 {
+                    started.lock().unwrap().send(()).unwrap();
+                    let _ = released.lock().unwrap().recv();
+                }
+                seed
+            }),
+            |seed, result| {
+                reported.push(seed);
+                if matches!(result, SeedResult::Hung { .. }) {
+                    hung.push(seed);
+                }
+                if seed == 4 {
+                    starts.recv().unwrap();
+                    stop.store(true, Ordering::SeqCst);
+                }
+            },
+            || clock.advance(Duration::from_millis(100)),
+        );
+        let _ = release.send(());
+        assert_eq!(end, SweepEnd::Interrupted);
+        assert_eq!(reported, vec![0, 1, 2, 3, 4]);
+        assert!(hung.is_empty());
+    }
+
+    #[test]
+    fn workers_wait_for_a_slow_caller_instead_of_piling_up_results() {
+        // While seed 0 is stuck, the other worker may run the rest of the window, and no
+        // further. Seed 0 waits until the window is full, then a little longer, to give a
+        // broken window the chance to show.
+        let options = SweepOptions::new(2);
+        let window = WINDOW_PER_JOB * 2;
+        let highest = Arc::new(AtomicU64::new(0));
+        let seen = highest.clone();
+        let end = sweep(
+            seeds(10_000),
+            &options,
+            Arc::new(move |seed| {
+                seen.fetch_max(seed, Ordering::SeqCst);
+                if seed == 0 {
+                    while seen.load(Ordering::SeqCst) < window - 1 {
+                        std::thread::yield_now();
+                    }
+                    std::thread::sleep(Duration::from_millis(200));
+                    let beyond = seen.load(Ordering::SeqCst);
+                    assert!(
+                        beyond < window,
+                        "seed {beyond} ran while seed 0 was unreported"
+                    );
+                }
+                seed
+            }),
+            |seed, result| {
+                if let SeedResult::Crashed { message } = result {
+                    panic!("seed {seed}: {message}");
+                }
+            },
+            || {},
+        );
+        assert_eq!(end, SweepEnd::Completed);
     }
 }

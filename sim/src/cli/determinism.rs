@@ -38,6 +38,10 @@ pub(super) struct DeterminismArgs {
     /// Worker threads (default: every core).
     #[arg(long)]
     jobs: Option<usize>,
+    /// For the test suite only: make the second run of the range's first seed differ, as a
+    /// nondeterministic run would, to prove the check compares what it says it does.
+    #[arg(long, hide = true)]
+    inject_nondeterminism: bool,
 }
 
 /// The run madsim's check_determinism repeats (it takes a plain `fn`, so it reads this).
@@ -90,12 +94,15 @@ pub(super) fn run(args: DeterminismArgs, out: &mut dyn Write) -> Result<i32, Bad
         })
     };
     let range = args.seeds;
+    let injected = args.inject_nondeterminism;
     let mut backward = {
         let scenario = shared.clone();
         // The i-th seed of this sweep is the i-th from the end of the range.
         run_seeds(range, jobs, move |i| {
             let seed = range.end - 1 - (i - range.start);
-            run_one(&RunSpec::seeded(&scenario, design, seed).with_strategy(strategy)).trace_hash
+            let hash = run_one(&RunSpec::seeded(&scenario, design, seed).with_strategy(strategy))
+                .trace_hash;
+            hash ^ u64::from(injected && seed == range.start)
         })
     };
     backward.reverse();

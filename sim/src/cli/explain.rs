@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::{design, seed_or_file, BadInput, Target, EXIT_CLEAN, EXIT_VIOLATION};
 use crate::narrative::narrative;
-use crate::run::{run as run_one, RunSpec};
+use crate::run::RunSpec;
 use crate::scenario::Scenario;
 
 #[derive(Args, Debug)]
@@ -20,9 +20,12 @@ pub(super) struct ExplainArgs {
     /// A saved seed file to explain (it decides the scenario, variant, strategy, seed and faults).
     #[arg(long, value_name = "SEED_FILE", conflicts_with_all = ["scenario", "variant", "strategy"])]
     file: Option<PathBuf>,
+    #[command(flatten)]
+    watchdog: super::WatchdogArg,
 }
 
 pub(super) fn run(args: ExplainArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
+    args.watchdog.get()?;
     let (saved, scenario_name, variant, seed) =
         seed_or_file(&args.target, args.seed, args.file.as_deref())?;
     let scenario = Scenario::load(&scenario_name)?;
@@ -32,7 +35,10 @@ pub(super) fn run(args: ExplainArgs, out: &mut dyn Write) -> Result<i32, BadInpu
         None => RunSpec::seeded(&scenario, design, seed).with_strategy(args.target.strategy),
     };
     spec.trace.keep = true;
-    let outcome = run_one(&spec);
+    let outcome = match super::run_watched(&spec, &args.watchdog, out)? {
+        Ok(outcome) => outcome,
+        Err(status) => return Ok(status),
+    };
     writeln!(
         out,
         "explain: SEED={seed} scenario={scenario_name} variant={} strategy={} ({} faults injected)",

@@ -4,22 +4,20 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Once};
-use std::time::Instant;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::output_dir;
 use super::{
-    design, jobs, process_start, BadInput, SweepArgs, Target, DEFAULT_SEEDS, EXIT_CLEAN,
-    EXIT_VIOLATION,
+    design, process_start, BadInput, SweepArgs, Target, DEFAULT_SEEDS, EXIT_CLEAN, EXIT_VIOLATION,
 };
 use crate::hunt::{hunt_with, FoundViolation, HuntOptions, HuntSummary, SeedRange};
 use crate::invariants::InvariantId;
 use crate::run::Outcome;
 use crate::scenario::Scenario;
 use crate::seedfile::SeedFile;
-use crate::sweep::{SeedResult, Seeds, SweepEnd, SweepOptions};
+use crate::sweep::{SeedResult, Seeds, SweepEnd};
 
 #[derive(Args, Debug)]
 pub(super) struct HuntArgs {
@@ -91,15 +89,10 @@ pub(super) fn run(
 ) -> Result<i32, BadInput> {
     let scenario = Scenario::load(&args.target.scenario)?;
     let design = design(&args.target.variant)?;
-    let mut sweep = SweepOptions::new(jobs(args.sweep.jobs)?);
-    if args.sweep.watchdog.is_zero() {
-        return Err(BadInput("--watchdog must be longer than zero".into()));
-    }
+    let sweep = args.sweep.options()?;
     if let Some(dir) = &args.save {
         output_dir("save directory", dir)?;
     }
-    sweep.watchdog = args.sweep.watchdog;
-    sweep.deadline = args.sweep.time_budget.map(|budget| Instant::now() + budget);
     let options = HuntOptions {
         seeds: Seeds {
             range: args.seeds,
@@ -134,6 +127,17 @@ pub(super) fn run(
         )?;
     }
     out.flush()?;
+    if options.seeds.is_empty() {
+        let shard = args
+            .sweep
+            .shard
+            .map_or(String::new(), |s| format!("shard {s} "));
+        writeln!(
+            err,
+            "warning: {shard}holds no seed of {}: nothing to run",
+            args.seeds
+        )?;
+    }
     stop_on_ctrl_c(options.sweep.stop.clone());
     let bar = progress_bar(options.seeds.len(), args.sweep.quiet);
     let mut first_json = true;
@@ -274,6 +278,9 @@ fn write_summary(
                 id.as_str(),
                 tally.seeds
             )?,
+            None if summary.seeds_run == 0 => {
+                writeln!(out, "  {:<20} not checked: no seed ran", id.as_str())?
+            }
             None => writeln!(out, "  {:<20} held in {every}", id.as_str())?,
         }
     }

@@ -125,21 +125,71 @@ struct Target {
 /// How a sweep over many seeds runs.
 #[derive(Args, Debug)]
 struct SweepArgs {
-    /// Worker threads (default: every core). Results do not depend on it.
+    /// Worker threads, 1 to 256 (default: every core). Results do not depend on it.
     #[arg(long)]
     jobs: Option<usize>,
     /// Run only shard K of N of the seeds (round-robin), e.g. `--shard 2/4`.
     #[arg(long)]
     shard: Option<Shard>,
-    /// Stop cleanly after this much wall time, e.g. `90s`, `10m`, `2h`.
+    /// Stop cleanly after this much wall time (more than zero), e.g. `90s`, `10m`, `2h`.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     time_budget: Option<Duration>,
-    /// Report a seed still running after this much wall time as hung.
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "10s")]
-    watchdog: Duration,
+    #[command(flatten)]
+    watchdog: WatchdogArg,
     /// No progress bar (it is shown only when stderr is a terminal anyway).
     #[arg(long, short)]
     quiet: bool,
+}
+
+impl SweepArgs {
+    /// The sweep's options, with every number checked.
+    fn options(&self) -> Result<sweep::SweepOptions, BadInput> {
+        let mut options = sweep::SweepOptions::new(jobs(self.jobs)?);
+        options.watchdog = self.watchdog.get()?;
+        if self.time_budget.is_some_and(|budget| budget.is_zero()) {
+            return Err(BadInput("--time-budget must be longer than zero".into()));
+        }
+        options.time_budget = self.time_budget;
+        Ok(options)
+    }
+}
+
+/// The wall-clock watchdog of a command that runs seeds: a run that spins without ever
+/// sleeping never reaches its simulated-time limit, so only wall time can stop it.
+#[derive(Args, Debug)]
+struct WatchdogArg {
+    /// Report a run still running after this much wall time as hung (exit status 1).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "10s")]
+    watchdog: Duration,
+}
+
+impl WatchdogArg {
+    fn get(&self) -> Result<Duration, BadInput> {
+        if self.watchdog.is_zero() {
+            return Err(BadInput("--watchdog must be longer than zero".into()));
+        }
+        Ok(self.watchdog)
+    }
+}
+
+/// Runs `spec` under the wall-clock watchdog. A run that hangs or crashes is told on `out`
+/// in one line (`HANG: ...`, `CRASH: ...`); the command then exits with status 1 (`Err`).
+fn run_watched(
+    spec: &crate::run::RunSpec<'_>,
+    watchdog: &WatchdogArg,
+    out: &mut dyn Write,
+) -> Result<Result<crate::run::Outcome, i32>, BadInput> {
+    Ok(match crate::watched::run_watched(spec, watchdog.get()?) {
+        sweep::SeedResult::Done(outcome) => Ok(outcome),
+        sweep::SeedResult::Hung { reason } => {
+            writeln!(out, "HANG: seed {}: {reason}", spec.seed)?;
+            Err(EXIT_VIOLATION)
+        }
+        sweep::SeedResult::Crashed { message } => {
+            writeln!(out, "CRASH: seed {}: {message}", spec.seed)?;
+            Err(EXIT_VIOLATION)
+        }
+    })
 }
 
 /// The run a command names: a seed of `target`, or a saved seed file (which then decides
@@ -218,6 +268,10 @@ fn design(variant: &str) -> Result<&'static dyn Design, BadInput> {
 fn jobs(requested: Option<usize>) -> Result<usize, BadInput> {
     match requested {
         Some(0) => Err(BadInput("--jobs must be at least 1".into())),
+        Some(jobs) if jobs > sweep::MAX_JOBS => Err(BadInput(format!(
+            "--jobs {jobs} is too many: at most {} worker threads",
+            sweep::MAX_JOBS
+        ))),
         Some(jobs) => Ok(jobs),
         None => Ok(sweep::default_jobs()),
     }

@@ -13,7 +13,7 @@ use super::{
 use crate::diagram::{render_svg, Lanes};
 use crate::faults::FaultSource;
 use crate::invariants::InvariantId;
-use crate::run::{run as run_one, Outcome, RunSpec};
+use crate::run::{Outcome, RunSpec};
 use crate::scenario::Scenario;
 use crate::seedfile::{FaultsSource, SeedFile};
 use crate::trace::{format_hash, format_time, TraceEntry, TraceFormat, TraceMode};
@@ -45,9 +45,12 @@ pub(super) struct ReplayArgs {
     /// Draw the run as a space-time diagram (SVG) into this file.
     #[arg(long, value_name = "FILE.svg")]
     diagram: Option<PathBuf>,
+    #[command(flatten)]
+    watchdog: super::WatchdogArg,
 }
 
 pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
+    args.watchdog.get()?;
     let (saved, scenario_name, variant, seed) =
         seed_or_file(&args.target, args.seed, args.file.as_deref())?;
     // Every input and output path is checked before anything runs or is written.
@@ -68,7 +71,10 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
         Some(other) => {
             let mut spec = RunSpec::seeded(&scenario, other, seed).with_strategy(strategy);
             spec.trace.keep = true;
-            Some(run_one(&spec))
+            match super::run_watched(&spec, &args.watchdog, out)? {
+                Ok(outcome) => Some(outcome),
+                Err(status) => return Ok(status),
+            }
         }
         None => None,
     };
@@ -103,9 +109,15 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
             .event_format(TraceFormat)
             .with_writer(|| super::PipeSafeStdout)
             .finish();
-        tracing::subscriber::with_default(subscriber, || run_one(&spec))
+        tracing::subscriber::with_default(subscriber, || {
+            super::run_watched(&spec, &args.watchdog, out)
+        })
     } else {
-        run_one(&spec)
+        super::run_watched(&spec, &args.watchdog, out)
+    }?;
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(status) => return Ok(status),
     };
     write_summary(out, &outcome)?;
     if let Some(source) = &source {

@@ -1,0 +1,120 @@
+//! The sweep options and the watchdog as a user meets them: bounded numbers, an empty
+//! shard said plainly, a hung single run told as HANG, and a check-determinism that
+//! really compares.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn dnsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dnsim"))
+        .args(args)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap())
+        .output()
+        .expect("dnsim runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn out_of_range_sweep_numbers_are_one_line_and_exit_2() {
+    for (args, expected) in [
+        (
+            &["hunt", "--jobs", "100000"][..],
+            "--jobs 100000 is too many: at most 256 worker threads",
+        ),
+        (
+            &["hunt", "--time-budget", "0s"][..],
+            "--time-budget must be longer than zero",
+        ),
+        (
+            &["replay", "--seed", "0", "--watchdog", "0s"][..],
+            "--watchdog must be longer than zero",
+        ),
+    ] {
+        let out = dnsim(args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}: nothing written");
+    }
+}
+
+#[test]
+fn a_shard_with_no_seed_of_the_range_says_so() {
+    let out = dnsim(&["hunt", "--shard", "3/100", "--seeds", "0..2"]);
+    assert_eq!(out.status.code(), Some(0));
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(
+        stderr.contains("warning: shard 3/100 holds no seed of 0..2"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("held in every seed"), "{stdout}");
+    assert!(stdout.contains("not checked: no seed ran"), "{stdout}");
+}
+
+#[test]
+fn a_single_run_that_never_ends_is_a_hang_with_exit_1() {
+    // Faults for 3 years of simulated time: the run never reaches its end.
+    let dir = std::env::temp_dir().join(format!("dnsim-sweep-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let scenario = dir.join("endless.toml");
+    let incident = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/incident.toml"),
+    )
+    .unwrap();
+    let endless: String = incident
+        .lines()
+        .map(|line| {
+            if line.starts_with("faults_ms") {
+                "faults_ms = 100000000000".to_string()
+            } else {
+                line.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_ne!(endless, incident);
+    std::fs::write(&scenario, endless).unwrap();
+    let scenario = scenario.to_str().unwrap();
+    for command in ["replay", "explain"] {
+        let out = dnsim(&[
+            command,
+            "--scenario",
+            scenario,
+            "--seed",
+            "0",
+            "--watchdog",
+            "1s",
+        ]);
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{command}: {stdout}");
+        assert!(
+            stdout.contains("HANG: seed 0: still running after the 1s wall-clock watchdog"),
+            "{command}: {stdout}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn check_determinism_reports_a_run_that_differs() {
+    let out = dnsim(&[
+        "check-determinism",
+        "--seeds",
+        "0..4",
+        "--madsim-seeds",
+        "0",
+        "--inject-nondeterminism",
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("seed 0: trace hash "), "{stdout}");
+    assert!(
+        stdout.contains("3 of 4 seeds gave the same trace hash"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("NOT deterministic"), "{stdout}");
+}
