@@ -121,11 +121,17 @@ fn a_failing_property_reports_its_minimal_parameters() {
     // A false claim: the original design never overwrites a newer plan. proptest finds a
     // scenario where it does and shrinks it; with one enactor there is no race, so the
     // minimal scenario has exactly two.
-    let mut runner = TestRunner::new(Config {
-        cases: 64,
-        failure_persistence: None,
-        ..Config::default()
-    });
+    // A fixed RNG: with a random one, shrinking sometimes stops at three enactors.
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            cases: 64,
+            failure_persistence: None,
+            ..Config::default()
+        },
+        proptest::test_runner::TestRng::deterministic_rng(
+            proptest::test_runner::RngAlgorithm::ChaCha,
+        ),
+    );
     let result = runner.run(&knobs(1..=5), |knobs| {
         holds(&knobs, "original", &[NoStaleOverwrite])
     });

@@ -90,7 +90,12 @@ fn a_single_run_that_never_ends_is_a_hang_with_exit_1() {
             "1s",
         ]);
         let stdout = text(&out.stdout);
-        assert_eq!(out.status.code(), Some(1), "{command}: {stdout}");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{command}: {stdout}{}",
+            text(&out.stderr)
+        );
         assert!(
             stdout.contains("HANG: seed 0: still running after the 1s wall-clock watchdog"),
             "{command}: {stdout}"
