@@ -64,17 +64,17 @@ enum Command {
     Hunt(hunt::HuntArgs),
     /// Re-run exactly one seed (or a saved seed file); optionally print its trace.
     #[command(
-        after_help = "Exit status: with --seed, 0 the run violated nothing, 1 it violated an invariant; with --file, 0 the run reproduced as recorded (its invariant violated, the same trace hash and fault schedule), 3 it did not; 2 bad input (a malformed seed file too; nothing written)."
+        after_help = "Exit status: with --seed, 0 the run violated nothing, 1 it violated an invariant; with --file, 0 the run reproduced as recorded (its invariant violated, the same trace hash and fault schedule), 3 it did not; 1 also when the run hung past --watchdog or crashed; 2 bad input (a malformed seed file too; nothing written)."
     )]
     Replay(replay::ReplayArgs),
     /// Cut a failing run down to its essential faults, and save the minimal run.
     #[command(
-        after_help = "Exit status: 0 a minimal run was produced (and saved, unless --no-save); 2 bad input, or the seed does not violate the invariant."
+        after_help = "Exit status: 0 a minimal run was produced (and saved, unless --no-save); 1 a re-run hung past --watchdog or crashed (nothing saved); 2 bad input, or the seed does not violate the invariant."
     )]
     Shrink(shrink::ShrinkArgs),
     /// Tell the story of a run: stalls, stale writes, deleted live trees, stuck batches.
     #[command(
-        after_help = "Exit status: 0 the run violated nothing; 1 it violated an invariant; 2 bad input."
+        after_help = "Exit status: 0 the run violated nothing; 1 it violated an invariant, or hung past --watchdog or crashed; 2 bad input."
     )]
     Explain(explain::ExplainArgs),
     /// Run every design against every invariant on the same seeds: the verdict matrix.
