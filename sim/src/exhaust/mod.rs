@@ -17,6 +17,7 @@
 //! whose results come back in schedule order: the first counterexample of each invariant is
 //! the same whatever the number of jobs.
 
+pub mod column;
 pub mod menu;
 pub mod tree;
 
