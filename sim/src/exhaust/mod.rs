@@ -19,11 +19,13 @@
 
 pub mod column;
 pub mod menu;
+pub mod timing;
 pub mod tree;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Instant;
 
 use dnsim_model::Design;
 use serde::{Deserialize, Serialize};
@@ -76,6 +78,8 @@ pub struct Counterexample {
     pub index: u64,
     pub faults: FaultSchedule,
     pub outcome: Outcome,
+    /// Wall time from the start of the enumeration to finding it (for `bench`).
+    pub found_ms: f64,
 }
 
 /// A schedule whose run crashed or hung (a harness or model bug).
@@ -112,6 +116,8 @@ pub struct ExhaustReport {
     /// Every schedule of at most this many faults ran, on every noise seed (`None`: not
     /// even the fault-free runs).
     pub complete_up_to: Option<u32>,
+    /// Wall time of the whole enumeration (for `bench`).
+    pub wall_ms: f64,
 }
 
 impl ExhaustReport {
@@ -144,7 +150,9 @@ pub fn exhaust(
         broken: Vec::new(),
         end: ExhaustEnd::Completed,
         complete_up_to: None,
+        wall_ms: 0.0,
     };
+    let started = Instant::now();
     let mut complete = vec![true; spec.max_faults as usize + 1];
     let mut index = 0u64;
     'seeds: for noise_seed in spec.noise_seeds.seeds() {
@@ -159,6 +167,7 @@ pub fn exhaust(
                 frontier,
                 expand,
                 &mut index,
+                started,
                 &mut report,
                 on_progress,
             );
@@ -193,6 +202,7 @@ pub fn exhaust(
         .map_or(Some(spec.max_faults), |first| {
             first.checked_sub(1).map(|k| k as u32)
         });
+    report.wall_ms = started.elapsed().as_secs_f64() * 1e3;
     report
 }
 
@@ -213,6 +223,7 @@ fn run_level(
     frontier: Vec<FaultSchedule>,
     expand: bool,
     index: &mut u64,
+    started: Instant,
     report: &mut ExhaustReport,
     on_progress: &mut OnProgress,
 ) -> ((Level, u64), Vec<FaultSchedule>, SweepEnd) {
@@ -274,6 +285,7 @@ fn run_level(
                                 index: *index,
                                 faults: schedule.clone(),
                                 outcome: explored.outcome.clone(),
+                                found_ms: started.elapsed().as_secs_f64() * 1e3,
                             });
                     }
                     next.extend(explored.children);
