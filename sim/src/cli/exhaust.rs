@@ -274,7 +274,7 @@ fn print_text(
                     "{:<22} VIOLATED with {} (schedule #{}, noise seed {}; none with fewer faults): {faults}",
                     id.as_str(),
                     plural(c.faults.len() as u64, "fault", "faults"),
-                    c.index,
+                    c.index + 1,
                     c.noise_seed
                 )?;
                 if let Some((_, path)) = saved.iter().find(|(i, _)| *i == id) {

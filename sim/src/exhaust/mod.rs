@@ -153,30 +153,34 @@ pub fn exhaust(
         wall_ms: 0.0,
     };
     let started = Instant::now();
-    let mut complete = vec![true; spec.max_faults as usize + 1];
     let mut index = 0u64;
-    'seeds: for noise_seed in spec.noise_seeds.seeds() {
-        let mut frontier = vec![FaultSchedule::default()];
-        for faults in 0..=spec.max_faults {
+    // Level by level across every noise seed, so that a counterexample with k faults is
+    // found only after every schedule of fewer faults ran on every seed.
+    let mut frontiers: Vec<(u64, Vec<FaultSchedule>)> = spec
+        .noise_seeds
+        .seeds()
+        .map(|seed| (seed, vec![FaultSchedule::default()]))
+        .collect();
+    'levels: for faults in 0..=spec.max_faults {
+        for (noise_seed, frontier) in &mut frontiers {
             let expand = faults < spec.max_faults;
             let (level, next, end) = run_level(
                 spec,
                 options,
-                noise_seed,
+                *noise_seed,
                 faults,
-                frontier,
+                std::mem::take(frontier),
                 expand,
                 &mut index,
                 started,
                 &mut report,
                 on_progress,
             );
-            if faults == 0 && noise_seed == spec.noise_seeds.start {
+            if faults == 0 && *noise_seed == spec.noise_seeds.start {
                 report.decisions_fault_free = level.1;
             }
             report.levels.push(level.0);
             if end != SweepEnd::Completed {
-                complete[faults as usize..].fill(false);
                 report.end = if all_violated(&report) && spec.stop_when_all_violated {
                     ExhaustEnd::AllViolated
                 } else if end == SweepEnd::TimeBudget {
@@ -184,24 +188,13 @@ pub fn exhaust(
                 } else {
                     ExhaustEnd::Interrupted
                 };
-                break 'seeds;
+                report.complete_up_to = faults.checked_sub(1);
+                break 'levels;
             }
-            frontier = next;
+            *frontier = next;
         }
+        report.complete_up_to = Some(faults);
     }
-    if report.end != ExhaustEnd::Completed {
-        // The seeds not reached are not covered at any level.
-        let ran_seeds: Vec<u64> = report.levels.iter().map(|l| l.noise_seed).collect();
-        if spec.noise_seeds.seeds().any(|s| !ran_seeds.contains(&s)) {
-            complete.fill(false);
-        }
-    }
-    report.complete_up_to = complete
-        .iter()
-        .position(|done| !done)
-        .map_or(Some(spec.max_faults), |first| {
-            first.checked_sub(1).map(|k| k as u32)
-        });
     report.wall_ms = started.elapsed().as_secs_f64() * 1e3;
     report
 }
