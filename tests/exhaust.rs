@@ -195,3 +195,26 @@ fn fenced_and_protected_holds_for_every_schedule_of_two_faults_on_small() {
     assert_eq!(counts(&report)[0..2], [1, 261]);
     assert!(report.ran() > 30_000, "{}", report.ran());
 }
+
+#[test]
+fn every_noise_seed_finishes_a_level_before_the_next_level_starts() {
+    // So a counterexample with k faults on one seed comes after every schedule of fewer
+    // faults on every seed: minimal over all of them.
+    let scenario = small();
+    let spec = ExhaustSpec {
+        scenario: scenario.clone(),
+        design: design("original"),
+        menu: menu(&scenario, &["burst"]),
+        max_faults: 2,
+        noise_seeds: SeedRange { start: 5, end: 7 },
+        stop_when_all_violated: false,
+    };
+    let report = exhaust(&spec, &SweepOptions::new(2), &mut |_, _, _, _| {});
+    let order: Vec<(u32, u64)> = report
+        .levels
+        .iter()
+        .map(|l| (l.faults, l.noise_seed))
+        .collect();
+    assert_eq!(order, vec![(0, 5), (0, 6), (1, 5), (1, 6), (2, 5), (2, 6)]);
+    assert_eq!(report.ran(), 2 * (1 + 3 + 3));
+}

@@ -121,3 +121,32 @@ fn bad_input_is_one_line_and_exit_2() {
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
+
+#[test]
+fn the_matrix_shows_the_exhaustive_column() {
+    let out = dnsim(&[
+        "matrix",
+        "--scenario",
+        "small",
+        "--seeds",
+        "0..20",
+        "--variants",
+        "original,fenced-and-protected",
+        "--exhaustive",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("exhaustive (default menu, noise seed 0, at most 1 faults):"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("no_stale_overwrite     violated (1 faults): enactor-2 pauses"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("converges              holds: all 262 schedules with at most 1 faults"),
+        "{stdout}"
+    );
+}
