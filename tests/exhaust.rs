@@ -169,6 +169,10 @@ fn what_ran_and_what_was_found_do_not_depend_on_the_jobs() {
             .collect()
     };
     assert_eq!(firsts(&one), firsts(&two));
+    // Stopped at the last counterexample: schedules still in flight then are not counted.
+    assert_eq!(two.end, ExhaustEnd::AllViolated);
+    let last = two.counterexamples.values().map(|c| c.index).max().unwrap();
+    assert_eq!(two.ran(), last + 1);
 }
 
 #[test]
