@@ -159,3 +159,38 @@ fn the_matrix_shows_the_exhaustive_column() {
         "{stdout}"
     );
 }
+
+#[test]
+fn ctrl_c_stops_an_enumeration_with_a_partial_summary() {
+    // Three faults on small take minutes: the interrupt comes long before the end.
+    let child = Command::new(env!("CARGO_BIN_EXE_dnsim"))
+        .args([
+            "exhaust",
+            "--variant",
+            "fenced-and-protected",
+            "--max-faults",
+            "3",
+            "--no-save",
+        ])
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(stdout.contains("partial: interrupted"), "{stdout}");
+    assert!(!stdout.contains("at most 3 faults"), "{stdout}");
+}

@@ -4,6 +4,8 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Args;
@@ -85,6 +87,7 @@ pub(super) fn run(args: ExhaustArgs, out: &mut dyn Write) -> Result<i32, BadInpu
         output_dir("save directory", dir)?;
     }
     let mut options = SweepOptions::new(jobs(args.jobs)?);
+    stop_on_ctrl_c(options.stop.clone());
     options.watchdog = args.watchdog;
     options.deadline = args.time_budget.map(|budget| Instant::now() + budget);
     let spec = ExhaustSpec {
@@ -154,6 +157,19 @@ pub(super) fn run(args: ExhaustArgs, out: &mut dyn Write) -> Result<i32, BadInpu
         print_text(out, &spec, &report, &saved, elapsed)?;
     }
     Ok(if violated { EXIT_VIOLATION } else { EXIT_CLEAN })
+}
+
+/// First Ctrl-C: stop cleanly (the schedules in flight finish, the partial summary is
+/// printed). Second Ctrl-C: exit at once.
+fn stop_on_ctrl_c(stop: Arc<AtomicBool>) {
+    let handler = move || {
+        if stop.swap(true, Ordering::Relaxed) {
+            std::process::exit(130);
+        }
+        eprintln!("\ninterrupted: finishing the schedules in flight (Ctrl-C again to quit now)");
+    };
+    // Without a handler (some sandboxes refuse one), Ctrl-C just ends the process.
+    let _ = ctrlc::set_handler(handler);
 }
 
 fn progress_bar(quiet: bool) -> ProgressBar {
