@@ -11,6 +11,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use dnsim_model::{Chaos, Fault, FaultKind, Site};
@@ -69,14 +70,18 @@ pub struct Decision {
 }
 
 /// The decisions of one run, in the order they were asked (shared with the caller, which
-/// reads it when the run is over).
+/// reads it when the run is over; a `Mutex` because a run spec may move to another thread).
 #[derive(Clone, Debug, Default)]
-pub struct DecisionLog(Rc<RefCell<Vec<Decision>>>);
+pub struct DecisionLog(Arc<Mutex<Vec<Decision>>>);
 
 impl DecisionLog {
     /// The decisions logged so far.
     pub fn take(&self) -> Vec<Decision> {
-        std::mem::take(&mut *self.0.borrow_mut())
+        std::mem::take(&mut *self.0.lock().expect("not poisoned"))
+    }
+
+    fn push(&self, decision: Decision) {
+        self.0.lock().expect("not poisoned").push(decision);
     }
 }
 
@@ -165,7 +170,7 @@ impl Chaos for Injector {
             Mode::Seeded { rng, chooser } => chooser.decide(rng, site, kind),
         };
         if let Some(log) = &self.log {
-            log.0.borrow_mut().push(Decision {
+            log.push(Decision {
                 site: *site,
                 kind,
                 at: now,

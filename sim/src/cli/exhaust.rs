@@ -89,7 +89,7 @@ pub(super) fn run(args: ExhaustArgs, out: &mut dyn Write) -> Result<i32, BadInpu
     let mut options = SweepOptions::new(jobs(args.jobs)?);
     stop_on_ctrl_c(options.stop.clone());
     options.watchdog = args.watchdog;
-    options.deadline = args.time_budget.map(|budget| Instant::now() + budget);
+    options.time_budget = args.time_budget;
     let spec = ExhaustSpec {
         scenario,
         design,

@@ -161,12 +161,19 @@ pub fn exhaust(
         .seeds()
         .map(|seed| (seed, vec![FaultSchedule::default()]))
         .collect();
+    // `options.time_budget` is for the whole enumeration; each level's sweep gets what is
+    // left of it, on the options' clock.
+    let began = options.clock.now();
     'levels: for faults in 0..=spec.max_faults {
         for (noise_seed, frontier) in &mut frontiers {
             let expand = faults < spec.max_faults;
+            let mut level_options = options.clone();
+            level_options.time_budget = options
+                .time_budget
+                .map(|budget| budget.saturating_sub(options.clock.now() - began));
             let (level, next, end) = run_level(
                 spec,
-                options,
+                &level_options,
                 *noise_seed,
                 faults,
                 std::mem::take(frontier),
