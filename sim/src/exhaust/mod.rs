@@ -190,7 +190,11 @@ pub fn exhaust(
             if end != SweepEnd::Completed {
                 report.end = if all_violated(&report) && spec.stop_when_all_violated {
                     ExhaustEnd::AllViolated
-                } else if end == SweepEnd::TimeBudget {
+                } else if end == SweepEnd::TimeBudget
+                    || options
+                        .time_budget
+                        .is_some_and(|budget| options.clock.now() - began >= budget)
+                {
                     ExhaustEnd::TimeBudget
                 } else {
                     ExhaustEnd::Interrupted
