@@ -323,7 +323,7 @@ fn print_text(
     };
     writeln!(
         out,
-        "{end}; {} in {:.1}s on {} noise seeds",
+        "{end}; {} in {:.1}s on {} noise seed(s)",
         plural(report.ran(), "schedule", "schedules"),
         elapsed.as_secs_f64(),
         spec.noise_seeds.len()
