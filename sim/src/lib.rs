@@ -19,7 +19,7 @@
 //!   [`merge`]: shard reports checked and added up; [`matrix`]: every design against every
 //!   invariant; [`seedfile`]: saved failing runs;
 //! - [`sensitivity`]: the matrix at each value of one knob; [`chart`]: its curves as SVG;
-//! - [`output`]: files written whole or not at all;
+//! - [`output`]: files written whole or not at all; [`memory`]: peak memory from `/proc`;
 //! - [`cli`]: the `dnsim` command.
 
 pub mod chart;
@@ -33,6 +33,7 @@ pub mod hunt;
 pub mod invariants;
 pub mod matrix;
 pub mod measures;
+pub mod memory;
 pub mod merge;
 pub mod narrative;
 pub mod oracle;
