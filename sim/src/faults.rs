@@ -57,7 +57,7 @@ pub enum FaultSource {
 enum Mode {
     Seeded {
         rng: Box<ChaCha8Rng>,
-        chooser: Box<Chooser>,
+        chooser: Box<dyn Chooser>,
     },
     Scripted(BTreeMap<(Site, FaultKind), Fault>),
 }
@@ -87,7 +87,7 @@ impl Injector {
         let mode = match source {
             FaultSource::Seeded => {
                 let mut rng = Box::new(ChaCha8Rng::seed_from_u64(fault_seed));
-                let chooser = Box::new(Chooser::new(strategy, scenario, &mut rng));
+                let chooser = strategy.chooser(scenario, &mut rng);
                 if strategy != Strategy::Uniform {
                     // The first line of a traced replay: what this seed chose. Not part of
                     // the trace hash (the seed and strategy determine it).
