@@ -16,34 +16,11 @@ use std::time::Duration;
 use dnsim_model::{Chaos, Fault, FaultKind, Site};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
 
 use crate::scenario::Scenario;
+pub use crate::schedule::{FaultSchedule, ScheduledFault};
 use crate::strategy::{Chooser, Strategy, StrategyChoices};
 use crate::trace::{Trace, TraceEntry, TRACE_TARGET};
-
-/// One injected fault: where, and what.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct ScheduledFault {
-    pub at: Site,
-    #[serde(flatten)]
-    pub fault: Fault,
-}
-
-/// Every fault of a run, in the order they struck.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct FaultSchedule(pub Vec<ScheduledFault>);
-
-impl FaultSchedule {
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
 
 /// Where a run's faults come from.
 #[derive(Clone, Debug)]
