@@ -11,7 +11,9 @@
 //! - [`invariants`]: one file per invariant, checked after every event;
 //! - [`schedule`]: a run's injected faults, in order;
 //! - [`trace`]: what happened, hashed as it happens ([`hash`]), printed in simulated time;
-//! - [`run`]: one seed, one [`run::Outcome`]; [`diagram`]: its trace as a space-time diagram;
+//! - [`run`]: one seed, one [`run::Outcome`]; [`episodes`]: the episodes of its trace
+//!   (stale writes, deleted live trees, empty answers, stuck batches), derived once;
+//!   [`diagram`]: its trace as a space-time diagram;
 //! - [`shrink`]: a failing run cut down to its essential faults; [`narrative`]: its story;
 //! - [`oracle`]: the harness's own copy of every zone, rebuilt from committed batches;
 //! - [`coverage`]: whether a run put each invariant to the test (its coverage mark);
@@ -29,6 +31,7 @@ pub mod clock;
 pub mod compare;
 pub mod coverage;
 pub mod diagram;
+pub mod episodes;
 pub mod faults;
 pub mod hash;
 pub mod hunt;

@@ -45,6 +45,7 @@ mod tests;
 
 use std::time::Duration;
 
+use crate::episodes::Episodes;
 use crate::scenario::Scenario;
 use crate::trace::TraceEntry;
 use layout::Layout;
@@ -70,9 +71,10 @@ impl Lanes {
 /// Draws a run's trace as a space-time diagram (SVG document as a String).
 pub fn render_svg(trace: &[(Duration, TraceEntry)], lanes: &Lanes, title: &str) -> String {
     let layout = Layout::new(trace, lanes);
-    let mut diagram = Diagram::new(&layout);
-    for (at, entry) in trace {
-        diagram.add(*at, entry);
+    let episodes = Episodes::of(trace);
+    let mut diagram = Diagram::new(&layout, &episodes);
+    for (index, (at, entry)) in trace.iter().enumerate() {
+        diagram.add(index, *at, entry);
     }
     let drawing = diagram.finish();
     let mut svg = String::new();

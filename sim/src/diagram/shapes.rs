@@ -10,6 +10,7 @@ use dnsim_model::{Actor, EndpointId, Event, Fault, Generation, Step};
 
 use super::layout::*;
 use super::svg::*;
+use crate::episodes::{Episode, Episodes};
 use crate::schedule::ScheduledFault;
 use crate::trace::{format_time, TraceEntry};
 
@@ -19,8 +20,8 @@ pub(super) struct Diagram<'a> {
     pub(super) published_ms: BTreeMap<Generation, u64>,
     /// The plan each enactor holds (picked up, not yet lost in a crash).
     pub(super) holding: BTreeMap<Actor, Generation>,
-    /// Endpoints whose root alias points at a deleted tree: since when, and at which plan.
-    pub(super) empty_since: BTreeMap<EndpointId, (u64, Generation)>,
+    /// The run's stale writes, deleted live trees and empty answers.
+    pub(super) episodes: &'a Episodes,
     /// Stalls, crashes and seized locks: drawn first, under everything else.
     pub(super) bars: Vec<Mark>,
     /// Text inside bars: written with the labels, above the arrows crossing the bars.
@@ -30,12 +31,12 @@ pub(super) struct Diagram<'a> {
 }
 
 impl<'a> Diagram<'a> {
-    pub(super) fn new(layout: &'a Layout) -> Diagram<'a> {
+    pub(super) fn new(layout: &'a Layout, episodes: &'a Episodes) -> Diagram<'a> {
         Diagram {
             layout,
+            episodes,
             published_ms: BTreeMap::new(),
             holding: BTreeMap::new(),
-            empty_since: BTreeMap::new(),
             bars: Vec::new(),
             bar_texts: Vec::new(),
             marks: Vec::new(),
@@ -43,11 +44,18 @@ impl<'a> Diagram<'a> {
         }
     }
 
-    pub(super) fn add(&mut self, at: Duration, entry: &TraceEntry) {
+    pub(super) fn add(&mut self, index: usize, at: Duration, entry: &TraceEntry) {
         let at_ms = at.as_millis() as u64;
         let title = hover(at, entry);
+        // An endpoint's red band ends where the batch or repair ending it is drawn.
+        let episodes = self.episodes;
+        for empty in episodes.empty_ended_at(index) {
+            let from_ms = empty.from.as_millis() as u64;
+            self.empty(empty.endpoint, from_ms, at_ms, empty.root);
+        }
+        let episode = episodes.at(index);
         match entry {
-            TraceEntry::Event(event) => self.event(at_ms, event, title),
+            TraceEntry::Event(event) => self.event(at_ms, event, episode, title),
             TraceEntry::Fault(scheduled) => self.fault(at_ms, scheduled, title),
             // The layout has the first violation of each invariant; later ones are not drawn.
             TraceEntry::Violation(_) => {}
@@ -109,7 +117,13 @@ impl<'a> Diagram<'a> {
         });
     }
 
-    pub(super) fn event(&mut self, at_ms: u64, event: &Event, title: String) {
+    pub(super) fn event(
+        &mut self,
+        at_ms: u64,
+        event: &Event,
+        episode: Option<&Episode>,
+        title: String,
+    ) {
         let layout = self.layout;
         let x = layout.x(at_ms);
         let colour = actor_colour(event.actor);
@@ -206,17 +220,13 @@ impl<'a> Diagram<'a> {
                 let (Some(from), Some(to)) = (actor_lane, layout.endpoint_lane(*endpoint)) else {
                     return;
                 };
-                if let Some((since_ms, root)) = self.empty_since.remove(endpoint) {
-                    self.empty(*endpoint, since_ms, at_ms, root);
-                }
                 let (y1, y2) = (layout.y(from), layout.y(to));
-                let stale = matches!(
-                    (commit.root_before, commit.root_after),
-                    (Some(before), Some(after)) if after < before
-                );
+                let stale = match episode {
+                    Some(Episode::StaleWrite { root_before, .. }) => Some(*root_before),
+                    _ => None,
+                };
                 let unchanged = commit.root_before == commit.root_after;
-                if stale {
-                    let before = commit.root_before.expect("a stale write has a root before");
+                if let Some(before) = stale {
                     self.mark("applied stale", &title, landing_arrow(x, y1, y2, WARNING));
                     let text = format!("{generation} (was {before})");
                     let style = LabelStyle::alarm(WARNING, ABOVE_FIRST);
@@ -258,18 +268,12 @@ impl<'a> Diagram<'a> {
             EventKind::TreesDeleted {
                 endpoint,
                 generations,
-                commit,
+                ..
             } => {
                 let Some(to) = layout.endpoint_lane(*endpoint) else {
                     return;
                 };
-                let live = [commit.root_after, commit.rollback_after]
-                    .into_iter()
-                    .flatten()
-                    .any(|g| generations.contains(&g));
-                if let Some(root) = commit.root_after.filter(|g| generations.contains(g)) {
-                    self.empty_since.entry(*endpoint).or_insert((at_ms, root));
-                }
+                let live = matches!(episode, Some(Episode::LiveTreeDeleted { .. }));
                 let (y1, y2) = (layout.y(cleanup), layout.y(to));
                 let text = format!("del {}", Generations(generations));
                 if live {
@@ -362,8 +366,10 @@ impl<'a> Diagram<'a> {
     /// the trace ends get their band up to the end of the axis.
     pub(super) fn finish(mut self) -> Drawing {
         let end_ms = self.layout.end_ms;
-        for (endpoint, (since_ms, root)) in std::mem::take(&mut self.empty_since) {
-            self.empty(endpoint, since_ms, end_ms, root);
+        let episodes = self.episodes;
+        for empty in episodes.empty.iter().filter(|e| e.until.is_none()) {
+            let from_ms = empty.from.as_millis() as u64;
+            self.empty(empty.endpoint, from_ms, end_ms, empty.root);
         }
         Drawing {
             bars: self.bars,
