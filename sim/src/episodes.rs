@@ -212,3 +212,73 @@ impl Episodes {
         ended.iter().map(|&i| &self.empty[i])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::run::run;
+    use crate::scenario::Scenario;
+    use crate::seedfile::SeedFile;
+
+    /// The kept trace of a saved seed file's run.
+    fn saved_trace(name: &str) -> Vec<(Duration, TraceEntry)> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../seeds")
+            .join(name);
+        let saved = SeedFile::load(&path).unwrap();
+        let scenario = Scenario::load(&saved.scenario).unwrap();
+        let mut spec = saved.spec(&scenario).unwrap();
+        spec.trace.keep = true;
+        run(&spec).trace
+    }
+
+    #[test]
+    fn a_deleted_live_root_opens_an_empty_answer_and_stuck_batches_follow() {
+        let episodes = Episodes::of(&saved_trace("original-endpoint_resolves-49.toml"));
+        let account_1 = EndpointId(3);
+        assert!(episodes.at_entry.values().any(|e| matches!(
+            e,
+            Episode::LiveTreeDeleted { endpoint, tree: LiveTree::Root(Generation(1)) }
+                if *endpoint == account_1
+        )));
+        let empty = episodes
+            .empty
+            .iter()
+            .find(|e| e.endpoint == account_1)
+            .expect("account-1 resolves to nothing");
+        assert_eq!(empty.root, Generation(1));
+        assert_eq!(empty.from.as_millis(), 84_256);
+        assert_eq!(empty.until, None, "never repaired in the original design");
+        let stuck = episodes
+            .stuck
+            .iter()
+            .find(|s| s.endpoint == account_1)
+            .expect("account-1's batches are stuck");
+        assert_eq!(stuck.rejections, 96);
+        assert_eq!(stuck.actors.len(), 3);
+    }
+
+    #[test]
+    fn a_stale_write_is_marked_on_the_batch_that_moved_the_root_back() {
+        let trace = saved_trace("original-no_stale_overwrite-0.toml");
+        let episodes = Episodes::of(&trace);
+        let stale: Vec<usize> = episodes
+            .at_entry
+            .iter()
+            .filter(|(_, e)| matches!(e, Episode::StaleWrite { .. }))
+            .map(|(&i, _)| i)
+            .collect();
+        assert!(!stale.is_empty());
+        for i in stale {
+            let TraceEntry::Event(event) = &trace[i].1 else {
+                panic!("an episode on a non-event entry");
+            };
+            let EventKind::Applied { commit, .. } = &event.kind else {
+                panic!("a stale write that is not a batch: {event:?}");
+            };
+            assert!(commit.root_after < commit.root_before);
+        }
+    }
+}
