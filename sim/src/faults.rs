@@ -17,34 +17,11 @@ use std::time::Duration;
 use dnsim_model::{Chaos, Fault, FaultKind, Site};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
 
 use crate::scenario::Scenario;
+pub use crate::schedule::{FaultSchedule, ScheduledFault};
 use crate::strategy::{Chooser, Strategy, StrategyChoices};
 use crate::trace::{Trace, TraceEntry, TRACE_TARGET};
-
-/// One injected fault: where, and what.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct ScheduledFault {
-    pub at: Site,
-    #[serde(flatten)]
-    pub fault: Fault,
-}
-
-/// Every fault of a run, in the order they struck.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct FaultSchedule(pub Vec<ScheduledFault>);
-
-impl FaultSchedule {
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
 
 /// Where a run's faults come from.
 #[derive(Clone, Debug)]
@@ -88,7 +65,7 @@ impl DecisionLog {
 enum Mode {
     Seeded {
         rng: Box<ChaCha8Rng>,
-        chooser: Box<Chooser>,
+        chooser: Box<dyn Chooser>,
     },
     Scripted(BTreeMap<(Site, FaultKind), Fault>),
 }
@@ -123,7 +100,7 @@ impl Injector {
         let mode = match source {
             FaultSource::Seeded => {
                 let mut rng = Box::new(ChaCha8Rng::seed_from_u64(fault_seed));
-                let chooser = Box::new(Chooser::new(strategy, scenario, &mut rng));
+                let chooser = strategy.chooser(scenario, &mut rng);
                 if strategy != Strategy::Uniform {
                     // The first line of a traced replay: what this seed chose. Not part of
                     // the trace hash (the seed and strategy determine it).

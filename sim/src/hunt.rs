@@ -1,7 +1,5 @@
 //! Sweeps: run every seed in a range and collect the violations.
 
-use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -9,68 +7,12 @@ use dnsim_model::Design;
 use serde::{Deserialize, Serialize};
 
 use crate::invariants::InvariantId;
+pub use crate::memory::peak_rss_kib;
 use crate::run::{run, Outcome, RunSpec};
 use crate::scenario::Scenario;
 use crate::strategy::Strategy;
+pub use crate::sweep::SeedRange;
 use crate::sweep::{sweep, SeedResult, Seeds, Shard, SweepEnd, SweepOptions};
-
-/// A half-open range of seeds, written `A..B` (or `N` for the single seed N).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SeedRange {
-    pub start: u64,
-    pub end: u64,
-}
-
-impl SeedRange {
-    pub fn len(&self) -> u64 {
-        self.end - self.start
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.start == self.end
-    }
-
-    pub fn seeds(&self) -> std::ops::Range<u64> {
-        self.start..self.end
-    }
-}
-
-impl fmt::Display for SeedRange {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}..{}", self.start, self.end)
-    }
-}
-
-impl FromStr for SeedRange {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<SeedRange, String> {
-        let number = |s: &str| {
-            s.trim()
-                .parse::<u64>()
-                .map_err(|_| format!("bad seed range {text:?}: {s:?} is not a whole number (expected A..B, e.g. 0..1000)"))
-        };
-        let range = match text.split_once("..") {
-            Some((start, end)) => SeedRange {
-                start: number(start)?,
-                end: number(end)?,
-            },
-            None => {
-                let seed = number(text)?;
-                SeedRange {
-                    start: seed,
-                    end: seed.checked_add(1).ok_or("seed too large")?,
-                }
-            }
-        };
-        if range.start >= range.end {
-            return Err(format!(
-                "bad seed range {text:?}: it is empty (A..B runs A up to but not including B)"
-            ));
-        }
-        Ok(range)
-    }
-}
 
 /// One violation found by a sweep.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,13 +121,6 @@ pub struct HuntOptions {
     pub sweep: SweepOptions,
     /// Wall-clock origin for `first_found_ms` (the process start, for the CLI).
     pub started: Instant,
-}
-
-/// Peak resident memory of this process in KiB (Linux's VmHWM), if known.
-pub fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Runs every seed of `options.seeds`, calling `on_seed` with every seed's outcome (or

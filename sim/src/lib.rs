@@ -9,8 +9,11 @@
 //! - [`strategy`]: how a seed chooses its faults (`uniform`, `swarm`, `bounded-delay`);
 //!   [`compare`]: which strategy finds each violation in the fewest seeds;
 //! - [`invariants`]: one file per invariant, checked after every event;
-//! - [`trace`]: what happened, hashed as it happens, printed in simulated time;
-//! - [`run`]: one seed, one [`run::Outcome`]; [`diagram`]: its trace as a space-time diagram;
+//! - [`schedule`]: a run's injected faults, in order;
+//! - [`trace`]: what happened, hashed as it happens ([`hash`]), printed in simulated time;
+//! - [`run`]: one seed, one [`run::Outcome`]; [`episodes`]: the episodes of its trace
+//!   (stale writes, deleted live trees, empty answers, stuck batches), derived once;
+//!   [`diagram`]: its trace as a space-time diagram;
 //! - [`shrink`]: a failing run cut down to its essential faults; [`narrative`]: its story;
 //! - [`oracle`]: the harness's own copy of every zone, rebuilt from committed batches;
 //! - [`coverage`]: whether a run put each invariant to the test (its coverage mark);
@@ -19,7 +22,7 @@
 //!   [`merge`]: shard reports checked and added up; [`matrix`]: every design against every
 //!   invariant; [`seedfile`]: saved failing runs;
 //! - [`sensitivity`]: the matrix at each value of one knob; [`chart`]: its curves as SVG;
-//! - [`output`]: files written whole or not at all;
+//! - [`output`]: files written whole or not at all; [`memory`]: peak memory from `/proc`;
 //! - [`cli`]: the `dnsim` command.
 
 pub mod chart;
@@ -28,18 +31,22 @@ pub mod clock;
 pub mod compare;
 pub mod coverage;
 pub mod diagram;
+pub mod episodes;
 pub mod exhaust;
 pub mod faults;
+pub mod hash;
 pub mod hunt;
 pub mod invariants;
 pub mod matrix;
 pub mod measures;
+pub mod memory;
 pub mod merge;
 pub mod narrative;
 pub mod oracle;
 pub mod output;
 pub mod run;
 pub mod scenario;
+pub mod schedule;
 pub mod seedfile;
 pub mod sensitivity;
 pub mod shrink;

@@ -5,15 +5,19 @@
 //! plan), which plans were applied where, the stale apply (and how old its one-time check
 //! was), the deletion of a live tree or of a rollback target, the empty answer, and the
 //! stuck batches. Only what
-//! happened is told: a run of a fixed design tells a shorter story.
+//! happened is told: a run of a fixed design tells a shorter story. The episodes (stale
+//! writes, deleted live trees, empty answers, stuck batches) come from
+//! [`crate::episodes`], the one analysis of a trace the diagram reads too; this file adds
+//! the context a reader needs (who held what since when, who had applied what).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use dnsim_model::event::{EventKind, Generations};
 use dnsim_model::{Actor, Call, EndpointId, Fault, Generation, Site, Step};
 
+use crate::episodes::{Episode, Episodes, LiveTree};
 use crate::faults::ScheduledFault;
 use crate::trace::{format_time, TraceEntry};
 
@@ -43,14 +47,6 @@ fn doing(site: &Site) -> String {
         ),
         Step::Cleanup(endpoint) => format!("before cleaning up {endpoint} after g{}", site.plan),
     }
-}
-
-/// Batches to one endpoint rejected for a missing rollback target: the automation stuck.
-struct Stuck {
-    first: Duration,
-    last: Duration,
-    rejections: u32,
-    actors: BTreeSet<Actor>,
 }
 
 /// One injected fault in plain words.
@@ -96,14 +92,13 @@ pub fn narrative(trace: &[(Duration, TraceEntry)]) -> String {
     // When each endpoint last served each generation, and who applied the newest.
     let mut newest: BTreeMap<EndpointId, Generation> = BTreeMap::new();
     let mut fully_applied: Vec<(Duration, Actor, Generation)> = Vec::new();
-    let mut stuck: BTreeMap<(EndpointId, String), Stuck> = BTreeMap::new();
-    let mut empty_since: BTreeMap<EndpointId, Duration> = BTreeMap::new();
+    let episodes = Episodes::of(trace);
     // Each endpoint's last root flip: when, from, to.
     let mut last_flip: BTreeMap<EndpointId, (Duration, Generation, Generation)> = BTreeMap::new();
     // Lease designs: whose lease another actor took since its holder last got it, when and who.
     let mut lease_taken: BTreeMap<Actor, (Duration, Actor)> = BTreeMap::new();
     let end = trace.last().map_or(Duration::ZERO, |(at, _)| *at);
-    for (at, entry) in trace {
+    for (index, (at, entry)) in trace.iter().enumerate() {
         let at = *at;
         match entry {
             TraceEntry::Fault(scheduled)
@@ -151,9 +146,10 @@ pub fn narrative(trace: &[(Duration, TraceEntry)]) -> String {
                     commit,
                 } => {
                     let previous = newest.get(endpoint).copied();
-                    if let (Some(before), Some(root_before)) = (previous, commit.root_before) {
-                        // Told when this very batch moves the root back.
-                        if *generation < root_before {
+                    // Told when this very batch moves the root back.
+                    if let Some(Episode::StaleWrite { root_before, .. }) = episodes.at(index) {
+                        let root_before = *root_before;
+                        if let Some(before) = previous {
                             let checked = holding
                                 .get(&event.actor)
                                 .filter(|(g, _)| g == generation)
@@ -194,26 +190,28 @@ pub fn narrative(trace: &[(Duration, TraceEntry)]) -> String {
                     if let (Some(before), Some(after)) = (commit.root_before, commit.root_after) {
                         last_flip.insert(*endpoint, (at, before, after));
                     }
-                    empty_since.remove(endpoint);
                 }
                 EventKind::TreesDeleted {
                     endpoint,
                     generations,
-                    commit,
-                } => {
-                    if let Some(root) = commit.root_after.filter(|root| generations.contains(root))
-                    {
+                    ..
+                } => match episodes.at(index) {
+                    Some(Episode::LiveTreeDeleted {
+                        tree: LiveTree::Root(root),
+                        ..
+                    }) => {
                         lines.push((at,
                             format!(
                                 "{}'s clean-up deletes trees {} from {endpoint}, including {root}, the tree its root alias points at: {endpoint} now resolves to no addresses.",
                                 event.actor,
                                 Generations(generations)
                             )));
-                        empty_since.insert(*endpoint, at);
-                    } else if let Some(target) = commit
-                        .rollback_after
-                        .filter(|target| generations.contains(target))
-                    {
+                    }
+                    Some(Episode::LiveTreeDeleted {
+                        tree: LiveTree::RollbackTarget(target),
+                        ..
+                    }) => {
+                        let target = *target;
                         let jump = last_flip
                             .get(endpoint)
                             .filter(|(_, before, _)| *before == target)
@@ -233,26 +231,8 @@ pub fn narrative(trace: &[(Duration, TraceEntry)]) -> String {
                             ),
                         ));
                     }
-                }
-                EventKind::BatchRejected {
-                    endpoint, error, ..
-                } => {
-                    let key = (*endpoint, error.to_string());
-                    if matches!(
-                        error,
-                        dnsim_model::dns::BatchError::AliasTargetMissing { .. }
-                    ) {
-                        let batches = stuck.entry(key).or_insert(Stuck {
-                            first: at,
-                            last: at,
-                            rejections: 0,
-                            actors: BTreeSet::new(),
-                        });
-                        batches.last = at;
-                        batches.rejections += 1;
-                        batches.actors.insert(event.actor);
-                    }
-                }
+                    _ => {}
+                },
                 EventKind::LeaseGranted { lease, expired } => {
                     lease_taken.remove(&lease.holder);
                     if let Some(old) = expired.filter(|old| old.holder != lease.holder) {
@@ -278,12 +258,15 @@ pub fn narrative(trace: &[(Duration, TraceEntry)]) -> String {
                     generation,
                     ..
                 } => {
-                    let since = empty_since.remove(endpoint).map_or(String::new(), |from| {
-                        format!(
-                            " after {:.1} s with no addresses",
-                            (at - from).as_secs_f64()
-                        )
-                    });
+                    let since = episodes
+                        .empty_ended_at(index)
+                        .find(|empty| empty.endpoint == *endpoint)
+                        .map_or(String::new(), |empty| {
+                            format!(
+                                " after {:.1} s with no addresses",
+                                (at - empty.from).as_secs_f64()
+                            )
+                        });
                     lines.push((
                         at,
                         format!(
@@ -296,7 +279,8 @@ pub fn narrative(trace: &[(Duration, TraceEntry)]) -> String {
             },
         }
     }
-    for ((endpoint, error), batches) in stuck {
+    for batches in &episodes.stuck {
+        let (endpoint, error) = (batches.endpoint, &batches.error);
         let who: Vec<String> = batches.actors.iter().map(|a| a.to_string()).collect();
         lines.push((
             batches.first,
@@ -308,12 +292,15 @@ pub fn narrative(trace: &[(Duration, TraceEntry)]) -> String {
             ),
         ));
     }
-    for (endpoint, since) in empty_since {
-        lines.push((end,
+    for empty in episodes.empty.iter().filter(|e| e.until.is_none()) {
+        lines.push((
+            end,
             format!(
-                "{endpoint} still resolves to no addresses when the run ends ({:.1} s without an answer).",
-                (end - since).as_secs_f64()
-            )));
+                "{} still resolves to no addresses when the run ends ({:.1} s without an answer).",
+                empty.endpoint,
+                (end - empty.from).as_secs_f64()
+            ),
+        ));
     }
     // Chronological; a stable sort keeps the order of events at the same instant.
     lines.sort_by_key(|(at, _)| *at);

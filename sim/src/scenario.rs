@@ -245,13 +245,13 @@ impl Scenario {
     /// A short digest of every setting (16 hex digits), to tell scenarios apart by content.
     pub fn digest(&self) -> String {
         use std::hash::Hasher;
-        let mut hasher = crate::trace::Fnv64::default();
+        let mut hasher = crate::hash::Fnv64::default();
         hasher.write(
             toml::to_string(self)
                 .expect("a scenario serializes")
                 .as_bytes(),
         );
-        crate::trace::format_hash(hasher.finish())
+        crate::hash::format_hash(hasher.finish())
     }
 
     /// The model's configuration for this scenario.

@@ -24,8 +24,9 @@ use std::time::Duration;
 
 use dnsim_model::Event;
 
-use crate::faults::ScheduledFault;
+pub use crate::hash::{format_hash, Fnv64};
 use crate::invariants::Violation;
+use crate::schedule::ScheduledFault;
 
 /// One line of the trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,37 +62,6 @@ pub struct TraceMode {
     pub keep: bool,
     /// Emit every entry as a `tracing` event as it happens.
     pub print: bool,
-}
-
-/// FNV-1a, 64-bit: tiny, fast enough and stable across Rust releases (unlike `DefaultHasher`).
-#[derive(Clone, Copy, Debug)]
-pub struct Fnv64(u64);
-
-impl Default for Fnv64 {
-    fn default() -> Self {
-        Fnv64(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv64 {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 ^= u64::from(byte);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-}
-
-/// Hashes formatted text as its UTF-8 bytes.
-impl fmt::Write for Fnv64 {
-    fn write_str(&mut self, text: &str) -> fmt::Result {
-        self.write(text.as_bytes());
-        Ok(())
-    }
 }
 
 /// The trace being recorded.
@@ -145,11 +115,6 @@ impl Trace {
     pub fn into_entries(self) -> Vec<(Duration, TraceEntry)> {
         self.entries
     }
-}
-
-/// A trace hash as it is printed and saved: 16 hex digits.
-pub fn format_hash(hash: u64) -> String {
-    format!("{hash:016x}")
 }
 
 /// Renders simulated time as `123.456s`.
