@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::scenario::Scenario;
 use crate::strategy::{Chooser, Strategy, StrategyChoices};
-use crate::trace::{Trace, TraceEntry, TRACE_TARGET};
+use crate::trace::{Trace, TraceEntry};
 
 /// One injected fault: where, and what.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -91,7 +91,7 @@ impl Injector {
                 if strategy != Strategy::Uniform {
                     // The first line of a traced replay: what this seed chose. Not part of
                     // the trace hash (the seed and strategy determine it).
-                    tracing::info!(target: TRACE_TARGET, "{:<12} {}", "strategy", chooser.announce());
+                    tracing::info!(target: "dnsim::trace::strategy", kind = "strategy", "{:<12} {}", "strategy", chooser.announce());
                 }
                 Mode::Seeded { rng, chooser }
             }

@@ -10,6 +10,7 @@
 //!   [`compare`]: which strategy finds each violation in the fewest seeds;
 //! - [`invariants`]: one file per invariant, checked after every event;
 //! - [`trace`]: what happened, hashed as it happens, printed in simulated time;
+//!   [`trace_filter`]: which trace lines `RUST_LOG` and `--only` print;
 //! - [`run`]: one seed, one [`run::Outcome`]; [`diagram`]: its trace as a space-time diagram;
 //! - [`shrink`]: a failing run cut down to its essential faults; [`narrative`]: its story;
 //! - [`coverage`]: whether a run reached the dangerous interleaving at all;
@@ -38,6 +39,7 @@ pub mod shrink;
 pub mod strategy;
 pub mod sweep;
 pub mod trace;
+pub mod trace_filter;
 pub mod watched;
 
 pub use faults::{FaultSchedule, FaultSource, ScheduledFault};

@@ -156,10 +156,9 @@ impl SeedFile {
     /// only the saved schedule reproduces it.
     pub fn replay_command(&self, path: &Path) -> String {
         match self.faults_source {
-            FaultsSource::Seed => format!(
-                "dnsim replay --scenario {} --variant {} --strategy {} --seed {} --trace",
-                self.scenario, self.variant, self.strategy, self.seed
-            ),
+            FaultsSource::Seed => {
+                crate::cli::replay_command(&self.scenario, &self.variant, self.strategy, self.seed)
+            }
             FaultsSource::Schedule => format!("dnsim replay --file {} --trace", path.display()),
         }
     }

@@ -205,9 +205,52 @@ fn seed_or_file(
             None,
             target.scenario.clone(),
             target.variant.clone(),
-            seed.expect("clap requires --seed without --file"),
+            seed_arg(seed)?,
         ),
     })
+}
+
+/// The environment variable madsim users reproduce a seed with; honoured wherever a seed is
+/// expected. An explicit `--seed`, `--seeds` or `--file` wins over it.
+pub const SEED_ENV: &str = "MADSIM_TEST_SEED";
+
+/// With `MADSIM_TEST_SEED`, how many seeds from it `hunt` runs (default 1), as in madsim.
+pub const SEED_COUNT_ENV: &str = "MADSIM_TEST_NUM";
+
+/// `MADSIM_TEST_SEED`, if set: bad input if it is not a seed.
+fn env_seed() -> Result<Option<u64>, BadInput> {
+    env_number(SEED_ENV)
+}
+
+fn env_number(name: &str) -> Result<Option<u64>, BadInput> {
+    match std::env::var(name) {
+        Ok(text) => text
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| BadInput(format!("{name}={text}: not a number"))),
+        Err(_) => Ok(None),
+    }
+}
+
+/// The seed a command runs: `--seed N`, else `MADSIM_TEST_SEED`.
+fn seed_arg(seed: Option<u64>) -> Result<u64, BadInput> {
+    match seed {
+        Some(seed) => Ok(seed),
+        None => env_seed()?.ok_or_else(|| {
+            BadInput(format!(
+                "give --seed N (or set {SEED_ENV}=N), or --file SEED_FILE"
+            ))
+        }),
+    }
+}
+
+/// The command that replays one seed, as every command prints it: the seed is given as
+/// `MADSIM_TEST_SEED`, as madsim users reproduce failures.
+pub fn replay_command(scenario: &str, variant: &str, strategy: Strategy, seed: u64) -> String {
+    format!(
+        "{SEED_ENV}={seed} dnsim replay --scenario {scenario} --variant {variant} --strategy {strategy} --trace"
+    )
 }
 
 /// Checks an output path before any work is done, so that a bad path costs nothing and
