@@ -20,6 +20,7 @@
 //! - [`output`]: files written whole or not at all;
 //! - [`cli`]: the `dnsim` command.
 
+pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod compare;
@@ -32,6 +33,7 @@ pub mod matrix;
 pub mod merge;
 pub mod narrative;
 pub mod output;
+pub mod registry;
 pub mod run;
 pub mod scenario;
 pub mod seedfile;

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
-use dnsim_model::{designs, Design};
+use dnsim_model::Design;
 
 use super::{
     check_output, design, jobs, write_output, BadInput, DEFAULT_MATRIX_SEEDS, EXIT_CLEAN,
@@ -43,7 +43,7 @@ pub(super) struct MatrixArgs {
 pub(super) fn run(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
     let scenario = Scenario::load(&args.scenario)?;
     let chosen: Vec<&'static dyn Design> = if args.variants.is_empty() {
-        designs::ALL.to_vec()
+        crate::registry::all()
     } else {
         args.variants
             .iter()

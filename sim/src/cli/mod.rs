@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
-use dnsim_model::{designs, Design};
+use dnsim_model::Design;
 
 use crate::invariants::InvariantId;
 use crate::scenario::{self, Scenario};
@@ -299,7 +299,7 @@ impl<E: std::fmt::Display> From<E> for BadInput {
 
 /// The design a `--variant` names: `NAME` or `NAME:key=value[,key=value]`.
 fn design(variant: &str) -> Result<&'static dyn Design, BadInput> {
-    designs::parse(variant).map_err(BadInput)
+    crate::registry::parse(variant).map_err(BadInput)
 }
 
 fn jobs(requested: Option<usize>) -> Result<usize, BadInput> {
@@ -377,7 +377,7 @@ fn list(out: &mut dyn Write) -> Result<i32, BadInput> {
         writeln!(out, "  {name:<28} {}", scenario.description)?;
     }
     writeln!(out, "designs (--variant):")?;
-    for design in designs::ALL {
+    for design in crate::registry::all() {
         writeln!(out, "  {:<28} {}", design.name(), design.summary())?;
     }
     writeln!(out, "strategies (--strategy):")?;
@@ -415,4 +415,34 @@ fn quiet_on_broken_pipe<T>(result: std::io::Result<T>) -> std::io::Result<T> {
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
         other => other,
     }
+}
+
+/// The `main` of a user's own binary: every `dnsim` command, on the built-in designs and
+/// on `designs` (a seed file or `--variant` may name them). Reads the process's arguments
+/// and exits with the command's status.
+///
+/// ```no_run
+/// # use dnsim_model::Design;
+/// struct MyDesign;
+/// impl Design for MyDesign {
+///     fn name(&self) -> &'static str {
+///         "my-design"
+///     }
+/// }
+///
+/// fn main() {
+///     dnsim::cli::main_with(&[&MyDesign]);
+/// }
+/// ```
+pub fn main_with(designs: &[&'static dyn Design]) -> ! {
+    if let Err(message) = crate::registry::register(designs) {
+        eprintln!("error: {message}");
+        std::process::exit(EXIT_BAD_INPUT);
+    }
+    let code = main(
+        std::env::args_os(),
+        &mut PipeSafeStdout,
+        &mut std::io::stderr(),
+    );
+    std::process::exit(code)
 }
