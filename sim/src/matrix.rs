@@ -22,7 +22,7 @@ use crate::invariants::InvariantId;
 use crate::run::{run, RunSpec};
 use crate::scenario::Scenario;
 use crate::strategy::Strategy;
-use crate::sweep::run_seeds;
+use crate::sweep::{budget_left, run_seeds_until, SweepEnd, SweepOptions};
 
 /// One design against one invariant.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -39,6 +39,9 @@ pub struct Cell {
     pub median_seeds_to_violation: Option<f64>,
     /// What the first violation looked like.
     pub first_message: Option<String>,
+    /// The sweep stopped (Ctrl-C, time budget) before every seed ran: `seeds_run` is fewer.
+    #[serde(default)]
+    pub partial: bool,
 }
 
 impl Cell {
@@ -87,6 +90,13 @@ pub struct MatrixReport {
     pub designs: Vec<DesignRow>,
     pub runs: u64,
     pub wall_ms: f64,
+    /// How the matrix ended; when stopped early, the designs not reached have no row.
+    #[serde(default = "completed")]
+    pub end: SweepEnd,
+}
+
+fn completed() -> SweepEnd {
+    SweepEnd::Completed
 }
 
 impl MatrixReport {
@@ -126,14 +136,53 @@ pub fn matrix(
     seeds: SeedRange,
     jobs: usize,
 ) -> MatrixReport {
+    matrix_with(
+        scenario,
+        designs,
+        strategy,
+        seeds,
+        &SweepOptions::new(jobs),
+        |_| {},
+    )
+}
+
+/// [`matrix`] that stops cleanly on `options.stop` or at `options.time_budget`, and calls
+/// `on_progress` with the runs done so far. A design stopped part-way has its cells marked
+/// [`Cell::partial`]; designs not reached have no row.
+pub fn matrix_with(
+    scenario: &Scenario,
+    designs: &[&'static dyn Design],
+    strategy: Strategy,
+    seeds: SeedRange,
+    options: &SweepOptions,
+    mut on_progress: impl FnMut(u64),
+) -> MatrixReport {
     let started = Instant::now();
+    let began = options.clock.now();
     let mut rows = Vec::new();
+    let mut end = SweepEnd::Completed;
+    let mut runs = 0;
     for &design in designs {
+        let Some(these) = budget_left(options, began) else {
+            end = SweepEnd::TimeBudget;
+            break;
+        };
         let scenario = Arc::new(scenario.clone());
-        let outcomes = run_seeds(seeds, jobs, move |seed| {
-            let outcome = run(&RunSpec::seeded(&scenario, design, seed).with_strategy(strategy));
-            (outcome.violations, outcome.coverage)
-        });
+        let (outcomes, ended) = run_seeds_until(
+            seeds,
+            &these,
+            move |seed| {
+                let spec = RunSpec::seeded(&scenario, design, seed).with_strategy(strategy);
+                let outcome = run(&spec);
+                (outcome.violations, outcome.coverage)
+            },
+            |done| on_progress(runs + done),
+        );
+        runs += outcomes.len() as u64;
+        if outcomes.is_empty() {
+            end = ended;
+            break;
+        }
         let cells = InvariantId::ALL
             .into_iter()
             .map(|invariant| {
@@ -156,7 +205,7 @@ pub fn matrix(
                         gap
                     })
                     .collect();
-                let n = seeds.len();
+                let n = outcomes.len() as u64;
                 let k = violating.len() as u64;
                 Cell {
                     invariant,
@@ -167,6 +216,7 @@ pub fn matrix(
                     first_seed: violating.first().map(|(seed, _)| *seed),
                     median_seeds_to_violation: median(gaps),
                     first_message: violating.first().map(|(_, message)| message.to_string()),
+                    partial: n < seeds.len(),
                 }
             })
             .collect();
@@ -185,14 +235,19 @@ pub fn matrix(
             cells,
             reached,
         });
+        if ended != SweepEnd::Completed {
+            end = ended;
+            break;
+        }
     }
     MatrixReport {
         scenario: scenario.name.clone(),
         strategy,
         seeds,
-        runs: seeds.len() * designs.len() as u64,
+        runs,
         designs: rows,
         wall_ms: started.elapsed().as_secs_f64() * 1e3,
+        end,
     }
 }
 
@@ -207,10 +262,15 @@ fn percent(rate: f64) -> String {
 }
 
 fn cell_text(cell: &Cell) -> String {
-    if cell.holds() {
+    let verdict = if cell.holds() {
         format!("holds (<{})", percent(cell.upper_95))
     } else {
         format!("VIOLATED {}", percent(cell.rate))
+    };
+    if cell.partial {
+        format!("{verdict} partial")
+    } else {
+        verdict
     }
 }
 
@@ -234,7 +294,7 @@ pub fn render_text(report: &MatrixReport) -> String {
         for cell in &row.cells {
             let _ = write!(out, "  {:<22}", cell_text(cell));
         }
-        let seeds = report.seeds.len() as f64;
+        let seeds = row.cells.first().map_or(1, |cell| cell.seeds_run).max(1) as f64;
         let _ = writeln!(
             out,
             "  {} / {}",

@@ -209,3 +209,13 @@ fn hunt_quiet_prints_only_the_summary_and_jsonl_one_object_per_failing_seed() {
         .iter()
         .all(|o| o["seed"].is_u64() && o["violations"].is_array()));
 }
+
+#[test]
+fn bare_dnsim_prints_the_help_and_exits_2() {
+    let out = dnsim_with(&[], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let help = text(&out.stderr);
+    for command in ["hunt", "replay", "matrix", "list", "Usage: dnsim"] {
+        assert!(help.contains(command), "{help}");
+    }
+}

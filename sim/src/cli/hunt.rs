@@ -1,14 +1,12 @@
 //! `dnsim hunt`: run every seed of a range (or a shard of it), streaming what it finds.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, Once};
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::output_dir;
+use super::progress::{progress_bar, stop_on_ctrl_c};
 use super::{
     design, process_start, BadInput, SweepArgs, Target, DEFAULT_SEEDS, EXIT_CLEAN, EXIT_VIOLATION,
 };
@@ -43,52 +41,6 @@ pub(super) struct HuntArgs {
     save: Option<PathBuf>,
     #[command(flatten)]
     sweep: SweepArgs,
-}
-
-/// The stop flag of the sweep in progress, for the Ctrl-C handler.
-static CURRENT_STOP: Mutex<Option<Arc<AtomicBool>>> = Mutex::new(None);
-
-/// First Ctrl-C: stop the sweep cleanly (seeds in flight finish, the summary is printed).
-/// Second Ctrl-C: exit at once.
-fn stop_on_ctrl_c(stop: Arc<AtomicBool>) {
-    *CURRENT_STOP.lock().expect("not poisoned") = Some(stop);
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        let handler = || {
-            let current = CURRENT_STOP.lock().expect("not poisoned").clone();
-            match current {
-                Some(stop) if !stop.swap(true, Ordering::Relaxed) => {
-                    eprintln!(
-                        "\ninterrupted: finishing the seeds in flight (Ctrl-C again to quit now)"
-                    );
-                }
-                _ => std::process::exit(130),
-            }
-        };
-        // Without a handler (some sandboxes refuse one), Ctrl-C just ends the process.
-        let _ = ctrlc::set_handler(handler);
-    });
-}
-
-fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:30}] {human_pos}/{human_len} seeds, {rate} seeds/s, {msg}",
-        )
-        .expect("a valid template")
-        .with_key(
-            "rate",
-            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                let _ = write!(w, "{:.0}", state.per_sec());
-            },
-        )
-        .progress_chars("=> "),
-    );
-    bar
 }
 
 pub(super) fn run(
@@ -150,7 +102,7 @@ pub(super) fn run(
         )?;
     }
     stop_on_ctrl_c(options.sweep.stop.clone());
-    let bar = progress_bar(options.seeds.len(), args.sweep.quiet);
+    let bar = progress_bar(options.seeds.len(), args.sweep.quiet, "seeds");
     let mut first_json = true;
     let mut listing = Listing::new(if args.all {
         u64::MAX

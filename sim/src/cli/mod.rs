@@ -25,6 +25,7 @@ mod explain;
 mod hunt;
 mod matrix;
 mod merge;
+mod progress;
 mod replay;
 mod shrink;
 mod strategies;
@@ -47,7 +48,8 @@ pub const EXIT_NOT_REPRODUCED: i32 = 3;
     name = "dnsim",
     version,
     about = "Deterministic simulation of the October 2025 DynamoDB DNS race",
-    after_help = "Exit status: 0 nothing failed, 1 an invariant was violated (or a seed crashed or hung), 2 bad input, 3 a seed file no longer reproduces."
+    after_help = "Exit status: 0 nothing failed, 1 an invariant was violated (or a seed crashed or hung), 2 bad input (bare `dnsim` too: it prints this help), 3 a seed file no longer reproduces.",
+    arg_required_else_help = true
 )]
 struct Cli {
     #[command(subcommand)]
@@ -329,6 +331,13 @@ where
     process_start();
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
+        // Bare `dnsim`: the help, on stderr, and exit status 2 (no command was given).
+        Err(error)
+            if error.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand =>
+        {
+            let _ = write!(err, "{}", error.render());
+            return EXIT_BAD_INPUT;
+        }
         Err(error) if error.use_stderr() => {
             // Bad input is one line, like every other error: clap's message without its
             // usage and "try --help" lines.
