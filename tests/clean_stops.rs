@@ -90,3 +90,32 @@ fn a_matrix_not_stopped_is_complete() {
         .flat_map(|r| &r.cells)
         .all(|c| !c.partial));
 }
+
+#[test]
+fn a_strategy_comparison_stopped_keeps_the_trials_that_finished() {
+    let options = SweepOptions::new(1);
+    let stop = options.stop.clone();
+    let report = dnsim::compare::compare_with(
+        &incident(),
+        designs::by_name("original").unwrap(),
+        &Strategy::ALL,
+        3,
+        50,
+        &options,
+        |trials_done| {
+            if trials_done == 4 {
+                stop.store(true, Ordering::SeqCst);
+            }
+        },
+    );
+    assert_eq!(report.end, SweepEnd::Interrupted);
+    assert_eq!(
+        report.rows.len(),
+        2,
+        "the first strategy whole, the second part-way"
+    );
+    assert_eq!(report.rows[1].invariants[0].seeds_to_first.len(), 1);
+    let text = dnsim::compare::render_text(&report);
+    assert!(text.contains("(partial: 1 of 3 trials)"), "{text}");
+    assert!(text.contains("interrupted"), "{text}");
+}

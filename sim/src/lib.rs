@@ -11,14 +11,36 @@
 //! - [`invariants`]: one file per invariant, checked after every event;
 //! - [`trace`]: what happened, hashed as it happens, printed in simulated time;
 //!   [`trace_filter`]: which trace lines `RUST_LOG` and `--only` print;
-//! - [`run`]: one seed, one [`run::Outcome`]; [`diagram`]: its trace as a space-time diagram;
+//! - [`run`](mod@run): one seed, one [`run::Outcome`]; [`diagram`]: its trace as a space-time diagram;
 //! - [`shrink`]: a failing run cut down to its essential faults; [`narrative`]: its story;
 //! - [`coverage`]: whether a run reached the dangerous interleaving at all;
-//! - [`sweep`]: many seeds on every core; [`hunt`]: one design over a seed range;
+//! - [`sweep`]: many seeds on every core; [`hunt`](mod@hunt): one design over a seed range;
 //!   [`merge`]: shard reports checked and added up; [`matrix`]: every design against every
 //!   invariant; [`seedfile`]: saved failing runs;
 //! - [`output`]: files written whole or not at all;
-//! - [`cli`]: the `dnsim` command.
+//! - [`cli`]: the `dnsim` command; [`registry`]: the designs it knows, yours too
+//!   ([`cli::main_with`]); [`check`]: assertions for your own `#[test]`.
+//!
+//! # Using dnsim from your own crate
+//!
+//! Your crate needs `--cfg madsim`, as this one does: put `[build] rustflags = ["--cfg",
+//! "madsim"]` and `rustdocflags = ["--cfg", "madsim"]` in the `.cargo/config.toml` at the
+//! root of your workspace. Then one run is a [`RunSpec`] and an [`Outcome`]:
+//!
+//! ```
+//! use dnsim::{run, InvariantId, RunSpec, Scenario};
+//! use dnsim_model::designs;
+//!
+//! let scenario = Scenario::load("incident").unwrap();
+//! let original = designs::by_name("original").unwrap();
+//! // Seed 47 with the CLI's default strategy (swarm), as `dnsim replay --seed 47` runs it.
+//! let outcome = run(&RunSpec::seeded(&scenario, original, 47));
+//! assert!(outcome.violated(InvariantId::EndpointResolves));
+//! ```
+//!
+//! and [`check::check`] asserts a verdict over many seeds. `examples/my-design/` in the
+//! repository is a crate with a design of its own, a one-line `main` that runs every
+//! `dnsim` command on it, and tests.
 
 pub mod check;
 pub mod cli;

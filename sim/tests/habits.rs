@@ -219,3 +219,33 @@ fn bare_dnsim_prints_the_help_and_exits_2() {
         assert!(help.contains(command), "{help}");
     }
 }
+
+/// A budget of one nanosecond is spent before the first run is reported, however fast the
+/// machine: every long command then stops cleanly and prints what finished.
+#[test]
+fn long_commands_take_a_time_budget_and_print_what_finished() {
+    let runs = [
+        vec!["matrix", "--seeds", "0..500", "--time-budget", "1ns"],
+        vec!["strategies", "--trials", "5", "--time-budget", "1ns"],
+        vec![
+            "check-determinism",
+            "--seeds",
+            "0..500",
+            "--time-budget",
+            "1ns",
+        ],
+    ];
+    for args in runs {
+        let out = dnsim_with(&[], &args);
+        let stdout = text(&out.stdout);
+        assert!(
+            stdout.contains("stopped at the time budget"),
+            "{args:?}: {stdout}"
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "no progress bar when not a terminal: {}",
+            text(&out.stderr)
+        );
+    }
+}
