@@ -328,15 +328,28 @@ impl Ctx {
         changes: &[Change],
     ) -> Result<Commit, BatchError> {
         self.api_call(site).await?;
-        let zone = &mut self.world.borrow_mut().zones[endpoint.index()];
-        let Some(guard) = self.design.write_guard() else {
-            return zone.apply(changes);
+        let result = {
+            let zone = &mut self.world.borrow_mut().zones[endpoint.index()];
+            match self.design.write_guard() {
+                None => zone.apply(changes),
+                Some(guard) => {
+                    let mut after = zone.clone();
+                    match after.apply(changes) {
+                        Ok(commit) => match guard(zone, &after) {
+                            Ok(()) => {
+                                *zone = after;
+                                Ok(commit)
+                            }
+                            Err(refusal) => Err(BatchError::Refused(refusal)),
+                        },
+                        Err(error) => Err(error),
+                    }
+                }
+            }
         };
-        let mut after = zone.clone();
-        let commit = after.apply(changes)?;
-        guard(zone, &after).map_err(BatchError::Refused)?;
-        *zone = after;
-        Ok(commit)
+        self.observer
+            .on_batch(self.now(), endpoint, changes, &result, &self.world.borrow());
+        result
     }
 
     /// Asks the lock service for the lease (or renews `me`'s own) for `ttl_ms`.

@@ -13,10 +13,13 @@
 //!   [`trace_filter`]: which trace lines `RUST_LOG` and `--only` print;
 //! - [`run`](mod@run): one seed, one [`run::Outcome`]; [`diagram`]: its trace as a space-time diagram;
 //! - [`shrink`]: a failing run cut down to its essential faults; [`narrative`]: its story;
-//! - [`coverage`]: whether a run reached the dangerous interleaving at all;
+//! - [`oracle`]: the harness's own copy of every zone, rebuilt from committed batches;
+//! - [`coverage`]: whether a run put each invariant to the test (its coverage mark);
+//! - [`measures`]: how long a run hurt (empty answers, stale plans, repair time);
 //! - [`sweep`]: many seeds on every core; [`hunt`](mod@hunt): one design over a seed range;
 //!   [`merge`]: shard reports checked and added up; [`matrix`]: every design against every
 //!   invariant; [`seedfile`]: saved failing runs;
+//! - [`sensitivity`]: the matrix at each value of one knob; [`chart`]: its curves as SVG;
 //! - [`output`]: files written whole or not at all;
 //! - [`cli`]: the `dnsim` command; [`registry`]: the designs it knows, yours too
 //!   ([`cli::main_with`]); [`check`]: assertions for your own `#[test]`.
@@ -42,6 +45,7 @@
 //! repository is a crate with a design of its own, a one-line `main` that runs every
 //! `dnsim` command on it, and tests.
 
+pub mod chart;
 pub mod check;
 pub mod cli;
 pub mod clock;
@@ -52,18 +56,22 @@ pub mod faults;
 pub mod hunt;
 pub mod invariants;
 pub mod matrix;
+pub mod measures;
 pub mod merge;
 pub mod narrative;
+pub mod oracle;
 pub mod output;
 pub mod registry;
 pub mod run;
 pub mod scenario;
 pub mod seedfile;
+pub mod sensitivity;
 pub mod shrink;
 pub mod strategy;
 pub mod sweep;
 pub mod trace;
 pub mod trace_filter;
+pub mod verdict;
 pub mod watched;
 
 pub use faults::{FaultSchedule, FaultSource, ScheduledFault};

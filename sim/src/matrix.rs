@@ -2,9 +2,14 @@
 //!
 //! For each design and invariant, a cell gives the seeds run, the seeds that violated it,
 //! the rate, a 95% upper bound on the rate, the first violating seed and the median number
-//! of seeds run before meeting a violation. For each design it also gives how often the
-//! dangerous interleaving was reached at all (see [`crate::coverage`]), so that a design
-//! that held can be told from one that was never put to the test.
+//! of seeds run before meeting a violation; and the seeds that reached the invariant's
+//! coverage mark (see [`crate::coverage`]), from which its [`Verdict`]: `violated`, `holds`,
+//! or `vacuous` when too few seeds put the invariant to the test.
+//!
+//! For each design it also counts the seeds whose trace is identical to `original`'s under
+//! the same faults (a design identical on every seed changed nothing the scenario exercises),
+//! and spreads the outage measures (see [`crate::measures`]) so that designs that both hold
+//! can be ranked by how long endpoints answered with nothing and how long repair took.
 //!
 //! The upper bound is the rule of three (3/n) when no seed violated, and the Wilson score
 //! interval's upper end (z = 1.96) otherwise.
@@ -18,11 +23,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::coverage::Mark;
 use crate::hunt::SeedRange;
-use crate::invariants::InvariantId;
+use crate::invariants::{InvariantId, Violation};
+use crate::measures::{MeasureSpreads, Measures};
 use crate::run::{run, RunSpec};
 use crate::scenario::Scenario;
 use crate::strategy::Strategy;
 use crate::sweep::{budget_left, run_seeds_until, SweepEnd, SweepOptions};
+use crate::verdict::{Verdict, REACHED_FOR_HOLDS};
 
 /// One design against one invariant.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -39,22 +46,20 @@ pub struct Cell {
     pub median_seeds_to_violation: Option<f64>,
     /// What the first violation looked like.
     pub first_message: Option<String>,
+    /// The invariant's coverage mark, and the seeds that reached it.
+    pub mark: Mark,
+    pub reached: u64,
+    pub verdict: Verdict,
     /// The sweep stopped (Ctrl-C, time budget) before every seed ran: `seeds_run` is fewer.
     #[serde(default)]
     pub partial: bool,
 }
 
 impl Cell {
+    /// No seed violated the invariant (whether or not it was put to the test).
     pub fn holds(&self) -> bool {
         self.violating_seeds == 0
     }
-}
-
-/// How many seeds reached a dangerous situation.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reached {
-    pub mark: Mark,
-    pub seeds: u64,
 }
 
 /// One design against every invariant.
@@ -62,7 +67,12 @@ pub struct Reached {
 pub struct DesignRow {
     pub variant: String,
     pub cells: Vec<Cell>,
-    pub reached: Vec<Reached>,
+    /// Seeds whose trace equals `original`'s under the same faults.
+    pub identical_to_original_seeds: u64,
+    /// Identical to `original` on every seed: the design changed nothing these runs exercise.
+    pub identical_to_original: bool,
+    /// The outage measures over every seed.
+    pub measures: MeasureSpreads,
 }
 
 impl DesignRow {
@@ -71,13 +81,6 @@ impl DesignRow {
             .iter()
             .find(|cell| cell.invariant == invariant)
             .expect("a cell per invariant")
-    }
-
-    pub fn reached(&self, mark: Mark) -> u64 {
-        self.reached
-            .iter()
-            .find(|r| r.mark == mark)
-            .map_or(0, |r| r.seeds)
     }
 }
 
@@ -128,7 +131,19 @@ fn median(mut values: Vec<u64>) -> Option<f64> {
     }
 }
 
-/// Runs every design on every seed of `seeds`, on `jobs` threads.
+/// The design every other is compared with.
+pub const ORIGINAL: &str = "original";
+
+/// What the matrix keeps of one seed's run.
+struct SeedSummary {
+    violations: Vec<Violation>,
+    coverage: Vec<Mark>,
+    trace_hash: u64,
+    measures: Measures,
+}
+
+/// Runs every design on every seed of `seeds`, on `jobs` threads (and `original` too, if it
+/// is not among them, to tell which seeds a design left unchanged).
 pub fn matrix(
     scenario: &Scenario,
     designs: &[&'static dyn Design],
@@ -136,19 +151,13 @@ pub fn matrix(
     seeds: SeedRange,
     jobs: usize,
 ) -> MatrixReport {
-    matrix_with(
-        scenario,
-        designs,
-        strategy,
-        seeds,
-        &SweepOptions::new(jobs),
-        |_| {},
-    )
+    let options = SweepOptions::new(jobs);
+    matrix_with(scenario, designs, strategy, seeds, &options, |_| {})
 }
 
-/// [`matrix`] that stops cleanly on `options.stop` or at `options.time_budget`, and calls
-/// `on_progress` with the runs done so far. A design stopped part-way has its cells marked
-/// [`Cell::partial`]; designs not reached have no row.
+/// [`matrix`] that stops cleanly on `options.stop` (Ctrl-C) or at `options.time_budget`
+/// (read on `options.clock`), and calls `on_progress` with the runs done so far. A design
+/// stopped part-way has its cells marked [`Cell::partial`]; designs not reached have no row.
 pub fn matrix_with(
     scenario: &Scenario,
     designs: &[&'static dyn Design],
@@ -162,34 +171,64 @@ pub fn matrix_with(
     let mut rows = Vec::new();
     let mut end = SweepEnd::Completed;
     let mut runs = 0;
-    for &design in designs {
+    let scenario_arc = Arc::new(scenario.clone());
+    let mut run_design = |design: &'static dyn Design, end: &mut SweepEnd| {
         let Some(these) = budget_left(options, began) else {
-            end = SweepEnd::TimeBudget;
-            break;
+            *end = SweepEnd::TimeBudget;
+            return Vec::new();
         };
-        let scenario = Arc::new(scenario.clone());
+        let scenario = scenario_arc.clone();
+        let done_before = runs;
         let (outcomes, ended) = run_seeds_until(
             seeds,
             &these,
             move |seed| {
                 let spec = RunSpec::seeded(&scenario, design, seed).with_strategy(strategy);
                 let outcome = run(&spec);
-                (outcome.violations, outcome.coverage)
+                SeedSummary {
+                    violations: outcome.violations,
+                    coverage: outcome.coverage,
+                    trace_hash: outcome.trace_hash,
+                    measures: outcome.measures,
+                }
             },
-            |done| on_progress(runs + done),
+            |done| on_progress(done_before + done),
         );
         runs += outcomes.len() as u64;
-        if outcomes.is_empty() {
-            end = ended;
+        if ended != SweepEnd::Completed {
+            *end = ended;
+        }
+        outcomes
+    };
+    let mut original_hashes: Option<Vec<u64>> = None;
+    if !designs.iter().any(|d| d.name() == ORIGINAL) {
+        let original = dnsim_model::designs::by_name(ORIGINAL).expect("original is registered");
+        let outcomes = run_design(original, &mut end);
+        original_hashes = Some(outcomes.iter().map(|s| s.trace_hash).collect());
+    }
+    for &design in designs {
+        if end != SweepEnd::Completed {
             break;
+        }
+        let outcomes = run_design(design, &mut end);
+        if outcomes.is_empty() {
+            break;
+        }
+        if design.name() == ORIGINAL {
+            original_hashes = Some(outcomes.iter().map(|s| s.trace_hash).collect());
         }
         let cells = InvariantId::ALL
             .into_iter()
             .map(|invariant| {
+                let mark = Mark::of(invariant);
+                let reached = outcomes
+                    .iter()
+                    .filter(|s| s.coverage.contains(&mark))
+                    .count() as u64;
                 let violating: Vec<(u64, &str)> = seeds
                     .seeds()
                     .zip(&outcomes)
-                    .filter_map(|(seed, (violations, _))| {
+                    .filter_map(|(seed, SeedSummary { violations, .. })| {
                         violations
                             .iter()
                             .find(|v| v.invariant == invariant)
@@ -216,29 +255,29 @@ pub fn matrix_with(
                     first_seed: violating.first().map(|(seed, _)| *seed),
                     median_seeds_to_violation: median(gaps),
                     first_message: violating.first().map(|(_, message)| message.to_string()),
+                    mark,
+                    reached,
+                    verdict: Verdict::of(k, reached),
                     partial: n < seeds.len(),
                 }
             })
             .collect();
-        let reached = Mark::ALL
-            .into_iter()
-            .map(|mark| Reached {
-                mark,
-                seeds: outcomes
-                    .iter()
-                    .filter(|(_, marks)| marks.contains(&mark))
-                    .count() as u64,
-            })
-            .collect();
+        let original = original_hashes
+            .as_ref()
+            .expect("original ran first or is this design");
+        let identical = outcomes
+            .iter()
+            .zip(original)
+            .filter(|(s, hash)| s.trace_hash == **hash)
+            .count() as u64;
+        let measures: Vec<Measures> = outcomes.iter().map(|s| s.measures).collect();
         rows.push(DesignRow {
             variant: dnsim_model::designs::label(design),
             cells,
-            reached,
+            identical_to_original_seeds: identical,
+            identical_to_original: design.name() != ORIGINAL && identical == seeds.len(),
+            measures: MeasureSpreads::of(&measures),
         });
-        if ended != SweepEnd::Completed {
-            end = ended;
-            break;
-        }
     }
     MatrixReport {
         scenario: scenario.name.clone(),
@@ -262,11 +301,7 @@ fn percent(rate: f64) -> String {
 }
 
 fn cell_text(cell: &Cell) -> String {
-    let verdict = if cell.holds() {
-        format!("holds (<{})", percent(cell.upper_95))
-    } else {
-        format!("VIOLATED {}", percent(cell.rate))
-    };
+    let verdict = verdict_text(cell);
     if cell.partial {
         format!("{verdict} partial")
     } else {
@@ -274,7 +309,57 @@ fn cell_text(cell: &Cell) -> String {
     }
 }
 
-/// The plain-text table `dnsim matrix` prints.
+fn verdict_text(cell: &Cell) -> String {
+    match cell.verdict {
+        Verdict::Violated => format!("VIOLATED {}", percent(cell.rate)),
+        Verdict::Holds => format!(
+            "holds <{}, reached {}",
+            percent(cell.upper_95),
+            cell.reached
+        ),
+        Verdict::Vacuous => format!("VACUOUS: reached {}", cell.reached),
+    }
+}
+
+fn cell_markdown(cell: &Cell) -> String {
+    match cell.verdict {
+        Verdict::Violated => format!(
+            "**violated** {}/{} ({})",
+            cell.violating_seeds,
+            cell.seeds_run,
+            percent(cell.rate)
+        ),
+        Verdict::Holds => format!(
+            "holds (95% ≤ {}; reached {})",
+            percent(cell.upper_95),
+            cell.reached
+        ),
+        Verdict::Vacuous => format!("*vacuous* (reached {})", cell.reached),
+    }
+}
+
+/// The outage measures of a row: `median / p99 / max` in seconds.
+fn spread_text(spread: &crate::measures::Spread) -> String {
+    let s = |ms: u64| format!("{:.1}", ms as f64 / 1e3);
+    format!(
+        "{} / {} / {}",
+        s(spread.median),
+        s(spread.p99),
+        s(spread.max)
+    )
+}
+
+fn identical_text(row: &DesignRow, seeds: u64) -> String {
+    if row.variant == ORIGINAL {
+        "-".to_string()
+    } else if row.identical_to_original {
+        format!("{seeds} of {seeds}: NO DIFFERENT FROM original")
+    } else {
+        format!("{} of {seeds}", row.identical_to_original_seeds)
+    }
+}
+
+/// The plain-text tables `dnsim matrix` prints: verdicts, then measures.
 pub fn render_text(report: &MatrixReport) -> String {
     let mut out = String::new();
     let width = report
@@ -286,25 +371,43 @@ pub fn render_text(report: &MatrixReport) -> String {
         .max(8);
     let _ = write!(out, "{:<width$}", "design");
     for id in InvariantId::ALL {
-        let _ = write!(out, "  {:<22}", id.as_str());
+        let _ = write!(out, "  {:<28}", id.as_str());
     }
-    let _ = writeln!(out, "  reached: stale write / clean-up race");
+    let _ = writeln!(out);
     for row in &report.designs {
         let _ = write!(out, "{:<width$}", row.variant);
         for cell in &row.cells {
-            let _ = write!(out, "  {:<22}", cell_text(cell));
+            let _ = write!(out, "  {:<28}", cell_text(cell));
         }
-        let seeds = row.cells.first().map_or(1, |cell| cell.seeds_run).max(1) as f64;
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(
+        out,
+        "\n{:<width$}  {:<22}  {:<22}  {:<22}  {:<22}  {:<9}  identical to original",
+        "seconds",
+        "empty answer (total)",
+        "empty answer (longest)",
+        "stale plan served",
+        "repair after faults",
+        "no repair"
+    );
+    for row in &report.designs {
+        let m = &row.measures;
         let _ = writeln!(
             out,
-            "  {} / {}",
-            percent(row.reached(Mark::StaleWriteAttempted) as f64 / seeds),
-            percent(row.reached(Mark::CleanupRacedStaleEnactor) as f64 / seeds)
+            "{:<width$}  {:<22}  {:<22}  {:<22}  {:<22}  {:<9}  {}",
+            row.variant,
+            spread_text(&m.empty_answer_ms),
+            spread_text(&m.empty_answer_ms_longest),
+            spread_text(&m.stale_ms),
+            spread_text(&m.repair_ms),
+            m.never_repaired,
+            identical_text(row, report.seeds.len())
         );
     }
     let _ = writeln!(
         out,
-        "{} seeds ({}) per design, scenario {}, strategy {}; \"holds (<x)\": no violation, x = 95% upper bound on the rate",
+        "{} seeds ({}) per design, scenario {}, strategy {}; \"holds <x, reached n\": no violation, x = 95% upper bound on the rate, n = seeds that reached the invariant's coverage mark (at least {REACHED_FOR_HOLDS} needed, else VACUOUS); measures are median / p99 / max",
         report.seeds.len(),
         report.seeds,
         report.scenario,
@@ -328,37 +431,37 @@ pub fn render_markdown(report: &MatrixReport, scenario_arg: &str) -> String {
     for id in InvariantId::ALL {
         let _ = write!(out, " `{id}` |");
     }
-    let _ = writeln!(out, " reached stale write | reached clean-up race |");
-    let _ = writeln!(
-        out,
-        "|---|{}---|---|",
-        "---|".repeat(InvariantId::ALL.len())
-    );
-    let seeds = report.seeds.len() as f64;
+    let _ = writeln!(out);
+    let _ = writeln!(out, "|---|{}", "---|".repeat(InvariantId::ALL.len()));
     for row in &report.designs {
         let _ = write!(out, "| `{}` |", row.variant);
         for cell in &row.cells {
-            let text = if cell.holds() {
-                format!("holds (95% ≤ {})", percent(cell.upper_95))
-            } else {
-                format!(
-                    "**violated** {}/{} ({})",
-                    cell.violating_seeds,
-                    cell.seeds_run,
-                    percent(cell.rate)
-                )
-            };
-            let _ = write!(out, " {text} |");
+            let _ = write!(out, " {} |", cell_markdown(cell));
         }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(out, "\n\"holds (95% ≤ x; reached n)\": no seed violated the invariant, x is the upper bound on its rate, and n seeds reached its coverage mark (the situation that puts it to the test). With fewer than {REACHED_FOR_HOLDS} such seeds the cell reads *vacuous*: the runs say nothing either way. Marks:\n");
+    for id in InvariantId::ALL {
+        let _ = writeln!(out, "- `{id}`: `{}`", Mark::of(id));
+    }
+    let _ = writeln!(out, "\n### Outage measures (seconds: median / p99 / max)\n");
+    let _ = writeln!(out, "| design | empty answer, total | empty answer, longest | stale plan served | repair after faults | never repaired | identical to `original` |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    for row in &report.designs {
+        let m = &row.measures;
         let _ = writeln!(
             out,
-            " {} | {} |",
-            percent(row.reached(Mark::StaleWriteAttempted) as f64 / seeds),
-            percent(row.reached(Mark::CleanupRacedStaleEnactor) as f64 / seeds)
+            "| `{}` | {} | {} | {} | {} | {} | {} |",
+            row.variant,
+            spread_text(&m.empty_answer_ms),
+            spread_text(&m.empty_answer_ms_longest),
+            spread_text(&m.stale_ms),
+            spread_text(&m.repair_ms),
+            m.never_repaired,
+            identical_text(row, report.seeds.len())
         );
     }
-    let _ = writeln!(out, "\n\"holds (95% ≤ x)\": no seed violated the invariant; x is the rule-of-three upper bound on its rate. \"reached\": share of seeds in which the dangerous interleaving happened at all (a stale write attempted; clean-up started while another enactor held a plan old enough to be deleted).\n");
-    let _ = writeln!(out, "### Evidence\n");
+    let _ = writeln!(out, "\n### Evidence\n");
     for row in &report.designs {
         for cell in row.cells.iter().filter(|cell| !cell.holds()) {
             let seed = cell.first_seed.expect("a violated cell has a first seed");
@@ -367,7 +470,7 @@ pub fn render_markdown(report: &MatrixReport, scenario_arg: &str) -> String {
                 .map_or("-".to_string(), |m| format!("{m}"));
             let _ = writeln!(
                 out,
-                "- `{}` violates `{}` in {} of {} seeds (95% ≤ {}); median seeds to a violation {median}; first seed {seed}: {}  \n  `dnsim replay --scenario {scenario_arg} --variant {} --strategy {} --seed {seed} --trace`",
+                "- `{}` violates `{}` in {} of {} seeds (95% ≤ {}); median seeds to a violation {median}; first seed {seed}: {}  \n  `MADSIM_TEST_SEED={seed} dnsim replay --scenario {scenario_arg} --variant {} --strategy {} --trace`",
                 row.variant,
                 cell.invariant,
                 cell.violating_seeds,

@@ -22,7 +22,12 @@ fn the_counterexample_diagram_in_docs_is_the_one_its_command_draws() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let drawn = std::env::temp_dir().join(format!("dnsim-readme-{}.svg", std::process::id()));
     let status = Command::new(env!("CARGO_BIN_EXE_dnsim"))
-        .args(["replay", "--file", "seeds/original-converges-175-minimal.toml", "--diagram"])
+        .args([
+            "replay",
+            "--file",
+            "seeds/original-converges-175-minimal.toml",
+            "--diagram",
+        ])
         .arg(&drawn)
         .current_dir(root)
         .output()

@@ -190,10 +190,10 @@ fn fresh_hunt(
         match (tally.first_seed, tally.first_found_ms) {
             (Some(seed), Some(ms)) => writeln!(
                 out,
-                "  {:<20} first violation at seed {seed}, {ms:.1} ms after the process started",
+                "  {:<22} first violation at seed {seed}, {ms:.1} ms after the process started",
                 id.as_str()
             )?,
-            _ => writeln!(out, "  {:<20} not found", id.as_str())?,
+            _ => writeln!(out, "  {:<22} not found", id.as_str())?,
         }
     }
     Ok((process_ms, report))
