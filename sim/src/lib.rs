@@ -52,6 +52,7 @@ pub mod clock;
 pub mod compare;
 pub mod coverage;
 pub mod diagram;
+pub mod exhaust;
 pub mod faults;
 pub mod hunt;
 pub mod invariants;

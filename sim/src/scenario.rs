@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 pub const BUILT_IN: &[(&str, &str)] = &[
     ("incident", include_str!("../../scenarios/incident.toml")),
     ("realistic", include_str!("../../scenarios/realistic.toml")),
+    ("small", include_str!("../../scenarios/small.toml")),
 ];
 
 /// The default scenario.

@@ -26,6 +26,9 @@ pub(super) struct BenchArgs {
     /// Skip the memory measurement (10,000 then 100,000 seeds: about a minute on 2 cores).
     #[arg(long)]
     no_memory: bool,
+    /// Skip the exhaust figures (on `small`: about 15 s on 2 cores).
+    #[arg(long)]
+    no_exhaust: bool,
 }
 
 fn sweep(scenario: &Scenario, seeds: SeedRange, jobs: usize) -> HuntSummary {
@@ -123,6 +126,10 @@ pub(super) fn run(args: BenchArgs, out: &mut dyn Write) -> Result<i32, BadInput>
         .summary
         .tally(InvariantId::ActivePlanExists)
         .first_found_ms;
+
+    if !args.no_exhaust {
+        crate::exhaust::timing::bench(out, all)?;
+    }
 
     writeln!(out, "\ntargets:")?;
     writeln!(

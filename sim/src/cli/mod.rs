@@ -21,6 +21,7 @@ use crate::sweep::{self, Shard};
 
 mod bench;
 mod determinism;
+mod exhaust;
 mod explain;
 mod hunt;
 mod matrix;
@@ -79,6 +80,9 @@ enum Command {
         after_help = "Exit status: 0 the run violated nothing; 1 it violated an invariant, or hung past --watchdog or crashed; 2 bad input."
     )]
     Explain(explain::ExplainArgs),
+    /// Run every fault schedule of at most K faults from a menu: holds for all, or the
+    /// first counterexample (fewest faults).
+    Exhaust(exhaust::ExhaustArgs),
     /// Run every design against every invariant on the same seeds: the verdict matrix.
     #[command(
         after_help = "Exit status: 0 every design held every invariant; 1 some design violated an invariant (or a seed crashed or hung); 2 bad input (nothing written)."
@@ -369,6 +373,7 @@ where
         Command::Replay(args) => replay::run(args, out),
         Command::Shrink(args) => shrink::run(args, out),
         Command::Explain(args) => explain::run(args, out),
+        Command::Exhaust(args) => exhaust::run(args, out),
         Command::Matrix(args) => matrix::run(args, out),
         Command::Sensitivity(args) => sensitivity::run(args, out),
         Command::Strategies(args) => strategies::run(args, out),
