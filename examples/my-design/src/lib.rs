@@ -3,7 +3,7 @@
 //! The enactor re-checks, on the read whose lock record its batch deletes, that the endpoint
 //! does not already serve this plan or a newer one (the check `check-under-lock` makes),
 //! so a delayed enactor can no longer write an old plan over a newer one; clean-up is left
-//! as it was, so it can still delete a tree that is live.
+//! as it was, so it can still delete the tree a rollback record points at.
 
 use dnsim_model::design::View;
 use dnsim_model::dns::ZoneSnapshot;
