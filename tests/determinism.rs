@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use dnsim::{FaultSource, RunSpec};
+use dnsim::{FaultSource, RunSpec, Strategy};
 use dnsim_tests::{design, incident, run_kept};
 
 const SEEDS: [u64; 4] = [0, 1, 6, 42];
@@ -37,14 +37,19 @@ fn child_process_prints_trace_hash() {
         return;
     };
     let seed: u64 = seed.parse().unwrap();
-    let outcome = dnsim::run(&RunSpec::seeded(&incident(), design("original"), seed));
+    let outcome = dnsim::run(
+        &RunSpec::seeded(&incident(), design("original"), seed).with_strategy(Strategy::Uniform),
+    );
     println!("TRACE_HASH={:016x}", outcome.trace_hash);
 }
 
 #[test]
 fn same_seed_gives_same_trace_hash_in_a_fresh_process() {
     for seed in SEEDS {
-        let here = dnsim::run(&RunSpec::seeded(&incident(), design("original"), seed));
+        let here = dnsim::run(
+            &RunSpec::seeded(&incident(), design("original"), seed)
+                .with_strategy(Strategy::Uniform),
+        );
         let child = Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
@@ -75,7 +80,8 @@ fn replaying_the_recorded_fault_schedule_gives_the_identical_run() {
     for seed in SEEDS {
         let seeded = run_kept(&scenario, design("original"), seed);
         assert!(!seeded.faults.is_empty(), "seed {seed} injected no faults");
-        let mut spec = RunSpec::seeded(&scenario, design("original"), seed);
+        let mut spec =
+            RunSpec::seeded(&scenario, design("original"), seed).with_strategy(Strategy::Uniform);
         spec.faults = FaultSource::Scripted(seeded.faults.clone());
         spec.trace.keep = true;
         let scripted = dnsim::run(&spec);
@@ -91,7 +97,8 @@ fn dropping_every_fault_changes_the_run() {
     // could fail if scripted replay ignored the schedule).
     let scenario = incident();
     let seeded = run_kept(&scenario, design("original"), 1);
-    let mut spec = RunSpec::seeded(&scenario, design("original"), 1);
+    let mut spec =
+        RunSpec::seeded(&scenario, design("original"), 1).with_strategy(Strategy::Uniform);
     spec.faults = FaultSource::Scripted(Default::default());
     let bare = dnsim::run(&spec);
     assert_ne!(bare.trace_hash, seeded.trace_hash);

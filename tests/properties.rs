@@ -72,7 +72,11 @@ const SEEDS_PER_CASE: u64 = 4;
 fn runs(knobs: &Knobs, variant: &str) -> impl Iterator<Item = Outcome> {
     let scenario = scenario(knobs);
     let design = design(variant);
-    (0..SEEDS_PER_CASE).map(move |seed| dnsim::run(&RunSpec::seeded(&scenario, design, seed)))
+    (0..SEEDS_PER_CASE).map(move |seed| {
+        dnsim::run(
+            &RunSpec::seeded(&scenario, design, seed).with_strategy(dnsim::Strategy::Uniform),
+        )
+    })
 }
 
 fn holds(knobs: &Knobs, variant: &str, invariants: &[InvariantId]) -> Result<(), TestCaseError> {

@@ -57,7 +57,8 @@ fn each_strategy_replays_exactly_from_its_recorded_fault_schedule() {
                 !seeded.faults.is_empty(),
                 "{strategy}, seed {seed}: no faults"
             );
-            let mut spec = RunSpec::seeded(&scenario, design("original"), seed);
+            let mut spec = RunSpec::seeded(&scenario, design("original"), seed)
+                .with_strategy(Strategy::Uniform);
             spec.faults = FaultSource::Scripted(seeded.faults.clone());
             spec.trace.keep = true;
             let scripted = dnsim::run(&spec);
@@ -82,10 +83,11 @@ fn the_strategy_decides_the_faults_of_a_seed() {
         .map(|&strategy| run_with(&scenario, "original", strategy, 1).trace_hash)
         .collect();
     assert_eq!(hashes.len(), Strategy::ALL.len());
-    // `RunSpec::seeded` is `uniform`: the runs saved seeds and pinned verdicts were made with.
+    // `RunSpec::seeded` uses the CLI's default strategy, swarm: a seed behaves in a user's
+    // test as `dnsim hunt` ran it.
     let plain = dnsim::run(&RunSpec::seeded(&scenario, design("original"), 1));
-    assert_eq!(plain.strategy, Strategy::Uniform);
-    assert_eq!(plain.choices, StrategyChoices::Uniform);
+    assert_eq!(plain.strategy, Strategy::Swarm);
+    assert!(matches!(plain.choices, StrategyChoices::Swarm { .. }));
 }
 
 fn swarm_mix(outcome: &Outcome) -> Vec<dnsim::strategy::SwarmKind> {

@@ -130,7 +130,11 @@ fn the_oracle_catches_a_bug_in_the_models_batch_validation() {
 }
 
 fn measures(variant: &str, seed: u64) -> Measures {
-    dnsim::run(&RunSpec::seeded(&incident(), design(variant), seed)).measures
+    dnsim::run(
+        &RunSpec::seeded(&incident(), design(variant), seed)
+            .with_strategy(dnsim::Strategy::Uniform),
+    )
+    .measures
 }
 
 #[test]
@@ -172,11 +176,10 @@ fn a_repair_slower_than_the_derived_bound_violates_converges_though_it_ends_conv
     scenario.system.enactors = 1;
     scenario.faults.crash.probability = 0.02;
     scenario.faults.crash.restart_ms = [90_000, 90_000];
-    let outcome = dnsim::run(&RunSpec::seeded(
-        &scenario,
-        design("fenced-and-protected"),
-        0,
-    ));
+    let outcome = dnsim::run(
+        &RunSpec::seeded(&scenario, design("fenced-and-protected"), 0)
+            .with_strategy(dnsim::Strategy::Uniform),
+    );
     let violation = outcome
         .violation(InvariantId::Converges)
         .expect("seed 0 repairs too slowly");

@@ -21,9 +21,11 @@
 
 #[cfg(not(madsim))]
 compile_error!(
-    "dnsim must be compiled with `--cfg madsim`. The repository's .cargo/config.toml sets it; \
-     a RUSTFLAGS environment variable replaces that setting, so if you set RUSTFLAGS, \
-     include `--cfg madsim` in it."
+    "dnsim must be compiled with `--cfg madsim`. In dnsim's repository, .cargo/config.toml \
+     sets it. A crate that depends on dnsim needs the same: create .cargo/config.toml at \
+     the root of its workspace with `[build]` `rustflags = [\"--cfg\", \"madsim\"]` and \
+     `rustdocflags = [\"--cfg\", \"madsim\"]`. A RUSTFLAGS environment variable replaces \
+     that setting: if you set RUSTFLAGS, include `--cfg madsim` in it."
 );
 
 pub mod chaos;

@@ -28,7 +28,7 @@ use crate::invariants::InvariantId;
 use crate::run::{run, RunSpec};
 use crate::scenario::Scenario;
 use crate::strategy::Strategy;
-use crate::sweep::run_seeds;
+use crate::sweep::{run_seeds, SweepEnd, SweepOptions};
 
 /// How far apart the trials' starting seeds are.
 pub const TRIAL_STRIDE: u64 = 1_000_000;
@@ -94,6 +94,14 @@ pub struct StrategyReport {
     pub seeds_per_trial_cap: u64,
     pub jobs: usize,
     pub rows: Vec<StrategyRow>,
+    /// How the comparison ended; when stopped early (between trials), a row may hold fewer
+    /// trials than `trials`, and strategies not reached have no row.
+    #[serde(default = "completed")]
+    pub end: SweepEnd,
+}
+
+fn completed() -> SweepEnd {
+    SweepEnd::Completed
 }
 
 impl StrategyReport {
@@ -196,19 +204,68 @@ pub fn compare(
     seeds_per_trial_cap: u64,
     jobs: usize,
 ) -> StrategyReport {
+    let options = SweepOptions::new(jobs);
+    compare_with(
+        scenario,
+        design,
+        strategies,
+        trials,
+        seeds_per_trial_cap,
+        &options,
+        |_| {},
+    )
+}
+
+/// [`compare`] that stops cleanly between trials on `options.stop` (Ctrl-C) or at
+/// `options.time_budget` (read on `options.clock`), and calls `on_progress` with the
+/// trials done so far.
+pub fn compare_with(
+    scenario: &Scenario,
+    design: &'static dyn Design,
+    strategies: &[Strategy],
+    trials: u32,
+    seeds_per_trial_cap: u64,
+    options: &SweepOptions,
+    mut on_progress: impl FnMut(u64),
+) -> StrategyReport {
     assert!(trials >= 1, "at least one trial");
     assert!(seeds_per_trial_cap >= 1, "at least one seed per trial");
-    let rows = strategies
-        .iter()
-        .copied()
-        .map(|strategy| {
-            let started = Instant::now();
-            let results: Vec<Trial> = (0..u64::from(trials))
-                .map(|t| {
-                    let start = t * TRIAL_STRIDE;
-                    trial(scenario, design, strategy, start, seeds_per_trial_cap, jobs)
-                })
-                .collect();
+    let jobs = options.jobs;
+    let began = options.clock.now();
+    let mut end = SweepEnd::Completed;
+    let mut done = 0;
+    let mut rows = Vec::new();
+    for &strategy in strategies {
+        let started = Instant::now();
+        let mut results: Vec<Trial> = Vec::new();
+        for t in 0..u64::from(trials) {
+            if options.stop.load(std::sync::atomic::Ordering::SeqCst) {
+                end = SweepEnd::Interrupted;
+            } else if options
+                .time_budget
+                .is_some_and(|budget| options.clock.now().saturating_sub(began) >= budget)
+            {
+                end = SweepEnd::TimeBudget;
+            }
+            if end != SweepEnd::Completed {
+                break;
+            }
+            let start = t * TRIAL_STRIDE;
+            results.push(trial(
+                scenario,
+                design,
+                strategy,
+                start,
+                seeds_per_trial_cap,
+                jobs,
+            ));
+            done += 1;
+            on_progress(done);
+        }
+        if results.is_empty() {
+            break;
+        }
+        rows.push({
             let wall_ms = started.elapsed().as_secs_f64() * 1e3;
             let seeds_run: u64 = results.iter().map(|r| r.seeds_run).sum();
             let invariants = InvariantId::ALL
@@ -234,8 +291,11 @@ pub fn compare(
                 wall_ms,
                 invariants,
             }
-        })
-        .collect();
+        });
+        if end != SweepEnd::Completed {
+            break;
+        }
+    }
     StrategyReport {
         scenario: scenario.name.clone(),
         variant: dnsim_model::designs::label(design),
@@ -243,6 +303,7 @@ pub fn compare(
         seeds_per_trial_cap,
         jobs,
         rows,
+        end,
     }
 }
 
@@ -284,18 +345,36 @@ pub fn render_text(report: &StrategyReport) -> String {
                 stats.invariant.as_str(),
                 shown(stats.median),
                 shown(stats.p90),
-                format!("{}/{}", stats.trials_found(), report.trials),
+                format!("{}/{}", stats.trials_found(), stats.seeds_to_first.len()),
                 violating
             );
         }
+        let trials_run = row.invariants.first().map_or(0, |s| s.seeds_to_first.len());
+        let partial = if trials_run < report.trials as usize {
+            format!(" (partial: {trials_run} of {} trials)", report.trials)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "{:<15} {} seeds in {:.2}s ({:.2} ms per seed)",
+            "{:<15} {} seeds in {:.2}s ({:.2} ms per seed){partial}",
             "",
             row.seeds_run,
             row.wall_ms / 1e3,
             row.ms_per_seed()
         );
+    }
+    match report.end {
+        SweepEnd::Completed => {}
+        SweepEnd::TimeBudget => {
+            let _ = writeln!(
+                out,
+                "stopped at the time budget: the rows above are what finished"
+            );
+        }
+        SweepEnd::Interrupted => {
+            let _ = writeln!(out, "interrupted: the rows above are what finished");
+        }
     }
     out
 }

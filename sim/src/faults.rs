@@ -21,7 +21,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::scenario::Scenario;
 pub use crate::schedule::{FaultSchedule, ScheduledFault};
 use crate::strategy::{Chooser, Strategy, StrategyChoices};
-use crate::trace::{Trace, TraceEntry, TRACE_TARGET};
+use crate::trace::{Trace, TraceEntry};
 
 /// Where a run's faults come from.
 #[derive(Clone, Debug)]
@@ -104,7 +104,7 @@ impl Injector {
                 if strategy != Strategy::Uniform {
                     // The first line of a traced replay: what this seed chose. Not part of
                     // the trace hash (the seed and strategy determine it).
-                    tracing::info!(target: TRACE_TARGET, "{:<12} {}", "strategy", chooser.announce());
+                    tracing::info!(target: "dnsim::trace::strategy", kind = "strategy", "{:<12} {}", "strategy", chooser.announce());
                 }
                 Mode::Seeded { rng, chooser }
             }

@@ -11,21 +11,45 @@
 //! - [`invariants`]: one file per invariant, checked after every event;
 //! - [`schedule`]: a run's injected faults, in order;
 //! - [`trace`]: what happened, hashed as it happens ([`hash`]), printed in simulated time;
-//! - [`run`]: one seed, one [`run::Outcome`]; [`episodes`]: the episodes of its trace
-//!   (stale writes, deleted live trees, empty answers, stuck batches), derived once;
+//!   [`trace_filter`]: which trace lines `RUST_LOG` and `--only` print;
+//! - [`run`](mod@run): one seed, one [`run::Outcome`]; [`episodes`]: the episodes of its
+//!   trace (stale writes, deleted live trees, empty answers, stuck batches), derived once;
 //!   [`diagram`]: its trace as a space-time diagram;
 //! - [`shrink`]: a failing run cut down to its essential faults; [`narrative`]: its story;
 //! - [`oracle`]: the harness's own copy of every zone, rebuilt from committed batches;
 //! - [`coverage`]: whether a run put each invariant to the test (its coverage mark);
 //! - [`measures`]: how long a run hurt (empty answers, stale plans, repair time);
-//! - [`sweep`]: many seeds on every core; [`hunt`]: one design over a seed range;
+//! - [`sweep`]: many seeds on every core; [`hunt`](mod@hunt): one design over a seed range;
 //!   [`merge`]: shard reports checked and added up; [`matrix`]: every design against every
 //!   invariant; [`seedfile`]: saved failing runs;
 //! - [`sensitivity`]: the matrix at each value of one knob; [`chart`]: its curves as SVG;
 //! - [`output`]: files written whole or not at all; [`memory`]: peak memory from `/proc`;
-//! - [`cli`]: the `dnsim` command.
+//! - [`cli`]: the `dnsim` command; [`registry`]: the designs it knows, yours too
+//!   ([`cli::main_with`]); [`check`]: assertions for your own `#[test]`.
+//!
+//! # Using dnsim from your own crate
+//!
+//! Your crate needs `--cfg madsim`, as this one does: put `[build] rustflags = ["--cfg",
+//! "madsim"]` and `rustdocflags = ["--cfg", "madsim"]` in the `.cargo/config.toml` at the
+//! root of your workspace. Then one run is a [`RunSpec`] and an [`Outcome`]:
+//!
+//! ```
+//! use dnsim::{run, InvariantId, RunSpec, Scenario};
+//! use dnsim_model::designs;
+//!
+//! let scenario = Scenario::load("incident").unwrap();
+//! let original = designs::by_name("original").unwrap();
+//! // Seed 47 with the CLI's default strategy (swarm), as `dnsim replay --seed 47` runs it.
+//! let outcome = run(&RunSpec::seeded(&scenario, original, 47));
+//! assert!(outcome.violated(InvariantId::EndpointResolves));
+//! ```
+//!
+//! and [`check::check`] asserts a verdict over many seeds. `examples/my-design/` in the
+//! repository is a crate with a design of its own, a one-line `main` that runs every
+//! `dnsim` command on it, and tests.
 
 pub mod chart;
+pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod compare;
@@ -44,6 +68,7 @@ pub mod merge;
 pub mod narrative;
 pub mod oracle;
 pub mod output;
+pub mod registry;
 pub mod run;
 pub mod scenario;
 pub mod schedule;
@@ -53,6 +78,7 @@ pub mod shrink;
 pub mod strategy;
 pub mod sweep;
 pub mod trace;
+pub mod trace_filter;
 pub mod verdict;
 pub mod watched;
 

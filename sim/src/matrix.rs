@@ -28,7 +28,7 @@ use crate::measures::{MeasureSpreads, Measures};
 use crate::run::{run, RunSpec};
 use crate::scenario::Scenario;
 use crate::strategy::Strategy;
-use crate::sweep::run_seeds;
+use crate::sweep::{budget_left, run_seeds_until, SweepEnd, SweepOptions};
 use crate::verdict::{Verdict, REACHED_FOR_HOLDS};
 
 /// One design against one invariant.
@@ -50,6 +50,9 @@ pub struct Cell {
     pub mark: Mark,
     pub reached: u64,
     pub verdict: Verdict,
+    /// The sweep stopped (Ctrl-C, time budget) before every seed ran: `seeds_run` is fewer.
+    #[serde(default)]
+    pub partial: bool,
 }
 
 impl Cell {
@@ -90,6 +93,13 @@ pub struct MatrixReport {
     pub designs: Vec<DesignRow>,
     pub runs: u64,
     pub wall_ms: f64,
+    /// How the matrix ended; when stopped early, the designs not reached have no row.
+    #[serde(default = "completed")]
+    pub end: SweepEnd,
+}
+
+fn completed() -> SweepEnd {
+    SweepEnd::Completed
 }
 
 impl MatrixReport {
@@ -141,30 +151,69 @@ pub fn matrix(
     seeds: SeedRange,
     jobs: usize,
 ) -> MatrixReport {
+    let options = SweepOptions::new(jobs);
+    matrix_with(scenario, designs, strategy, seeds, &options, |_| {})
+}
+
+/// [`matrix`] that stops cleanly on `options.stop` (Ctrl-C) or at `options.time_budget`
+/// (read on `options.clock`), and calls `on_progress` with the runs done so far. A design
+/// stopped part-way has its cells marked [`Cell::partial`]; designs not reached have no row.
+pub fn matrix_with(
+    scenario: &Scenario,
+    designs: &[&'static dyn Design],
+    strategy: Strategy,
+    seeds: SeedRange,
+    options: &SweepOptions,
+    mut on_progress: impl FnMut(u64),
+) -> MatrixReport {
     let started = Instant::now();
+    let began = options.clock.now();
     let mut rows = Vec::new();
+    let mut end = SweepEnd::Completed;
+    let mut runs = 0;
     let scenario_arc = Arc::new(scenario.clone());
-    let run_design = |design: &'static dyn Design| {
+    let mut run_design = |design: &'static dyn Design, end: &mut SweepEnd| {
+        let Some(these) = budget_left(options, began) else {
+            *end = SweepEnd::TimeBudget;
+            return Vec::new();
+        };
         let scenario = scenario_arc.clone();
-        run_seeds(seeds, jobs, move |seed| {
-            let outcome = run(&RunSpec::seeded(&scenario, design, seed).with_strategy(strategy));
-            SeedSummary {
-                violations: outcome.violations,
-                coverage: outcome.coverage,
-                trace_hash: outcome.trace_hash,
-                measures: outcome.measures,
-            }
-        })
+        let done_before = runs;
+        let (outcomes, ended) = run_seeds_until(
+            seeds,
+            &these,
+            move |seed| {
+                let spec = RunSpec::seeded(&scenario, design, seed).with_strategy(strategy);
+                let outcome = run(&spec);
+                SeedSummary {
+                    violations: outcome.violations,
+                    coverage: outcome.coverage,
+                    trace_hash: outcome.trace_hash,
+                    measures: outcome.measures,
+                }
+            },
+            |done| on_progress(done_before + done),
+        );
+        runs += outcomes.len() as u64;
+        if ended != SweepEnd::Completed {
+            *end = ended;
+        }
+        outcomes
     };
     let mut original_hashes: Option<Vec<u64>> = None;
-    let mut extra_runs = 0;
     if !designs.iter().any(|d| d.name() == ORIGINAL) {
         let original = dnsim_model::designs::by_name(ORIGINAL).expect("original is registered");
-        original_hashes = Some(run_design(original).iter().map(|s| s.trace_hash).collect());
-        extra_runs = seeds.len();
+        let outcomes = run_design(original, &mut end);
+        original_hashes = Some(outcomes.iter().map(|s| s.trace_hash).collect());
     }
     for &design in designs {
-        let outcomes = run_design(design);
+        if end != SweepEnd::Completed {
+            break;
+        }
+        let outcomes = run_design(design, &mut end);
+        if outcomes.is_empty() {
+            break;
+        }
         if design.name() == ORIGINAL {
             original_hashes = Some(outcomes.iter().map(|s| s.trace_hash).collect());
         }
@@ -195,7 +244,7 @@ pub fn matrix(
                         gap
                     })
                     .collect();
-                let n = seeds.len();
+                let n = outcomes.len() as u64;
                 let k = violating.len() as u64;
                 Cell {
                     invariant,
@@ -209,6 +258,7 @@ pub fn matrix(
                     mark,
                     reached,
                     verdict: Verdict::of(k, reached),
+                    partial: n < seeds.len(),
                 }
             })
             .collect();
@@ -233,9 +283,10 @@ pub fn matrix(
         scenario: scenario.name.clone(),
         strategy,
         seeds,
-        runs: seeds.len() * designs.len() as u64 + extra_runs,
+        runs,
         designs: rows,
         wall_ms: started.elapsed().as_secs_f64() * 1e3,
+        end,
     }
 }
 
@@ -250,6 +301,15 @@ fn percent(rate: f64) -> String {
 }
 
 fn cell_text(cell: &Cell) -> String {
+    let verdict = verdict_text(cell);
+    if cell.partial {
+        format!("{verdict} partial")
+    } else {
+        verdict
+    }
+}
+
+fn verdict_text(cell: &Cell) -> String {
     match cell.verdict {
         Verdict::Violated => format!("VIOLATED {}", percent(cell.rate)),
         Verdict::Holds => format!(
@@ -410,7 +470,7 @@ pub fn render_markdown(report: &MatrixReport, scenario_arg: &str) -> String {
                 .map_or("-".to_string(), |m| format!("{m}"));
             let _ = writeln!(
                 out,
-                "- `{}` violates `{}` in {} of {} seeds (95% ≤ {}); median seeds to a violation {median}; first seed {seed}: {}  \n  `dnsim replay --scenario {scenario_arg} --variant {} --strategy {} --seed {seed} --trace`",
+                "- `{}` violates `{}` in {} of {} seeds (95% ≤ {}); median seeds to a violation {median}; first seed {seed}: {}  \n  `MADSIM_TEST_SEED={seed} dnsim replay --scenario {scenario_arg} --variant {} --strategy {} --trace`",
                 row.variant,
                 cell.invariant,
                 cell.violating_seeds,

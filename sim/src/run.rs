@@ -32,16 +32,17 @@ pub struct RunSpec<'a> {
 }
 
 impl<'a> RunSpec<'a> {
-    /// A seeded run, with the `uniform` strategy, that keeps nothing but the hash of its
-    /// trace. `uniform` rather than [`Strategy::default`] (the hunting default): every
-    /// saved seed and pinned verdict was found with `uniform`, and must replay unchanged.
+    /// A seeded run with the CLI's default strategy ([`Strategy::default`], `swarm`), so
+    /// that a seed behaves here as `dnsim hunt` and `dnsim replay --seed` ran it; it keeps
+    /// nothing but the hash of its trace. To replay a run found with another strategy (the
+    /// saved seeds of `uniform`), add [`RunSpec::with_strategy`].
     pub fn seeded(scenario: &'a Scenario, design: &'static dyn Design, seed: u64) -> RunSpec<'a> {
         RunSpec {
             scenario,
             design,
             seed,
             faults: FaultSource::Seeded,
-            strategy: Strategy::Uniform,
+            strategy: Strategy::default(),
             trace: TraceMode::default(),
         }
     }

@@ -114,7 +114,7 @@ impl SeedFile {
     /// `scenario` (which must be the one this file names).
     pub fn spec<'a>(&self, scenario: &'a Scenario) -> Result<RunSpec<'a>, SeedFileError> {
         // `variant` is the design's label: its name and any parameters given.
-        let design = dnsim_model::designs::parse(&self.variant)
+        let design = crate::registry::parse(&self.variant)
             .map_err(|error| SeedFileError(format!("seed file: {error}")))?;
         let mut spec = RunSpec::seeded(scenario, design, self.seed).with_strategy(self.strategy);
         spec.faults = self.fault_source();
@@ -156,10 +156,9 @@ impl SeedFile {
     /// only the saved schedule reproduces it.
     pub fn replay_command(&self, path: &Path) -> String {
         match self.faults_source {
-            FaultsSource::Seed => format!(
-                "dnsim replay --scenario {} --variant {} --strategy {} --seed {} --trace",
-                self.scenario, self.variant, self.strategy, self.seed
-            ),
+            FaultsSource::Seed => {
+                crate::cli::replay_command(&self.scenario, &self.variant, self.strategy, self.seed)
+            }
             FaultsSource::Schedule => format!("dnsim replay --file {} --trace", path.display()),
         }
     }

@@ -52,15 +52,12 @@ impl fmt::Display for TraceEntry {
     }
 }
 
-/// The `tracing` target of trace lines.
-pub const TRACE_TARGET: &str = "dnsim::trace";
-
 /// What to do with trace entries beyond hashing them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TraceMode {
     /// Keep every entry in the outcome.
     pub keep: bool,
-    /// Emit every entry as a `tracing` event as it happens.
+    /// Emit every entry as a `tracing` event as it happens (see [`crate::trace_filter`]).
     pub print: bool,
 }
 
@@ -86,10 +83,7 @@ impl Trace {
         writeln!(self.hasher, "{} {entry}", at.as_nanos()).expect("hashing never fails");
         self.count += 1;
         if self.mode.print {
-            match &entry {
-                TraceEntry::Violation(_) => tracing::warn!(target: TRACE_TARGET, "{entry}"),
-                _ => tracing::info!(target: TRACE_TARGET, "{entry}"),
-            }
+            crate::trace_filter::emit(&entry);
         }
         if self.mode.keep {
             self.entries.push((at, entry));
@@ -120,34 +114,6 @@ impl Trace {
 /// Renders simulated time as `123.456s`.
 pub fn format_time(at: Duration) -> String {
     format!("{:>8}.{:03}s", at.as_secs(), at.subsec_millis())
-}
-
-/// Formats `tracing` events as trace lines: simulated time (read from madsim's clock), then
-/// the message. Spans (madsim's own node and task spans) and events of other targets (such
-/// as madsim's own warnings) are left out.
-pub struct TraceFormat;
-
-impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for TraceFormat
-where
-    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
-    N: for<'w> tracing_subscriber::fmt::FormatFields<'w> + 'static,
-{
-    fn format_event(
-        &self,
-        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
-        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
-        event: &tracing::Event<'_>,
-    ) -> fmt::Result {
-        if event.metadata().target() != TRACE_TARGET {
-            return Ok(());
-        }
-        match madsim::time::TimeHandle::try_current() {
-            Some(time) => write!(writer, "{}  ", format_time(time.elapsed()))?,
-            None => write!(writer, "{:>13}  ", "-")?,
-        }
-        ctx.field_format().format_fields(writer.by_ref(), event)?;
-        writeln!(writer)
-    }
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ fn hunt_reports_failing_seeds_with_replay_commands_and_exits_1() {
     let stdout = text(&out.stdout);
     assert!(
         stdout.contains(
-            "dnsim replay --scenario incident --variant original --strategy swarm --seed "
+            "dnsim replay --scenario incident --variant original --strategy swarm --trace"
         ),
         "{stdout}"
     );
@@ -186,7 +186,7 @@ fn matrix_prints_and_writes_the_verdict_table() {
     assert!(markdown.contains("### Evidence"), "{markdown}");
     assert!(
         markdown.contains(
-            "dnsim replay --scenario incident --variant original --strategy swarm --seed "
+            "dnsim replay --scenario incident --variant original --strategy swarm --trace"
         ),
         "{markdown}"
     );

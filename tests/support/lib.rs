@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use dnsim::{InvariantId, Outcome, RunSpec, Scenario};
+use dnsim::{InvariantId, Outcome, RunSpec, Scenario, Strategy};
 use dnsim_model::{designs, Design};
 
 /// The repository root (where `seeds/` and `scenarios/` are).
@@ -26,7 +26,7 @@ pub fn design(name: &str) -> &'static dyn Design {
 
 /// One seeded run that keeps its trace.
 pub fn run_kept(scenario: &Scenario, design: &'static dyn Design, seed: u64) -> Outcome {
-    let mut spec = RunSpec::seeded(scenario, design, seed);
+    let mut spec = RunSpec::seeded(scenario, design, seed).with_strategy(Strategy::Uniform);
     spec.trace.keep = true;
     dnsim::run(&spec)
 }

@@ -53,16 +53,26 @@ pub fn names() -> Vec<&'static str> {
 /// A design with parameters is built once per command line and lives as long as the process
 /// (it is leaked): runs hold designs as `&'static dyn Design`.
 pub fn parse(variant: &str) -> Result<&'static dyn Design, String> {
+    parse_among(variant, ALL)
+}
+
+/// [`parse`] among `designs` (a user's own designs beside the built-in ones, say).
+pub fn parse_among(
+    variant: &str,
+    designs: &[&'static dyn Design],
+) -> Result<&'static dyn Design, String> {
     let (name, parameters) = match variant.split_once(':') {
         Some((name, parameters)) => (name, Some(parameters)),
         None => (variant, None),
     };
-    let design = by_name(name).ok_or_else(|| {
-        format!(
-            "unknown variant {name:?}: designs are {}",
-            names().join(", ")
-        )
-    })?;
+    let design = designs
+        .iter()
+        .copied()
+        .find(|design| design.name() == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = designs.iter().map(|design| design.name()).collect();
+            format!("unknown variant {name:?}: designs are {}", names.join(", "))
+        })?;
     let Some(parameters) = parameters else {
         return Ok(design);
     };

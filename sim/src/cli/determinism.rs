@@ -22,7 +22,7 @@ use crate::hunt::SeedRange;
 use crate::run::{run as run_one, simulate, RunSpec};
 use crate::scenario::Scenario;
 use crate::strategy::Strategy;
-use crate::sweep::run_seeds;
+use crate::sweep::{budget_left, run_seeds_until, SweepEnd};
 use crate::trace::format_hash;
 
 #[derive(Args, Debug)]
@@ -38,6 +38,8 @@ pub(super) struct DeterminismArgs {
     /// Worker threads (default: every core).
     #[arg(long)]
     jobs: Option<usize>,
+    #[command(flatten)]
+    stop: super::progress::StopArgs,
     /// For the test suite only: make the second run of the range's first seed differ, as a
     /// nondeterministic run would, to prove the check compares what it says it does.
     #[arg(long, hide = true)]
@@ -77,6 +79,8 @@ pub(super) fn run(args: DeterminismArgs, out: &mut dyn Write) -> Result<i32, Bad
     let scenario = Scenario::load(&args.target.scenario)?;
     let design = design(&args.target.variant)?;
     let jobs = jobs(args.jobs)?;
+    let options = args.stop.options(jobs)?;
+    let began = options.clock.now();
     let strategy = args.target.strategy;
     writeln!(
         out,
@@ -87,25 +91,61 @@ pub(super) fn run(args: DeterminismArgs, out: &mut dyn Write) -> Result<i32, Bad
     )?;
     out.flush()?;
     let shared = Arc::new(scenario.clone());
-    let forward = {
+    let bar = super::progress::progress_bar(2 * args.seeds.len(), args.stop.quiet, "runs");
+    // Half the time budget for each direction, so that a stopped check still compares.
+    let mut first_half = options.clone();
+    first_half.time_budget = options.time_budget.map(|budget| budget / 2);
+    let (forward, forward_end) = {
         let scenario = shared.clone();
-        run_seeds(args.seeds, jobs, move |seed| {
-            run_one(&RunSpec::seeded(&scenario, design, seed).with_strategy(strategy)).trace_hash
-        })
+        run_seeds_until(
+            args.seeds,
+            &first_half,
+            move |seed| {
+                let spec = RunSpec::seeded(&scenario, design, seed).with_strategy(strategy);
+                run_one(&spec).trace_hash
+            },
+            |done| bar.set_position(done),
+        )
     };
-    let range = args.seeds;
+    // Stopped early: the seeds done in order are checked in reverse order too, if time allows.
+    let done = SeedRange {
+        start: args.seeds.start,
+        end: args.seeds.start + forward.len() as u64,
+    };
     let injected = args.inject_nondeterminism;
-    let mut backward = {
-        let scenario = shared.clone();
-        // The i-th seed of this sweep is the i-th from the end of the range.
-        run_seeds(range, jobs, move |i| {
-            let seed = range.end - 1 - (i - range.start);
-            let hash = run_one(&RunSpec::seeded(&scenario, design, seed).with_strategy(strategy))
-                .trace_hash;
-            hash ^ u64::from(injected && seed == range.start)
-        })
+    // Its own stop flag: the first half's is set when it stopped, and Ctrl-C stops this one.
+    let mut second_half = options.clone();
+    second_half.stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    super::progress::stop_on_ctrl_c(second_half.stop.clone());
+    let (mut backward, backward_end) = match budget_left(&second_half, began) {
+        Some(these) => {
+            let scenario = shared.clone();
+            let forward_done = forward.len() as u64;
+            // The i-th seed of this sweep is the i-th from the end of the range.
+            run_seeds_until(
+                done,
+                &these,
+                move |i| {
+                    let seed = done.end - 1 - (i - done.start);
+                    let spec = RunSpec::seeded(&scenario, design, seed).with_strategy(strategy);
+                    run_one(&spec).trace_hash ^ u64::from(injected && seed == done.start)
+                },
+                |twice| bar.set_position(forward_done + twice),
+            )
+        }
+        None => (Vec::new(), SweepEnd::TimeBudget),
     };
+    bar.finish_and_clear();
     backward.reverse();
+    // The seeds run both ways: the last `backward.len()` of `done`.
+    let range = SeedRange {
+        start: done.end - backward.len() as u64,
+        end: done.end,
+    };
+    let forward = &forward[(range.start - done.start) as usize..];
+    let stopped = [forward_end, backward_end]
+        .into_iter()
+        .find(|end| *end != SweepEnd::Completed);
     let differing: Vec<u64> = range
         .seeds()
         .zip(forward.iter().zip(&backward))
@@ -127,8 +167,27 @@ pub(super) fn run(args: DeterminismArgs, out: &mut dyn Write) -> Result<i32, Bad
         range.len() - differing.len() as u64,
         range.len()
     )?;
+    if let Some(end) = stopped {
+        let why = if end == SweepEnd::TimeBudget {
+            "stopped at the time budget"
+        } else {
+            "interrupted"
+        };
+        writeln!(
+            out,
+            "{why}: {} of the {} seeds in {} run twice; madsim's check_determinism not run",
+            range.len(),
+            args.seeds.len(),
+            args.seeds
+        )?;
+    }
+    let madsim_seeds = if stopped.is_some() {
+        0
+    } else {
+        args.madsim_seeds
+    };
     let mut madsim_failures = 0;
-    for seed in range.seeds().take(args.madsim_seeds as usize) {
+    for seed in range.seeds().take(madsim_seeds as usize) {
         *PROBE.lock().expect("not poisoned") = Some(Probe {
             scenario: scenario.clone(),
             design,
@@ -160,7 +219,10 @@ pub(super) fn run(args: DeterminismArgs, out: &mut dyn Write) -> Result<i32, Bad
             }
         }
     }
-    if differing.is_empty() && madsim_failures == 0 {
+    if range.is_empty() {
+        writeln!(out, "nothing checked: no seed ran twice")?;
+        Ok(EXIT_CLEAN)
+    } else if differing.is_empty() && madsim_failures == 0 {
         writeln!(out, "deterministic")?;
         Ok(EXIT_CLEAN)
     } else {

@@ -14,8 +14,8 @@ use crate::scenario::Scenario;
 pub(super) struct ExplainArgs {
     #[command(flatten)]
     target: Target,
-    /// The seed to explain.
-    #[arg(long, required_unless_present = "file", conflicts_with = "file")]
+    /// The seed to explain (default: MADSIM_TEST_SEED, if set).
+    #[arg(long, conflicts_with = "file")]
     seed: Option<u64>,
     /// A saved seed file to explain (it decides the scenario, variant, strategy, seed and faults).
     #[arg(long, value_name = "SEED_FILE", conflicts_with_all = ["scenario", "variant", "strategy"])]

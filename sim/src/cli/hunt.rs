@@ -1,14 +1,12 @@
 //! `dnsim hunt`: run every seed of a range (or a shard of it), streaming what it finds.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, Once};
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::output_dir;
+use super::progress::{progress_bar, stop_on_ctrl_c};
 use super::{
     design, process_start, BadInput, SweepArgs, Target, DEFAULT_SEEDS, EXIT_CLEAN, EXIT_VIOLATION,
 };
@@ -23,63 +21,26 @@ use crate::sweep::{SeedResult, Seeds, SweepEnd};
 pub(super) struct HuntArgs {
     #[command(flatten)]
     target: Target,
-    /// Seeds to run, `A..B` (B excluded) or a single seed.
-    #[arg(long, default_value = DEFAULT_SEEDS)]
-    seeds: SeedRange,
-    /// Print one JSON object (the report, for `dnsim merge`) instead of text.
+    /// Seeds to run, `A..B` (B excluded) or a single seed [default: 0..200, or
+    /// MADSIM_TEST_SEED (and the MADSIM_TEST_NUM seeds from it, default 1) when set].
     #[arg(long)]
+    seeds: Option<SeedRange>,
+    /// Print one JSON object (the report, for `dnsim merge`) instead of text.
+    #[arg(long, conflicts_with_all = ["jsonl", "all"])]
     json: bool,
+    /// Stream one JSON object per failing seed (one per line, for tools); the summary goes
+    /// to stderr.
+    #[arg(long, conflicts_with = "all")]
+    jsonl: bool,
+    /// List every failing seed (by default, the first 10 of each invariant, then the
+    /// summary).
+    #[arg(long)]
+    all: bool,
     /// Save each newly found failing run as a seed file in DIR (default: seeds).
     #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "seeds")]
     save: Option<PathBuf>,
     #[command(flatten)]
     sweep: SweepArgs,
-}
-
-/// The stop flag of the sweep in progress, for the Ctrl-C handler.
-static CURRENT_STOP: Mutex<Option<Arc<AtomicBool>>> = Mutex::new(None);
-
-/// First Ctrl-C: stop the sweep cleanly (seeds in flight finish, the summary is printed).
-/// Second Ctrl-C: exit at once.
-fn stop_on_ctrl_c(stop: Arc<AtomicBool>) {
-    *CURRENT_STOP.lock().expect("not poisoned") = Some(stop);
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        let handler = || {
-            let current = CURRENT_STOP.lock().expect("not poisoned").clone();
-            match current {
-                Some(stop) if !stop.swap(true, Ordering::Relaxed) => {
-                    eprintln!(
-                        "\ninterrupted: finishing the seeds in flight (Ctrl-C again to quit now)"
-                    );
-                }
-                _ => std::process::exit(130),
-            }
-        };
-        // Without a handler (some sandboxes refuse one), Ctrl-C just ends the process.
-        let _ = ctrlc::set_handler(handler);
-    });
-}
-
-fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:30}] {human_pos}/{human_len} seeds, {rate} seeds/s, {msg}",
-        )
-        .expect("a valid template")
-        .with_key(
-            "rate",
-            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                let _ = write!(w, "{:.0}", state.per_sec());
-            },
-        )
-        .progress_chars("=> "),
-    );
-    bar
 }
 
 pub(super) fn run(
@@ -90,12 +51,13 @@ pub(super) fn run(
     let scenario = Scenario::load(&args.target.scenario)?;
     let design = design(&args.target.variant)?;
     let sweep = args.sweep.options()?;
+    let seeds = seeds_arg(args.seeds)?;
     if let Some(dir) = &args.save {
         output_dir("save directory", dir)?;
     }
     let options = HuntOptions {
         seeds: Seeds {
-            range: args.seeds,
+            range: seeds,
             shard: args.sweep.shard,
         },
         strategy: args.target.strategy,
@@ -104,10 +66,11 @@ pub(super) fn run(
     };
     let scenario_arg = &args.target.scenario;
     let replay = |seed: u64| {
-        format!(
-            "dnsim replay --scenario {scenario_arg} --variant {} --strategy {} --seed {seed} --trace",
-            dnsim_model::designs::label(design),
-            args.target.strategy
+        super::replay_command(
+            scenario_arg,
+            &dnsim_model::designs::label(design),
+            args.target.strategy,
+            seed,
         )
     };
     let shard = args
@@ -116,13 +79,13 @@ pub(super) fn run(
         .map_or(String::new(), |shard| format!(" shard={shard}"));
     if args.json {
         write!(out, "{{\"violations\":[")?;
-    } else {
+    } else if !args.jsonl && !args.sweep.quiet {
         writeln!(
             out,
             "hunt: scenario={scenario_arg} variant={} strategy={} seeds={}{shard} jobs={}",
             dnsim_model::designs::label(design),
             args.target.strategy,
-            args.seeds,
+            seeds,
             options.sweep.jobs
         )?;
     }
@@ -135,12 +98,17 @@ pub(super) fn run(
         writeln!(
             err,
             "warning: {shard}holds no seed of {}: nothing to run",
-            args.seeds
+            seeds
         )?;
     }
     stop_on_ctrl_c(options.sweep.stop.clone());
-    let bar = progress_bar(options.seeds.len(), args.sweep.quiet);
+    let bar = progress_bar(options.seeds.len(), args.sweep.quiet, "seeds");
     let mut first_json = true;
+    let mut listing = Listing::new(if args.all {
+        u64::MAX
+    } else {
+        LISTED_PER_INVARIANT
+    });
     let mut write_error = None;
     let mut saved = 0u64;
     let summary = hunt_with(
@@ -159,15 +127,25 @@ pub(super) fn run(
                     }
                     return Ok(());
                 }
+                if args.jsonl {
+                    return match failing_seed_json(seed, result, &replay(seed)) {
+                        Some(object) => writeln!(out, "{object}"),
+                        None => Ok(()),
+                    };
+                }
                 let line = match result {
                     SeedResult::Done(outcome) if outcome.violations.is_empty() => return Ok(()),
                     SeedResult::Done(outcome) => {
-                        let names: Vec<&str> = outcome
-                            .violations
-                            .iter()
-                            .map(|v| v.invariant.as_str())
-                            .collect();
+                        let ids: Vec<InvariantId> =
+                            outcome.violations.iter().map(|v| v.invariant).collect();
+                        if !listing.lists(&ids) || args.sweep.quiet {
+                            return Ok(());
+                        }
+                        let names: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
                         names.join(", ")
+                    }
+                    SeedResult::Crashed { .. } | SeedResult::Hung { .. } if args.sweep.quiet => {
+                        return Ok(())
                     }
                     SeedResult::Crashed { message } => format!("CRASH: {message}"),
                     SeedResult::Hung { reason } => format!("HANG: {reason}"),
@@ -201,14 +179,96 @@ pub(super) fn run(
     if args.json {
         let rest = serde_json::to_string(&summary)?;
         writeln!(out, "\n],{}", &rest[1..])?;
+    } else if args.jsonl {
+        write_summary(err, &summary, &seeds, saved, args.save.is_some())?;
     } else {
-        write_summary(out, &summary, &args.seeds, saved, args.save.is_some())?;
+        if listing.unlisted > 0 && !args.sweep.quiet {
+            writeln!(
+                out,
+                "({} more failing seeds not listed: --all lists every one, --jsonl streams them)",
+                listing.unlisted
+            )?;
+        }
+        write_summary(out, &summary, &seeds, saved, args.save.is_some())?;
     }
     Ok(if summary.found_anything() {
         EXIT_VIOLATION
     } else {
         EXIT_CLEAN
     })
+}
+
+/// How many failing seeds of each invariant `hunt` lists without `--all`.
+pub const LISTED_PER_INVARIANT: u64 = 10;
+
+/// Which failing seeds the text output lists: a seed is listed while one of the invariants
+/// it violates has fewer than `limit` seeds listed, so every invariant's first seeds show.
+struct Listing {
+    limit: u64,
+    listed: std::collections::BTreeMap<InvariantId, u64>,
+    unlisted: u64,
+}
+
+impl Listing {
+    fn new(limit: u64) -> Listing {
+        Listing {
+            limit,
+            listed: Default::default(),
+            unlisted: 0,
+        }
+    }
+
+    /// Whether to list a seed that violated `ids`; counts it either way.
+    fn lists(&mut self, ids: &[InvariantId]) -> bool {
+        let wanted = ids
+            .iter()
+            .any(|id| self.listed.get(id).copied().unwrap_or(0) < self.limit);
+        if wanted {
+            for id in ids {
+                *self.listed.entry(*id).or_insert(0) += 1;
+            }
+        } else {
+            self.unlisted += 1;
+        }
+        wanted
+    }
+}
+
+/// One failing seed as one line of JSON (`--jsonl`); `None` for a seed that held.
+fn failing_seed_json(seed: u64, result: &SeedResult<Outcome>, replay: &str) -> Option<String> {
+    let object = match result {
+        SeedResult::Done(outcome) if outcome.violations.is_empty() => return None,
+        SeedResult::Done(outcome) => serde_json::json!({
+            "seed": seed,
+            "violations": outcome.violations,
+            "trace_hash": crate::trace::format_hash(outcome.trace_hash),
+            "replay": replay,
+        }),
+        SeedResult::Crashed { message } => {
+            serde_json::json!({ "seed": seed, "crash": message, "replay": replay })
+        }
+        SeedResult::Hung { reason } => {
+            serde_json::json!({ "seed": seed, "hang": reason, "replay": replay })
+        }
+    };
+    Some(object.to_string())
+}
+
+/// The seeds a hunt runs: `--seeds`, else `MADSIM_TEST_SEED` (and `MADSIM_TEST_NUM` seeds
+/// from it), else the default range.
+fn seeds_arg(given: Option<SeedRange>) -> Result<SeedRange, BadInput> {
+    if let Some(seeds) = given {
+        return Ok(seeds);
+    }
+    match super::env_seed()? {
+        Some(first) => {
+            let count = super::env_number(super::SEED_COUNT_ENV)?
+                .unwrap_or(1)
+                .max(1);
+            Ok(format!("{first}..{}", first.saturating_add(count)).parse()?)
+        }
+        None => Ok(DEFAULT_SEEDS.parse()?),
+    }
 }
 
 fn violations(seed: u64, result: &SeedResult<Outcome>) -> Vec<FoundViolation> {

@@ -4,17 +4,19 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
-use dnsim_model::{designs, Design};
+use dnsim_model::Design;
 
+use super::progress::{progress_bar, StopArgs};
 use super::{
     check_output, design, jobs, write_output, BadInput, DEFAULT_MATRIX_SEEDS, EXIT_CLEAN,
     EXIT_VIOLATION,
 };
 use crate::exhaust;
 use crate::hunt::SeedRange;
-use crate::matrix::{matrix, render_markdown, render_text};
+use crate::matrix::{matrix_with, render_markdown, render_text};
 use crate::scenario::{self, Scenario};
 use crate::strategy::Strategy;
+use crate::sweep::SweepEnd;
 
 #[derive(Args, Debug)]
 pub(super) struct MatrixArgs {
@@ -39,6 +41,8 @@ pub(super) struct MatrixArgs {
     /// Worker threads (default: every core). Results do not depend on it.
     #[arg(long)]
     jobs: Option<usize>,
+    #[command(flatten)]
+    stop: StopArgs,
     /// Also run every fault schedule of at most K faults (as `dnsim exhaust`, default
     /// menu, noise seed 0) for each design: the exhaustive column. Meant for small
     /// scenarios (`--scenario small`).
@@ -49,7 +53,7 @@ pub(super) struct MatrixArgs {
 pub(super) fn run(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
     let scenario = Scenario::load(&args.scenario)?;
     let chosen: Vec<&'static dyn Design> = if args.variants.is_empty() {
-        designs::ALL.to_vec()
+        crate::registry::all()
     } else {
         args.variants
             .iter()
@@ -65,6 +69,7 @@ pub(super) fn run(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput
         }
     }
     let jobs = jobs(args.jobs)?;
+    let options = args.stop.options(jobs)?;
     if let Some(path) = &args.markdown {
         check_output("markdown file", path, false)?;
     }
@@ -79,9 +84,20 @@ pub(super) fn run(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput
         )?;
         out.flush()?;
     }
-    let report = matrix(&scenario, &chosen, args.strategy, args.seeds, jobs);
+    let runs = args.seeds.len() * chosen.len() as u64;
+    let bar = progress_bar(runs, args.stop.quiet, "runs");
+    let report = matrix_with(
+        &scenario,
+        &chosen,
+        args.strategy,
+        args.seeds,
+        &options,
+        |done| bar.set_position(done),
+    );
+    bar.finish_and_clear();
     let exhaustive = args
         .exhaustive
+        .filter(|_| report.end == SweepEnd::Completed)
         .map(|k| exhaust::column::exhaustive_column(&scenario, &chosen, k, jobs));
     if let Some(path) = &args.markdown {
         let mut markdown = render_markdown(&report, &args.scenario);
@@ -110,6 +126,25 @@ pub(super) fn run(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput
         )?;
         if let Some(path) = &args.markdown {
             writeln!(out, "wrote {}", path.display())?;
+        }
+        let not_run: Vec<String> = chosen
+            .iter()
+            .filter(|design| report.row(&dnsim_model::designs::label(**design)).is_none())
+            .map(|design| dnsim_model::designs::label(*design))
+            .collect();
+        let why = match report.end {
+            SweepEnd::Completed => None,
+            SweepEnd::TimeBudget => Some("stopped at the time budget"),
+            SweepEnd::Interrupted => Some("interrupted"),
+        };
+        if let Some(why) = why {
+            writeln!(
+                out,
+                "{why} after {} of {runs} runs: cells marked partial ran fewer than {} seeds; not run: {}",
+                report.runs,
+                args.seeds.len(),
+                if not_run.is_empty() { "none".to_string() } else { not_run.join(", ") }
+            )?;
         }
     }
     let any_violation = report

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
-use dnsim_model::{designs, Design};
+use dnsim_model::Design;
 
 use crate::invariants::InvariantId;
 use crate::scenario::{self, Scenario};
@@ -26,6 +26,7 @@ mod explain;
 mod hunt;
 mod matrix;
 mod merge;
+mod progress;
 mod replay;
 mod sensitivity;
 mod shrink;
@@ -49,7 +50,8 @@ pub const EXIT_NOT_REPRODUCED: i32 = 3;
     name = "dnsim",
     version,
     about = "Deterministic simulation of the October 2025 DynamoDB DNS race",
-    after_help = "Exit status: 0 nothing failed, 1 an invariant was violated (or a seed crashed or hung), 2 bad input, 3 a seed file no longer reproduces."
+    after_help = "Exit status: 0 nothing failed, 1 an invariant was violated (or a seed crashed or hung), 2 bad input (bare `dnsim` too: it prints this help), 3 a seed file no longer reproduces.",
+    arg_required_else_help = true
 )]
 struct Cli {
     #[command(subcommand)]
@@ -215,9 +217,52 @@ fn seed_or_file(
             None,
             target.scenario.clone(),
             target.variant.clone(),
-            seed.expect("clap requires --seed without --file"),
+            seed_arg(seed)?,
         ),
     })
+}
+
+/// The environment variable madsim users reproduce a seed with; honoured wherever a seed is
+/// expected. An explicit `--seed`, `--seeds` or `--file` wins over it.
+pub const SEED_ENV: &str = "MADSIM_TEST_SEED";
+
+/// With `MADSIM_TEST_SEED`, how many seeds from it `hunt` runs (default 1), as in madsim.
+pub const SEED_COUNT_ENV: &str = "MADSIM_TEST_NUM";
+
+/// `MADSIM_TEST_SEED`, if set: bad input if it is not a seed.
+fn env_seed() -> Result<Option<u64>, BadInput> {
+    env_number(SEED_ENV)
+}
+
+fn env_number(name: &str) -> Result<Option<u64>, BadInput> {
+    match std::env::var(name) {
+        Ok(text) => text
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| BadInput(format!("{name}={text}: not a number"))),
+        Err(_) => Ok(None),
+    }
+}
+
+/// The seed a command runs: `--seed N`, else `MADSIM_TEST_SEED`.
+fn seed_arg(seed: Option<u64>) -> Result<u64, BadInput> {
+    match seed {
+        Some(seed) => Ok(seed),
+        None => env_seed()?.ok_or_else(|| {
+            BadInput(format!(
+                "give --seed N (or set {SEED_ENV}=N), or --file SEED_FILE"
+            ))
+        }),
+    }
+}
+
+/// The command that replays one seed, as every command prints it: the seed is given as
+/// `MADSIM_TEST_SEED`, as madsim users reproduce failures.
+pub fn replay_command(scenario: &str, variant: &str, strategy: Strategy, seed: u64) -> String {
+    format!(
+        "{SEED_ENV}={seed} dnsim replay --scenario {scenario} --variant {variant} --strategy {strategy} --trace"
+    )
 }
 
 /// Checks an output path before any work is done, so that a bad path costs nothing and
@@ -266,7 +311,7 @@ impl<E: std::fmt::Display> From<E> for BadInput {
 
 /// The design a `--variant` names: `NAME` or `NAME:key=value[,key=value]`.
 fn design(variant: &str) -> Result<&'static dyn Design, BadInput> {
-    designs::parse(variant).map_err(BadInput)
+    crate::registry::parse(variant).map_err(BadInput)
 }
 
 fn jobs(requested: Option<usize>) -> Result<usize, BadInput> {
@@ -296,6 +341,13 @@ where
     process_start();
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
+        // Bare `dnsim`: the help, on stderr, and exit status 2 (no command was given).
+        Err(error)
+            if error.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand =>
+        {
+            let _ = write!(err, "{}", error.render());
+            return EXIT_BAD_INPUT;
+        }
         Err(error) if error.use_stderr() => {
             // Bad input is one line, like every other error: clap's message without its
             // usage and "try --help" lines.
@@ -346,7 +398,7 @@ fn list(out: &mut dyn Write) -> Result<i32, BadInput> {
         writeln!(out, "  {name:<28} {}", scenario.description)?;
     }
     writeln!(out, "designs (--variant):")?;
-    for design in designs::ALL {
+    for design in crate::registry::all() {
         writeln!(out, "  {:<28} {}", design.name(), design.summary())?;
     }
     writeln!(out, "strategies (--strategy):")?;
@@ -384,4 +436,34 @@ fn quiet_on_broken_pipe<T>(result: std::io::Result<T>) -> std::io::Result<T> {
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
         other => other,
     }
+}
+
+/// The `main` of a user's own binary: every `dnsim` command, on the built-in designs and
+/// on `designs` (a seed file or `--variant` may name them). Reads the process's arguments
+/// and exits with the command's status.
+///
+/// ```no_run
+/// # use dnsim_model::Design;
+/// struct MyDesign;
+/// impl Design for MyDesign {
+///     fn name(&self) -> &'static str {
+///         "my-design"
+///     }
+/// }
+///
+/// fn main() {
+///     dnsim::cli::main_with(&[&MyDesign]);
+/// }
+/// ```
+pub fn main_with(designs: &[&'static dyn Design]) -> ! {
+    if let Err(message) = crate::registry::register(designs) {
+        eprintln!("error: {message}");
+        std::process::exit(EXIT_BAD_INPUT);
+    }
+    let code = main(
+        std::env::args_os(),
+        &mut PipeSafeStdout,
+        &mut std::io::stderr(),
+    );
+    std::process::exit(code)
 }

@@ -16,22 +16,28 @@ use crate::invariants::InvariantId;
 use crate::run::{Outcome, RunSpec};
 use crate::scenario::Scenario;
 use crate::seedfile::{FaultsSource, SeedFile};
-use crate::trace::{format_hash, format_time, TraceEntry, TraceFormat, TraceMode};
+use crate::trace::{format_hash, format_time, TraceEntry, TraceMode};
+use crate::trace_filter::{with_printed_trace, Only};
 use dnsim_model::event::EventKind::BatchRejected;
 
 #[derive(Args, Debug)]
 pub(super) struct ReplayArgs {
     #[command(flatten)]
     target: Target,
-    /// The seed to replay.
-    #[arg(long, required_unless_present = "file", conflicts_with = "file")]
+    /// The seed to replay (default: MADSIM_TEST_SEED, if set).
+    #[arg(long, conflicts_with = "file")]
     seed: Option<u64>,
     /// A saved seed file to replay and check (it decides the scenario, variant, strategy, seed and faults).
     #[arg(long, value_name = "SEED_FILE", conflicts_with_all = ["scenario", "variant", "strategy"])]
     file: Option<PathBuf>,
-    /// Print the run as readable lines in simulated time.
+    /// Print the run as readable lines in simulated time (RUST_LOG narrows them: `warn`
+    /// prints only violations, `info` leaves out retries; see the README).
     #[arg(long)]
     trace: bool,
+    /// With --trace, print only the lines of this actor, endpoint or kind, e.g.
+    /// `actor=enactor-3,endpoint=regional,kind=apply` (violations are always printed).
+    #[arg(long, value_name = "KEY=VALUE,...", requires = "trace")]
+    only: Option<Only>,
     /// Save the run as a seed file for this invariant (the file must not exist).
     #[arg(long, value_name = "SEED_FILE", requires = "invariant")]
     save: Option<PathBuf>,
@@ -51,6 +57,9 @@ pub(super) struct ReplayArgs {
 
 pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
     args.watchdog.get()?;
+    if args.trace {
+        crate::trace_filter::env_filter().map_err(BadInput)?;
+    }
     let (saved, scenario_name, variant, seed) =
         seed_or_file(&args.target, args.seed, args.file.as_deref())?;
     // Every input and output path is checked before anything runs or is written.
@@ -105,13 +114,9 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
     )?;
     out.flush()?;
     let outcome = if args.trace {
-        let subscriber = tracing_subscriber::fmt()
-            .event_format(TraceFormat)
-            .with_writer(|| super::PipeSafeStdout)
-            .finish();
-        tracing::subscriber::with_default(subscriber, || {
-            super::run_watched(&spec, &args.watchdog, out)
-        })
+        let only = args.only.clone().unwrap_or_default();
+        with_printed_trace(only, || super::run_watched(&spec, &args.watchdog, out))
+            .map_err(BadInput)?
     } else {
         super::run_watched(&spec, &args.watchdog, out)
     }?;
@@ -128,11 +133,15 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
         .as_ref()
         .map_or(String::new(), |name| format!(" --faults-from {name}"));
     match &args.file {
-        Some(path) => writeln!(out, "reproduce: dnsim replay --file {} --trace", path.display())?,
+        Some(path) => writeln!(
+            out,
+            "reproduce: dnsim replay --file {} --trace",
+            path.display()
+        )?,
         None => writeln!(
             out,
-            "reproduce: dnsim replay --scenario {scenario_name} --variant {} --strategy {strategy} --seed {seed}{faults_from} --trace",
-            chosen.name()
+            "reproduce: {}{faults_from}",
+            super::replay_command(&scenario_name, chosen.name(), strategy, seed)
         )?,
     }
     // A run that cannot be saved writes nothing, not even its diagram.

@@ -22,9 +22,9 @@ pub const DEFAULT_SAVE_DIR: &str = "target/dnsim-shrunk";
 pub(super) struct ShrinkArgs {
     #[command(flatten)]
     target: Target,
-    /// The failing seed.
+    /// The failing seed (default: MADSIM_TEST_SEED, if set).
     #[arg(long)]
-    seed: u64,
+    seed: Option<u64>,
     /// The invariant that must still fail (default: the run's first violation).
     #[arg(long)]
     invariant: Option<InvariantId>,
@@ -48,7 +48,7 @@ pub(super) fn run(args: ShrinkArgs, out: &mut dyn Write) -> Result<i32, BadInput
     if !args.no_save {
         check_output_dir("save directory", &args.save)?;
     }
-    let seed = args.seed;
+    let seed = super::seed_arg(args.seed)?;
     let invariant = match args.invariant {
         Some(invariant) => invariant,
         None => {

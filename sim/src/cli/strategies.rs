@@ -5,8 +5,9 @@ use std::io::Write;
 use clap::Args;
 
 use super::{design, jobs, BadInput, EXIT_CLEAN};
-use crate::compare::{compare_strategies, render_text};
+use crate::compare::{compare_with, render_text};
 use crate::scenario::{self, Scenario};
+use crate::strategy::Strategy;
 
 #[derive(Args, Debug)]
 pub(super) struct StrategiesArgs {
@@ -25,6 +26,8 @@ pub(super) struct StrategiesArgs {
     /// Worker threads (default: every core). Results do not depend on it.
     #[arg(long)]
     jobs: Option<usize>,
+    #[command(flatten)]
+    stop: super::progress::StopArgs,
 }
 
 pub(super) fn run(args: StrategiesArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
@@ -34,7 +37,19 @@ pub(super) fn run(args: StrategiesArgs, out: &mut dyn Write) -> Result<i32, BadI
         return Err(BadInput("--trials and --cap must be at least 1".into()));
     }
     let jobs = jobs(args.jobs)?;
-    let report = compare_strategies(&scenario, design, args.trials, args.cap, jobs);
+    let options = args.stop.options(jobs)?;
+    let total = u64::from(args.trials) * Strategy::ALL.len() as u64;
+    let bar = super::progress::progress_bar(total, args.stop.quiet, "trials");
+    let report = compare_with(
+        &scenario,
+        design,
+        &Strategy::ALL,
+        args.trials,
+        args.cap,
+        &options,
+        |done| bar.set_position(done),
+    );
+    bar.finish_and_clear();
     write!(out, "{}", render_text(&report))?;
     Ok(EXIT_CLEAN)
 }

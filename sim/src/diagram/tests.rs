@@ -11,12 +11,13 @@ use super::*;
 use crate::invariants::InvariantId;
 use crate::invariants::Violation;
 use crate::run::{run, Outcome, RunSpec};
+use crate::strategy::Strategy;
 
 /// A seeded run of the incident scenario on the original design, with its trace kept.
 fn incident_run(seed: u64) -> (Lanes, Outcome) {
     let scenario = Scenario::load("incident").unwrap();
     let design = designs::by_name("original").unwrap();
-    let mut spec = RunSpec::seeded(&scenario, design, seed);
+    let mut spec = RunSpec::seeded(&scenario, design, seed).with_strategy(Strategy::Uniform);
     spec.trace.keep = true;
     (Lanes::of(&scenario), run(&spec))
 }

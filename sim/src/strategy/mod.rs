@@ -90,9 +90,8 @@ impl Strategy {
 /// live tree. On the generous `incident` scenario (20 trials of up to 300 seeds) the
 /// medians to `endpoint_resolves` were 8 (swarm), 10 (uniform) and 73 (bounded-delay).
 ///
-/// [`RunSpec::seeded`](crate::run::RunSpec::seeded) does *not* use this default: it runs
-/// `uniform`, so that saved seeds and the pinned verdicts (all found with `uniform`)
-/// replay byte-identically. Ask for a strategy with
+/// [`RunSpec::seeded`](crate::run::RunSpec::seeded) uses this default too, as the CLI
+/// does; ask for another strategy with
 /// [`RunSpec::with_strategy`](crate::run::RunSpec::with_strategy).
 impl Default for Strategy {
     fn default() -> Strategy {

@@ -273,3 +273,45 @@ pub fn run_seeds<T: Send + 'static>(
     );
     results
 }
+
+/// [`run_seeds`] that stops cleanly: on `options.stop` (Ctrl-C), at `options.time_budget`
+/// (read on `options.clock`), and calls `on_progress` with the number of seeds done. Returns
+/// the results of the seeds done (a prefix of `seeds`, in order) and how the sweep ended.
+/// A crash or hang is re-raised, as in [`run_seeds`].
+pub fn run_seeds_until<T: Send + 'static>(
+    seeds: SeedRange,
+    options: &SweepOptions,
+    run_one: impl Fn(u64) -> T + Send + Sync + 'static,
+    mut on_progress: impl FnMut(u64),
+) -> (Vec<T>, SweepEnd) {
+    let mut results = Vec::with_capacity(seeds.len() as usize);
+    let end = sweep(
+        Seeds::all(seeds),
+        options,
+        Arc::new(run_one),
+        |seed, result| {
+            match result {
+                SeedResult::Done(value) => results.push(value),
+                SeedResult::Crashed { message } => panic!("seed {seed} crashed: {message}"),
+                SeedResult::Hung { reason } => panic!("seed {seed} hung: {reason}"),
+            }
+            on_progress(results.len() as u64);
+        },
+        || {},
+    );
+    (results, end)
+}
+
+/// The options of the next of several sweeps that share one time budget, begun at `began`
+/// on `options.clock`: the budget left, or `None` when it is spent (stop now).
+pub fn budget_left(options: &SweepOptions, began: Duration) -> Option<SweepOptions> {
+    let mut next = options.clone();
+    if let Some(budget) = options.time_budget {
+        let spent = options.clock.now().saturating_sub(began);
+        if spent >= budget {
+            return None;
+        }
+        next.time_budget = Some(budget - spent);
+    }
+    Some(next)
+}
