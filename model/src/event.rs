@@ -77,6 +77,14 @@ pub enum EventKind {
         generation: Generation,
         live: Option<Generation>,
     },
+    /// A part of `generation`'s tree too big for one batch was built: `built` of `of`
+    /// records are there now. The root flips with the last part.
+    TreePartBuilt {
+        endpoint: EndpointId,
+        generation: Generation,
+        built: usize,
+        of: usize,
+    },
     /// The enactor has been through every endpoint with `generation`.
     PlanApplied { generation: Generation },
     /// Clean-up deleted plan trees from an endpoint's zone.
@@ -118,6 +126,40 @@ pub enum EventKind {
         generation: Generation,
         commit: Commit,
     },
+}
+
+impl EventKind {
+    /// The endpoint the event is about, if any. Every change to a zone is reported by an
+    /// event naming its endpoint (a commit, a part of a tree, a deletion, a seized lock), so
+    /// an observer can check only that zone: per-event work that does not grow with the
+    /// number of endpoints.
+    pub fn endpoint(&self) -> Option<EndpointId> {
+        match self {
+            EventKind::LockSeized { endpoint, .. }
+            | EventKind::LockBusy { endpoint, .. }
+            | EventKind::ReadFailed { endpoint, .. }
+            | EventKind::BatchRejected { endpoint, .. }
+            | EventKind::Applied { endpoint, .. }
+            | EventKind::EndpointSkipped { endpoint, .. }
+            | EventKind::TreePartBuilt { endpoint, .. }
+            | EventKind::TreesDeleted { endpoint, .. }
+            | EventKind::CleanupGaveUp { endpoint }
+            | EventKind::Alarm { endpoint, .. }
+            | EventKind::FrozenSkipped { endpoint, .. }
+            | EventKind::Repaired { endpoint, .. } => Some(*endpoint),
+            EventKind::PlanPublished { .. }
+            | EventKind::PlannerQuiet { .. }
+            | EventKind::PlanPickedUp { .. }
+            | EventKind::Stalled { .. }
+            | EventKind::Crashed { .. }
+            | EventKind::Restarted
+            | EventKind::PlanApplied { .. }
+            | EventKind::PlansDeleted { .. }
+            | EventKind::LeaseGranted { .. }
+            | EventKind::LeaseLost { .. }
+            | EventKind::PlanAbandoned { .. } => None,
+        }
+    }
 }
 
 /// Told of every event. Implemented by the harness.
@@ -235,6 +277,15 @@ impl fmt::Display for EventKind {
                 f,
                 "{endpoint}: skips {generation}: endpoint already serves {}",
                 option(*live)
+            ),
+            EventKind::TreePartBuilt {
+                endpoint,
+                generation,
+                built,
+                of,
+            } => write!(
+                f,
+                "{endpoint}: builds {generation}'s tree in parts: {built} of {of} records"
             ),
             EventKind::PlanApplied { generation } => {
                 write!(f, "has applied {generation} to every endpoint; runs clean-up")

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use madsim::time::{sleep, sleep_until, Instant};
 
+use crate::batches::BatchLimits;
 use crate::chaos::{Actor, Chaos, Fault, FaultKind, Site, Step};
 use crate::design::{Design, View};
 use crate::dns::{BatchError, Change, Commit, EndpointId, LockRecord, Zone, ZoneSnapshot};
@@ -21,7 +22,12 @@ pub struct SystemConfig {
     /// Number of enactors, one per Availability Zone.
     pub enactors: u8,
     /// Number of DNS endpoints (hosted zones): regional, fips, ipv6, then account-N.
-    pub endpoints: u8,
+    pub endpoints: u16,
+    /// Load balancers (leaf records) per endpoint in every plan; `None`: 2 to 4, varying
+    /// with the plan and the endpoint (see [`crate::plan::Plan::new`]).
+    pub load_balancers: Option<u16>,
+    /// Route 53's limits on one change batch; `None`: unlimited (every tree fits one batch).
+    pub batch_limits: Option<BatchLimits>,
     /// Clean-up deletes trees and plans more than this many generations older than the
     /// plan just applied ("significantly older").
     pub cleanup_age_generations: u64,
@@ -57,7 +63,19 @@ impl SystemConfig {
         };
         check(self.enactors >= 1, "enactors: must be at least 1");
         check(self.endpoints >= 1, "endpoints: must be at least 1");
-        check(self.endpoints <= 200, "endpoints: must be at most 200");
+        check(
+            usize::from(self.endpoints) <= EndpointId::MAX_COUNT,
+            "endpoints: too many for an endpoint id",
+        );
+        check(
+            self.load_balancers.is_none_or(|n| n >= 1),
+            "load_balancers: must be at least 1",
+        );
+        check(
+            self.batch_limits
+                .is_none_or(|limits| limits.leaves_beside(&[]) >= 1 && limits.max_changes >= 8),
+            "batch limits: must leave room for the lock, fence, aliases and a leaf",
+        );
         check(self.lock_ttl_ms >= 1, "lock_ttl_ms: must be at least 1");
         check(
             self.api_latency_ms.0 <= self.api_latency_ms.1,
@@ -108,6 +126,12 @@ pub enum Noise {
     Backoff = 4,
 }
 
+/// An endpoint's bits in a noise key: its low byte where the key always held it (so runs
+/// of up to 256 endpoints draw the noise they always drew), the rest above the step's tag.
+fn wide(endpoint: EndpointId) -> u64 {
+    u64::from(endpoint.0 & 0xff) | u64::from(endpoint.0 >> 8) << 32
+}
+
 /// SplitMix64's finaliser: a fast, well-mixed 64-bit hash step.
 fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -120,8 +144,12 @@ fn mix(mut z: u64) -> u64 {
 /// records about itself.
 #[derive(Debug, Default)]
 pub struct World {
-    /// One zone per endpoint, indexed by [`EndpointId`].
+    /// One zone per endpoint, indexed by [`EndpointId`]. Changed only through
+    /// [`Ctx::change`] (and the lock alone by injected contention), which keeps `roots`.
     pub zones: Vec<Zone>,
+    /// How many endpoints' roots point at each generation (`g0`: no root yet), so that the
+    /// oldest live generation is one lookup, not a scan of every zone.
+    roots: BTreeMap<Generation, usize>,
     pub store: PlanStore,
     /// The plan each enactor has picked up and not finished (a registry any actor may read).
     pub in_flight: BTreeMap<Actor, Generation>,
@@ -136,11 +164,40 @@ impl World {
         &self.zones[endpoint.index()]
     }
 
+    /// The oldest generation live on any endpoint (`g0` if some endpoint has none yet).
+    pub fn oldest_root(&self) -> Generation {
+        let oldest = self.roots.keys().next().copied().unwrap_or_default();
+        debug_assert_eq!(
+            oldest,
+            self.zones
+                .iter()
+                .map(|zone| zone.root.unwrap_or_default())
+                .min()
+                .unwrap_or_default(),
+            "the root count is kept with every commit"
+        );
+        oldest
+    }
+
+    /// Moves one endpoint's root in the count of roots.
+    fn root_moved(&mut self, from: Option<Generation>, to: Option<Generation>) {
+        if from == to {
+            return;
+        }
+        let from = from.unwrap_or_default();
+        let count = self.roots.get_mut(&from).expect("the old root is counted");
+        *count -= 1;
+        if *count == 0 {
+            self.roots.remove(&from);
+        }
+        *self.roots.entry(to.unwrap_or_default()).or_insert(0) += 1;
+    }
+
     pub fn endpoints(&self) -> impl Iterator<Item = (EndpointId, &Zone)> {
         self.zones
             .iter()
             .enumerate()
-            .map(|(i, zone)| (EndpointId(i as u8), zone))
+            .map(|(i, zone)| (EndpointId(i as u16), zone))
     }
 }
 
@@ -227,8 +284,8 @@ impl Ctx {
             Step::Tick => 1,
             Step::Poll => 2,
             Step::Pickup => 3,
-            Step::Apply(endpoint) => 4 << 8 | u64::from(endpoint.0),
-            Step::Cleanup(endpoint) => 5 << 8 | u64::from(endpoint.0),
+            Step::Apply(endpoint) => 4 << 8 | wide(endpoint),
+            Step::Cleanup(endpoint) => 5 << 8 | wide(endpoint),
         };
         let actor = match site.actor {
             Actor::Planner => 1,
@@ -309,14 +366,7 @@ impl Ctx {
     /// The oldest generation live on any endpoint (`g0` if some endpoint has none yet).
     pub async fn oldest_live_generation(&self, site: &Site) -> Result<Generation, BatchError> {
         self.api_call(site).await?;
-        let world = self.world.borrow();
-        let oldest = world
-            .zones
-            .iter()
-            .map(|zone| zone.root.unwrap_or_default())
-            .min()
-            .unwrap_or_default();
-        Ok(oldest)
+        Ok(self.world.borrow().oldest_root())
     }
 
     /// Submits a change batch; it commits (or is rejected) when the call's latency is over.
@@ -328,14 +378,19 @@ impl Ctx {
         changes: &[Change],
     ) -> Result<Commit, BatchError> {
         self.api_call(site).await?;
-        let zone = &mut self.world.borrow_mut().zones[endpoint.index()];
-        let Some(guard) = self.design.write_guard() else {
-            return zone.apply(changes);
+        let world = &mut *self.world.borrow_mut();
+        let zone = &mut world.zones[endpoint.index()];
+        let commit = match self.design.write_guard() {
+            None => zone.apply(changes)?,
+            Some(guard) => {
+                let mut after = zone.clone();
+                let commit = after.apply(changes)?;
+                guard(zone, &after).map_err(BatchError::Refused)?;
+                *zone = after;
+                commit
+            }
         };
-        let mut after = zone.clone();
-        let commit = after.apply(changes)?;
-        guard(zone, &after).map_err(BatchError::Refused)?;
-        *zone = after;
+        world.root_moved(commit.root_before, commit.root_after);
         Ok(commit)
     }
 
@@ -380,7 +435,8 @@ pub async fn run(
     assert!(problems.is_empty(), "invalid system config: {problems:?}");
     let start = Instant::now();
     let world = World {
-        zones: vec![Zone::default(); config.endpoints as usize],
+        zones: vec![Zone::default(); config.endpoints.into()],
+        roots: BTreeMap::from([(Generation(0), config.endpoints.into())]),
         ..World::default()
     };
     let run_until = start + Duration::from_millis(config.run_until_ms);

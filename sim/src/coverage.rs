@@ -110,9 +110,10 @@ impl Coverage {
             }
             _ => {}
         }
-        for (endpoint, zone) in world.endpoints() {
+        // Only the zone the event names can have changed (see `EventKind::endpoint`).
+        if let Some(endpoint) = event.kind.endpoint() {
             let newest = &mut self.newest_served[endpoint.index()];
-            *newest = (*newest).max(zone.root);
+            *newest = (*newest).max(world.zone(endpoint).root);
         }
     }
 

@@ -53,7 +53,7 @@ use crate::trace::{format_time, TraceEntry};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Lanes {
     pub enactors: u8,
-    pub endpoints: u8,
+    pub endpoints: u16,
 }
 
 impl Lanes {
@@ -124,7 +124,7 @@ struct Layout {
     /// Lane names, top to bottom.
     names: Vec<String>,
     enactors: u8,
-    endpoints: u8,
+    endpoints: u16,
     other_writer: bool,
     /// The right end of the time axis, a whole number of ticks.
     end_ms: u64,
@@ -159,7 +159,7 @@ impl Layout {
         if other_writer {
             names.push(Actor::OtherWriter.to_string());
         }
-        names.extend(EndpointId::all(lanes.endpoints as usize).map(|e| e.to_string()));
+        names.extend(EndpointId::all(lanes.endpoints.into()).map(|e| e.to_string()));
 
         let last_ms = trace
             .iter()
@@ -671,6 +671,10 @@ impl<'a> Diagram<'a> {
             EventKind::ReadFailed { .. } => {
                 let Some(lane) = actor_lane else { return };
                 self.mark("read-failed", &title, ring(x, layout.y(lane), colour));
+            }
+            EventKind::TreePartBuilt { .. } => {
+                let Some(lane) = actor_lane else { return };
+                self.mark("tree-part", &title, tick(x, layout.y(lane), colour));
             }
             EventKind::BatchRejected { .. } => {
                 let Some(lane) = actor_lane else { return };

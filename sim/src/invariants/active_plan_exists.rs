@@ -16,8 +16,11 @@ impl Invariant for ActivePlanExists {
         InvariantId::ActivePlanExists
     }
 
+    /// Only the zone the event names can have changed (see `EventKind::endpoint`).
     fn after_event(&mut self, event: &Event, world: &World) -> Option<String> {
-        for (endpoint, zone) in world.endpoints() {
+        let endpoint = event.kind.endpoint()?;
+        let zone = world.zone(endpoint);
+        {
             for (alias, target) in [
                 ("root alias", zone.root),
                 ("rollback record", zone.rollback),

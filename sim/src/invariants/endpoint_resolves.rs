@@ -14,15 +14,15 @@ impl Invariant for EndpointResolves {
         InvariantId::EndpointResolves
     }
 
-    fn after_event(&mut self, _event: &Event, world: &World) -> Option<String> {
-        world
-            .endpoints()
-            .find(|(_, zone)| zone.root.is_some() && zone.resolve().is_empty())
-            .map(|(endpoint, zone)| {
-                format!(
-                    "{endpoint} resolves to no addresses (root alias -> {}, tree deleted)",
-                    zone.root.expect("checked above")
-                )
-            })
+    /// Only the zone the event names can have changed (see `EventKind::endpoint`).
+    fn after_event(&mut self, event: &Event, world: &World) -> Option<String> {
+        let endpoint = event.kind.endpoint()?;
+        let zone = world.zone(endpoint);
+        (zone.root.is_some() && zone.resolve().is_empty()).then(|| {
+            format!(
+                "{endpoint} resolves to no addresses (root alias -> {}, tree deleted)",
+                zone.root.expect("checked above")
+            )
+        })
     }
 }

@@ -28,9 +28,11 @@ impl Invariant for NoStaleOverwrite {
         InvariantId::NoStaleOverwrite
     }
 
+    /// Only the zone the event names can have changed (see `EventKind::endpoint`).
     fn after_event(&mut self, event: &Event, world: &World) -> Option<String> {
         let mut violation = None;
-        for (endpoint, zone) in world.endpoints() {
+        if let Some(endpoint) = event.kind.endpoint() {
+            let zone = world.zone(endpoint);
             let newest = &mut self.newest_served[endpoint.index()];
             if zone.root < *newest && violation.is_none() {
                 let by = match &event.kind {
