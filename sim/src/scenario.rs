@@ -14,6 +14,11 @@ use serde::{Deserialize, Serialize};
 pub const BUILT_IN: &[(&str, &str)] = &[
     ("incident", include_str!("../../scenarios/incident.toml")),
     ("realistic", include_str!("../../scenarios/realistic.toml")),
+    (
+        "route53-scale",
+        include_str!("../../scenarios/route53-scale.toml"),
+    ),
+    ("long", include_str!("../../scenarios/long.toml")),
 ];
 
 /// The default scenario.
