@@ -34,6 +34,7 @@ pub mod output;
 pub mod run;
 pub mod scenario;
 pub mod seedfile;
+pub mod shard_env;
 pub mod shrink;
 pub mod strategy;
 pub mod sweep;

@@ -90,13 +90,14 @@ pub(super) fn run(
     let scenario = Scenario::load(&args.target.scenario)?;
     let design = design(&args.target.variant)?;
     let sweep = args.sweep.options()?;
+    let shard = args.sweep.shard()?;
     if let Some(dir) = &args.save {
         output_dir("save directory", dir)?;
     }
     let options = HuntOptions {
         seeds: Seeds {
             range: args.seeds,
-            shard: args.sweep.shard,
+            shard,
         },
         strategy: args.target.strategy,
         sweep,
@@ -110,16 +111,13 @@ pub(super) fn run(
             args.target.strategy
         )
     };
-    let shard = args
-        .sweep
-        .shard
-        .map_or(String::new(), |shard| format!(" shard={shard}"));
+    let shard_label = shard.map_or(String::new(), |shard| format!(" shard={shard}"));
     if args.json {
         write!(out, "{{\"violations\":[")?;
     } else {
         writeln!(
             out,
-            "hunt: scenario={scenario_arg} variant={} strategy={} seeds={}{shard} jobs={}",
+            "hunt: scenario={scenario_arg} variant={} strategy={} seeds={}{shard_label} jobs={}",
             dnsim_model::designs::label(design),
             args.target.strategy,
             args.seeds,
@@ -128,10 +126,7 @@ pub(super) fn run(
     }
     out.flush()?;
     if options.seeds.is_empty() {
-        let shard = args
-            .sweep
-            .shard
-            .map_or(String::new(), |s| format!("shard {s} "));
+        let shard = shard.map_or(String::new(), |s| format!("shard {s} "));
         writeln!(
             err,
             "warning: {shard}holds no seed of {}: nothing to run",
