@@ -84,12 +84,12 @@ pub enum NextBatch {
     },
 }
 
-/// What to send next. `preamble` is the lock preamble the design's `batch` begins with;
-/// `zone` is the read it was built on. A batch whose tree fits is returned unchanged, so a
+/// What to send next. The design's `batch` begins with the lock preamble, `preamble_len`
+/// changes; `zone` is the read it was built on. A batch whose tree fits is returned unchanged, so a
 /// scenario whose trees fit one batch runs exactly as it would without limits.
 pub fn next_batch(
     limits: BatchLimits,
-    preamble: &[Change],
+    preamble_len: usize,
     batch: Vec<Change>,
     zone: &ZoneSnapshot,
 ) -> NextBatch {
@@ -123,6 +123,7 @@ pub fn next_batch(
         }
         return NextBatch::Final(others);
     }
+    let preamble = &others[..preamble_len];
     let per_part = limits.leaves_beside(preamble);
     assert!(
         per_part > 0,
@@ -190,7 +191,7 @@ mod tests {
             let mut batch = lock.clone();
             batch.push(Change::UpsertTree(g, tree.clone()));
             batch.push(Change::UpsertRoot(g));
-            let next = next_batch(ROUTE53, &lock, batch, &snapshot);
+            let next = next_batch(ROUTE53, lock.len(), batch, &snapshot);
             let (NextBatch::Part { batch, .. } | NextBatch::Final(batch)) = &next;
             assert!(ROUTE53.admits(batch), "{} changes", batch.len());
             assert_eq!(
@@ -221,7 +222,7 @@ mod tests {
         let mut batch = lock.clone();
         batch.push(Change::UpsertTree(Generation(1), targets(90)));
         batch.push(Change::UpsertRoot(Generation(1)));
-        let next = next_batch(ROUTE53, &lock, batch.clone(), &zone.snapshot());
+        let next = next_batch(ROUTE53, lock.len(), batch.clone(), &zone.snapshot());
         assert_eq!(next, NextBatch::Final(batch));
     }
 

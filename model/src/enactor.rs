@@ -408,7 +408,8 @@ impl Enactor<'_> {
             let Some(preamble) = self.preamble(&site, &zone, lock).await else {
                 continue;
             };
-            let lock_changes = preamble.clone();
+            // The design's batch begins with the preamble (see `Design::batch`).
+            let preamble_len = preamble.len();
             let batch = self.ctx.ask(self.me, |design, view| {
                 if design.check_under_lock(view, plan, &zone) {
                     design.batch(view, plan, endpoint, &zone, preamble)
@@ -422,7 +423,7 @@ impl Enactor<'_> {
             };
             let batch = match self.ctx.config.batch_limits {
                 None => batch,
-                Some(limits) => match next_batch(limits, &lock_changes, batch, &zone) {
+                Some(limits) => match next_batch(limits, preamble_len, batch, &zone) {
                     NextBatch::Final(batch) => batch,
                     NextBatch::Part {
                         batch,

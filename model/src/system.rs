@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::time::Duration;
 
-use madsim::time::{sleep, sleep_until, Instant};
+use madsim::time::{sleep, sleep_until, Instant, TimeHandle};
 
 use crate::batches::BatchLimits;
 use crate::chaos::{Actor, Chaos, Fault, FaultKind, Site, Step};
@@ -209,7 +209,11 @@ pub struct Ctx {
     pub world: RefCell<World>,
     chaos: Rc<dyn Chaos>,
     observer: Rc<dyn Observer>,
-    start: Instant,
+    /// The simulated clock, held rather than looked up: `now` is read several times an
+    /// event, and a held handle reads it without the thread-local lookup of `Instant::now`.
+    time: TimeHandle,
+    /// The clock's reading when the run began.
+    start: Duration,
     /// Keys every draw of benign noise in this run (see [`Ctx::noise`]).
     noise_key: u64,
     /// Timer wake-ups so far: every sleep of every actor (the simulator's unit of work).
@@ -218,7 +222,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn now(&self) -> Duration {
-        self.start.elapsed()
+        self.time.elapsed() - self.start
     }
 
     pub fn now_ms(&self) -> u64 {
@@ -433,6 +437,7 @@ pub async fn run(
 ) -> Ended {
     let problems = config.problems();
     assert!(problems.is_empty(), "invalid system config: {problems:?}");
+    let time = TimeHandle::current();
     let start = Instant::now();
     let world = World {
         zones: vec![Zone::default(); config.endpoints.into()],
@@ -446,7 +451,8 @@ pub async fn run(
         world: RefCell::new(world),
         chaos,
         observer,
-        start,
+        time: time.clone(),
+        start: time.elapsed(),
         noise_key: madsim::rand::random(),
         simulated_events: Cell::new(0),
     });

@@ -97,9 +97,7 @@ struct Recorder {
 
 impl Observer for Recorder {
     fn on_event(&self, now: Duration, event: &Event, world: &World) {
-        self.trace
-            .borrow_mut()
-            .push(now, TraceEntry::Event(event.clone()));
+        self.trace.borrow_mut().push_event(now, event);
         self.coverage.borrow_mut().observe(event, world);
         let violations = self.checker.borrow_mut().after_event(now, event, world);
         self.trace.borrow_mut().extend_violations(now, violations);

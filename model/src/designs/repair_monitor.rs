@@ -114,8 +114,7 @@ async fn monitor(ctx: Rc<Ctx>, interval_ms: Option<u64>) {
             ));
             batch.push(Change::UpsertRoot(newest.generation));
             if let Some(limits) = ctx.config.batch_limits {
-                let preamble = batch[..2].to_vec();
-                match next_batch(limits, &preamble, batch, &zone) {
+                match next_batch(limits, 2, batch, &zone) {
                     NextBatch::Final(whole) => batch = whole,
                     NextBatch::Part {
                         batch: part,

@@ -142,11 +142,16 @@ impl Checker {
         Some(violation)
     }
 
-    /// Checks every invariant after `event`; returns the invariants newly violated.
+    /// Checks every invariant after `event`; returns the invariants newly violated. An
+    /// invariant already violated is not checked again: only its first violation is
+    /// reported, and a check that finds one formats its message.
     pub fn after_event(&mut self, at: Duration, event: &Event, world: &World) -> Vec<Violation> {
         let mut new = Vec::new();
         for i in 0..self.invariants.len() {
             let id = self.invariants[i].id();
+            if self.violations.iter().any(|v| v.invariant == id) {
+                continue;
+            }
             let message = self.invariants[i].after_event(event, world);
             new.extend(self.record(at, id, message));
         }
