@@ -192,8 +192,20 @@ impl fmt::Display for Generations<'_> {
     }
 }
 
-fn option(g: Option<Generation>) -> String {
-    g.map_or_else(|| "none".to_string(), |g| g.to_string())
+/// A generation or `none`, displayed without an allocation.
+struct OrNone(Option<Generation>);
+
+impl fmt::Display for OrNone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(g) => write!(f, "{g}"),
+            None => f.write_str("none"),
+        }
+    }
+}
+
+fn option(g: Option<Generation>) -> OrNone {
+    OrNone(g)
 }
 
 impl fmt::Display for EventKind {
@@ -349,6 +361,20 @@ impl fmt::Display for EventKind {
 
 impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:<12} {}", self.actor.to_string(), self.kind)
+        // `{:<12}` of the actor's name, without allocating it: count, write, pad.
+        struct Count(usize);
+        impl fmt::Write for Count {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                self.0 += s.chars().count();
+                Ok(())
+            }
+        }
+        let mut width = Count(0);
+        fmt::Write::write_fmt(&mut width, format_args!("{}", self.actor))?;
+        write!(f, "{}", self.actor)?;
+        for _ in width.0..12 {
+            f.write_str(" ")?;
+        }
+        write!(f, " {}", self.kind)
     }
 }
