@@ -37,12 +37,10 @@ fn route53_scale_builds_every_tree_in_parts_before_the_flip() {
                 endpoint,
                 generation,
                 ..
-            } => {
-                if flipped.insert((*endpoint, *generation)) {
-                    first_flips += 1;
-                    if parts.get(&(*endpoint, *generation)) == Some(&294) {
-                        first_flips_after_parts += 1;
-                    }
+            } if flipped.insert((*endpoint, *generation)) => {
+                first_flips += 1;
+                if parts.get(&(*endpoint, *generation)) == Some(&294) {
+                    first_flips_after_parts += 1;
                 }
             }
             _ => {}

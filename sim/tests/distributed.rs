@@ -161,11 +161,13 @@ fn shards_run_as_each_engine_runs_them_merge_to_the_unsharded_report() {
         .collect();
     let whole = findings(&report(&run(&whole_args, &[])));
     let shards = 3;
-    let engines: [(&str, fn(u64) -> (&'static str, String)); 2] = [
-        ("kubernetes", |i| ("JOB_COMPLETION_INDEX", i.to_string())),
-        ("github", |i| ("DNSIM_SHARD_INDEX", i.to_string())),
+    // Each engine's index variable (0-based); both take the count from DNSIM_SHARD_COUNT.
+    let engines = [
+        ("kubernetes", "JOB_COMPLETION_INDEX"),
+        ("github", "DNSIM_SHARD_INDEX"),
     ];
-    for (engine, index_var) in engines {
+    for (engine, index_name) in engines {
+        let index_var = |i: u64| (index_name, i.to_string());
         let dir = temp_dir(engine);
         let mut paths = Vec::new();
         for i in 0..shards {
