@@ -96,12 +96,12 @@ proptest! {
 
     #[test]
     fn fenced_and_protected_never_violates_a_safety_invariant(knobs in knobs(1..=5)) {
-        holds(&knobs, "fenced-and-protected", &[NoStaleOverwrite, ActivePlanExists, EndpointResolves])?;
+        holds(&knobs, "fenced-and-protected", &[NoStaleOverwrite, ActivePlanExists, RollbackTargetExists, EndpointResolves])?;
     }
 
     #[test]
     fn generation_fencing_never_overwrites_or_empties_an_endpoint(knobs in knobs(1..=5)) {
-        holds(&knobs, "generation-fencing", &[NoStaleOverwrite, EndpointResolves])?;
+        holds(&knobs, "generation-fencing", &[NoStaleOverwrite, ActivePlanExists, EndpointResolves])?;
     }
 
     #[test]
@@ -111,8 +111,8 @@ proptest! {
 
     #[test]
     fn original_with_one_enactor_never_overwrites_or_empties_an_endpoint(knobs in knobs(1..=1)) {
-        // Not active_plan_exists: one enactor can leave its rollback record dangling (README).
-        holds(&knobs, "original", &[NoStaleOverwrite, EndpointResolves])?;
+        // Not rollback_target_exists: one enactor can leave its rollback record dangling (README).
+        holds(&knobs, "original", &[NoStaleOverwrite, ActivePlanExists, EndpointResolves])?;
     }
 }
 
@@ -121,11 +121,17 @@ fn a_failing_property_reports_its_minimal_parameters() {
     // A false claim: the original design never overwrites a newer plan. proptest finds a
     // scenario where it does and shrinks it; with one enactor there is no race, so the
     // minimal scenario has exactly two.
-    let mut runner = TestRunner::new(Config {
-        cases: 64,
-        failure_persistence: None,
-        ..Config::default()
-    });
+    // A fixed RNG: with a random one, shrinking sometimes stops at three enactors.
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            cases: 64,
+            failure_persistence: None,
+            ..Config::default()
+        },
+        proptest::test_runner::TestRng::deterministic_rng(
+            proptest::test_runner::RngAlgorithm::ChaCha,
+        ),
+    );
     let result = runner.run(&knobs(1..=5), |knobs| {
         holds(&knobs, "original", &[NoStaleOverwrite])
     });

@@ -45,7 +45,11 @@ fn original_design_with_one_enactor_never_overwrites_or_empties_an_endpoint() {
         "0..300".parse().unwrap(),
         2,
     );
-    for invariant in [InvariantId::NoStaleOverwrite, InvariantId::EndpointResolves] {
+    for invariant in [
+        InvariantId::NoStaleOverwrite,
+        InvariantId::ActivePlanExists,
+        InvariantId::EndpointResolves,
+    ] {
         let found = report.violations.iter().find(|v| v.invariant == invariant);
         assert!(
             found.is_none(),
@@ -58,7 +62,7 @@ fn original_design_with_one_enactor_never_overwrites_or_empties_an_endpoint() {
     for violation in report
         .violations
         .iter()
-        .filter(|v| v.invariant == InvariantId::ActivePlanExists)
+        .filter(|v| v.invariant == InvariantId::RollbackTargetExists)
     {
         assert!(
             violation.message.contains("rollback record points at"),
@@ -77,7 +81,7 @@ fn one_enactor_can_leave_the_rollback_record_dangling_after_a_long_stall() {
     scenario.system.enactors = 1;
     let outcome = dnsim_tests::run_kept(&scenario, design("original"), 2);
     let violation = outcome
-        .violation(InvariantId::ActivePlanExists)
+        .violation(InvariantId::RollbackTargetExists)
         .expect("seed 2 with one enactor leaves the rollback record dangling");
     assert!(
         violation

@@ -9,7 +9,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::chaos::{Actor, Site};
-use crate::dns::{BatchError, Commit, EndpointId, LockRecord};
+use crate::dns::{BatchError, Change, Commit, EndpointId, LockRecord};
 use crate::lock_service::Lease;
 use crate::plan::Generation;
 use crate::system::World;
@@ -166,6 +166,21 @@ impl EventKind {
 pub trait Observer {
     /// `now` is simulated time since the run began; `world` is the state just after `event`.
     fn on_event(&self, now: Duration, event: &Event, world: &World);
+
+    /// Told of every change batch that reached Route 53 (a transient API error never does),
+    /// with Route 53's answer and the world just after it. The harness rebuilds its own copy
+    /// of every zone from these (its oracle). Contract: a writer whose batch committed reports
+    /// it ([`EventKind::Applied`], [`EventKind::TreesDeleted`] or [`EventKind::Repaired`]) as
+    /// the very next event.
+    fn on_batch(
+        &self,
+        _now: Duration,
+        _endpoint: EndpointId,
+        _changes: &[Change],
+        _result: &Result<Commit, BatchError>,
+        _world: &World,
+    ) {
+    }
 }
 
 /// A compact list of generations: `g3..g9` for a run, `g3, g5` otherwise.

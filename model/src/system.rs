@@ -382,20 +382,33 @@ impl Ctx {
         changes: &[Change],
     ) -> Result<Commit, BatchError> {
         self.api_call(site).await?;
-        let world = &mut *self.world.borrow_mut();
-        let zone = &mut world.zones[endpoint.index()];
-        let commit = match self.design.write_guard() {
-            None => zone.apply(changes)?,
-            Some(guard) => {
-                let mut after = zone.clone();
-                let commit = after.apply(changes)?;
-                guard(zone, &after).map_err(BatchError::Refused)?;
-                *zone = after;
-                commit
+        let result = {
+            let world = &mut *self.world.borrow_mut();
+            let zone = &mut world.zones[endpoint.index()];
+            let result = match self.design.write_guard() {
+                None => zone.apply(changes),
+                Some(guard) => {
+                    let mut after = zone.clone();
+                    match after.apply(changes) {
+                        Ok(commit) => match guard(zone, &after) {
+                            Ok(()) => {
+                                *zone = after;
+                                Ok(commit)
+                            }
+                            Err(refusal) => Err(BatchError::Refused(refusal)),
+                        },
+                        Err(error) => Err(error),
+                    }
+                }
+            };
+            if let Ok(commit) = &result {
+                world.root_moved(commit.root_before, commit.root_after);
             }
+            result
         };
-        world.root_moved(commit.root_before, commit.root_after);
-        Ok(commit)
+        self.observer
+            .on_batch(self.now(), endpoint, changes, &result, &self.world.borrow());
+        result
     }
 
     /// Asks the lock service for the lease (or renews `me`'s own) for `ttl_ms`.

@@ -106,8 +106,8 @@ impl StrategyReport {
 /// seeds violated each, over the seeds the trial ran.
 struct Trial {
     seeds_run: u64,
-    first: [SeedsToFirst; 4],
-    violating: [u64; 4],
+    first: [SeedsToFirst; InvariantId::ALL.len()],
+    violating: [u64; InvariantId::ALL.len()],
 }
 
 /// Runs one trial: a hunt from `start` until every invariant is violated or `cap` seeds
@@ -125,8 +125,8 @@ fn trial(
     let chunk = (jobs as u64 * 8).max(8);
     let mut result = Trial {
         seeds_run: 0,
-        first: [None; 4],
-        violating: [0; 4],
+        first: [None; InvariantId::ALL.len()],
+        violating: [0; InvariantId::ALL.len()],
     };
     while result.seeds_run < cap && result.first.iter().any(Option::is_none) {
         let from = start + result.seeds_run;
@@ -266,7 +266,7 @@ pub fn render_text(report: &StrategyReport) -> String {
     );
     let _ = writeln!(
         out,
-        "{:<15} {:<20} {:>9} {:>9} {:>7} {:>22}",
+        "{:<15} {:<22} {:>9} {:>9} {:>7} {:>22}",
         "strategy", "invariant", "median", "p90", "found", "violating seeds"
     );
     for row in &report.rows {
@@ -279,7 +279,7 @@ pub fn render_text(report: &StrategyReport) -> String {
             );
             let _ = writeln!(
                 out,
-                "{:<15} {:<20} {:>9} {:>9} {:>7} {:>22}",
+                "{:<15} {:<22} {:>9} {:>9} {:>7} {:>22}",
                 row.strategy,
                 stats.invariant.as_str(),
                 shown(stats.median),

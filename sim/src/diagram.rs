@@ -1171,10 +1171,11 @@ mod tests {
     #[test]
     fn seed_49_diagram_marks_the_first_violation_of_each_invariant() {
         let (lanes, outcome) = incident_run(49);
+        // Every invariant but rollback_target_exists: seed 49's rollback records stay valid.
         assert_eq!(
             outcome.violations.len(),
-            InvariantId::ALL.len(),
-            "seed 49 violates every invariant"
+            InvariantId::ALL.len() - 1,
+            "seed 49 violates four invariants"
         );
         let svg = render_svg(&outcome.trace, &lanes, "seed 49");
         let doc = Document::parse(&svg).unwrap();

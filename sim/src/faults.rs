@@ -11,6 +11,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use dnsim_model::{Chaos, Fault, FaultKind, Site};
@@ -52,6 +53,36 @@ pub enum FaultSource {
     Seeded,
     /// Exactly these, and no others.
     Scripted(FaultSchedule),
+    /// Exactly these, and every decision the model asks for in the fault phase is written
+    /// to the log (how `exhaust` learns which sites a run reaches).
+    Logged(FaultSchedule, DecisionLog),
+}
+
+/// One decision the model asked for: at `site`, may a fault of `kind` strike?
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decision {
+    pub site: Site,
+    pub kind: FaultKind,
+    /// Simulated time since the run started.
+    pub at: Duration,
+    /// Whether a fault struck.
+    pub struck: bool,
+}
+
+/// The decisions of one run, in the order they were asked (shared with the caller, which
+/// reads it when the run is over; a `Mutex` because a run spec may move to another thread).
+#[derive(Clone, Debug, Default)]
+pub struct DecisionLog(Arc<Mutex<Vec<Decision>>>);
+
+impl DecisionLog {
+    /// The decisions logged so far.
+    pub fn take(&self) -> Vec<Decision> {
+        std::mem::take(&mut *self.0.lock().expect("not poisoned"))
+    }
+
+    fn push(&self, decision: Decision) {
+        self.0.lock().expect("not poisoned").push(decision);
+    }
 }
 
 enum Mode {
@@ -72,6 +103,7 @@ pub struct Injector {
     start: Duration,
     injected: RefCell<Vec<ScheduledFault>>,
     trace: Rc<RefCell<Trace>>,
+    log: Option<DecisionLog>,
 }
 
 impl Injector {
@@ -87,6 +119,10 @@ impl Injector {
         let time = madsim::time::TimeHandle::current();
         // Drawn whatever the source, so that madsim's RNG is in the same state either way.
         let fault_seed: u64 = madsim::rand::random();
+        let log = match &source {
+            FaultSource::Logged(_, log) => Some(log.clone()),
+            _ => None,
+        };
         let mode = match source {
             FaultSource::Seeded => {
                 let mut rng = Box::new(ChaCha8Rng::seed_from_u64(fault_seed));
@@ -98,7 +134,7 @@ impl Injector {
                 }
                 Mode::Seeded { rng, chooser }
             }
-            FaultSource::Scripted(schedule) => Mode::Scripted(
+            FaultSource::Scripted(schedule) | FaultSource::Logged(schedule, _) => Mode::Scripted(
                 schedule
                     .0
                     .into_iter()
@@ -113,6 +149,7 @@ impl Injector {
             time,
             injected: RefCell::new(Vec::new()),
             trace,
+            log,
         }
     }
 
@@ -135,7 +172,16 @@ impl Chaos for Injector {
         let fault = match &mut *self.mode.borrow_mut() {
             Mode::Scripted(schedule) => schedule.get(&(*site, kind)).copied(),
             Mode::Seeded { rng, chooser } => chooser.decide(rng, site, kind),
-        }?;
+        };
+        if let Some(log) = &self.log {
+            log.push(Decision {
+                site: *site,
+                kind,
+                at: now,
+                struck: fault.is_some(),
+            });
+        }
+        let fault = fault?;
         // Faults stop at the end of the fault phase: a stall in progress ends with it.
         let fault = match fault {
             Fault::Stall { ms } => {

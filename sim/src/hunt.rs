@@ -79,6 +79,9 @@ pub struct FoundViolation {
     pub invariant: InvariantId,
     pub sim_time_ms: u64,
     pub message: String,
+    /// How long the seed's run hurt (see [`crate::measures`]).
+    #[serde(default)]
+    pub measures: crate::measures::Measures,
 }
 
 /// A seed whose run did not finish: it panicked (`crash`) or overran a time limit (`hang`).
@@ -310,6 +313,7 @@ pub fn hunt(
                     invariant: v.invariant,
                     sim_time_ms: v.sim_time_ms,
                     message: v.message.clone(),
+                    measures: outcome.measures,
                 }));
             }
         },

@@ -2,9 +2,14 @@
 //!
 //! For each design and invariant, a cell gives the seeds run, the seeds that violated it,
 //! the rate, a 95% upper bound on the rate, the first violating seed and the median number
-//! of seeds run before meeting a violation. For each design it also gives how often the
-//! dangerous interleaving was reached at all (see [`crate::coverage`]), so that a design
-//! that held can be told from one that was never put to the test.
+//! of seeds run before meeting a violation; and the seeds that reached the invariant's
+//! coverage mark (see [`crate::coverage`]), from which its [`Verdict`]: `violated`, `holds`,
+//! or `vacuous` when too few seeds put the invariant to the test.
+//!
+//! For each design it also counts the seeds whose trace is identical to `original`'s under
+//! the same faults (a design identical on every seed changed nothing the scenario exercises),
+//! and spreads the outage measures (see [`crate::measures`]) so that designs that both hold
+//! can be ranked by how long endpoints answered with nothing and how long repair took.
 //!
 //! The upper bound is the rule of three (3/n) when no seed violated, and the Wilson score
 //! interval's upper end (z = 1.96) otherwise.
@@ -18,11 +23,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::coverage::Mark;
 use crate::hunt::SeedRange;
-use crate::invariants::InvariantId;
+use crate::invariants::{InvariantId, Violation};
+use crate::measures::{MeasureSpreads, Measures};
 use crate::run::{run, RunSpec};
 use crate::scenario::Scenario;
 use crate::strategy::Strategy;
 use crate::sweep::run_seeds;
+use crate::verdict::{Verdict, REACHED_FOR_HOLDS};
 
 /// One design against one invariant.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -39,19 +46,17 @@ pub struct Cell {
     pub median_seeds_to_violation: Option<f64>,
     /// What the first violation looked like.
     pub first_message: Option<String>,
+    /// The invariant's coverage mark, and the seeds that reached it.
+    pub mark: Mark,
+    pub reached: u64,
+    pub verdict: Verdict,
 }
 
 impl Cell {
+    /// No seed violated the invariant (whether or not it was put to the test).
     pub fn holds(&self) -> bool {
         self.violating_seeds == 0
     }
-}
-
-/// How many seeds reached a dangerous situation.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reached {
-    pub mark: Mark,
-    pub seeds: u64,
 }
 
 /// One design against every invariant.
@@ -59,7 +64,12 @@ pub struct Reached {
 pub struct DesignRow {
     pub variant: String,
     pub cells: Vec<Cell>,
-    pub reached: Vec<Reached>,
+    /// Seeds whose trace equals `original`'s under the same faults.
+    pub identical_to_original_seeds: u64,
+    /// Identical to `original` on every seed: the design changed nothing these runs exercise.
+    pub identical_to_original: bool,
+    /// The outage measures over every seed.
+    pub measures: MeasureSpreads,
 }
 
 impl DesignRow {
@@ -68,13 +78,6 @@ impl DesignRow {
             .iter()
             .find(|cell| cell.invariant == invariant)
             .expect("a cell per invariant")
-    }
-
-    pub fn reached(&self, mark: Mark) -> u64 {
-        self.reached
-            .iter()
-            .find(|r| r.mark == mark)
-            .map_or(0, |r| r.seeds)
     }
 }
 
@@ -118,7 +121,19 @@ fn median(mut values: Vec<u64>) -> Option<f64> {
     }
 }
 
-/// Runs every design on every seed of `seeds`, on `jobs` threads.
+/// The design every other is compared with.
+pub const ORIGINAL: &str = "original";
+
+/// What the matrix keeps of one seed's run.
+struct SeedSummary {
+    violations: Vec<Violation>,
+    coverage: Vec<Mark>,
+    trace_hash: u64,
+    measures: Measures,
+}
+
+/// Runs every design on every seed of `seeds`, on `jobs` threads (and `original` too, if it
+/// is not among them, to tell which seeds a design left unchanged).
 pub fn matrix(
     scenario: &Scenario,
     designs: &[&'static dyn Design],
@@ -128,19 +143,43 @@ pub fn matrix(
 ) -> MatrixReport {
     let started = Instant::now();
     let mut rows = Vec::new();
-    for &design in designs {
-        let scenario = Arc::new(scenario.clone());
-        let outcomes = run_seeds(seeds, jobs, move |seed| {
+    let scenario_arc = Arc::new(scenario.clone());
+    let run_design = |design: &'static dyn Design| {
+        let scenario = scenario_arc.clone();
+        run_seeds(seeds, jobs, move |seed| {
             let outcome = run(&RunSpec::seeded(&scenario, design, seed).with_strategy(strategy));
-            (outcome.violations, outcome.coverage)
-        });
+            SeedSummary {
+                violations: outcome.violations,
+                coverage: outcome.coverage,
+                trace_hash: outcome.trace_hash,
+                measures: outcome.measures,
+            }
+        })
+    };
+    let mut original_hashes: Option<Vec<u64>> = None;
+    let mut extra_runs = 0;
+    if !designs.iter().any(|d| d.name() == ORIGINAL) {
+        let original = dnsim_model::designs::by_name(ORIGINAL).expect("original is registered");
+        original_hashes = Some(run_design(original).iter().map(|s| s.trace_hash).collect());
+        extra_runs = seeds.len();
+    }
+    for &design in designs {
+        let outcomes = run_design(design);
+        if design.name() == ORIGINAL {
+            original_hashes = Some(outcomes.iter().map(|s| s.trace_hash).collect());
+        }
         let cells = InvariantId::ALL
             .into_iter()
             .map(|invariant| {
+                let mark = Mark::of(invariant);
+                let reached = outcomes
+                    .iter()
+                    .filter(|s| s.coverage.contains(&mark))
+                    .count() as u64;
                 let violating: Vec<(u64, &str)> = seeds
                     .seeds()
                     .zip(&outcomes)
-                    .filter_map(|(seed, (violations, _))| {
+                    .filter_map(|(seed, SeedSummary { violations, .. })| {
                         violations
                             .iter()
                             .find(|v| v.invariant == invariant)
@@ -167,30 +206,34 @@ pub fn matrix(
                     first_seed: violating.first().map(|(seed, _)| *seed),
                     median_seeds_to_violation: median(gaps),
                     first_message: violating.first().map(|(_, message)| message.to_string()),
+                    mark,
+                    reached,
+                    verdict: Verdict::of(k, reached),
                 }
             })
             .collect();
-        let reached = Mark::ALL
-            .into_iter()
-            .map(|mark| Reached {
-                mark,
-                seeds: outcomes
-                    .iter()
-                    .filter(|(_, marks)| marks.contains(&mark))
-                    .count() as u64,
-            })
-            .collect();
+        let original = original_hashes
+            .as_ref()
+            .expect("original ran first or is this design");
+        let identical = outcomes
+            .iter()
+            .zip(original)
+            .filter(|(s, hash)| s.trace_hash == **hash)
+            .count() as u64;
+        let measures: Vec<Measures> = outcomes.iter().map(|s| s.measures).collect();
         rows.push(DesignRow {
             variant: dnsim_model::designs::label(design),
             cells,
-            reached,
+            identical_to_original_seeds: identical,
+            identical_to_original: design.name() != ORIGINAL && identical == seeds.len(),
+            measures: MeasureSpreads::of(&measures),
         });
     }
     MatrixReport {
         scenario: scenario.name.clone(),
         strategy,
         seeds,
-        runs: seeds.len() * designs.len() as u64,
+        runs: seeds.len() * designs.len() as u64 + extra_runs,
         designs: rows,
         wall_ms: started.elapsed().as_secs_f64() * 1e3,
     }
@@ -207,14 +250,56 @@ fn percent(rate: f64) -> String {
 }
 
 fn cell_text(cell: &Cell) -> String {
-    if cell.holds() {
-        format!("holds (<{})", percent(cell.upper_95))
-    } else {
-        format!("VIOLATED {}", percent(cell.rate))
+    match cell.verdict {
+        Verdict::Violated => format!("VIOLATED {}", percent(cell.rate)),
+        Verdict::Holds => format!(
+            "holds <{}, reached {}",
+            percent(cell.upper_95),
+            cell.reached
+        ),
+        Verdict::Vacuous => format!("VACUOUS: reached {}", cell.reached),
     }
 }
 
-/// The plain-text table `dnsim matrix` prints.
+fn cell_markdown(cell: &Cell) -> String {
+    match cell.verdict {
+        Verdict::Violated => format!(
+            "**violated** {}/{} ({})",
+            cell.violating_seeds,
+            cell.seeds_run,
+            percent(cell.rate)
+        ),
+        Verdict::Holds => format!(
+            "holds (95% ≤ {}; reached {})",
+            percent(cell.upper_95),
+            cell.reached
+        ),
+        Verdict::Vacuous => format!("*vacuous* (reached {})", cell.reached),
+    }
+}
+
+/// The outage measures of a row: `median / p99 / max` in seconds.
+fn spread_text(spread: &crate::measures::Spread) -> String {
+    let s = |ms: u64| format!("{:.1}", ms as f64 / 1e3);
+    format!(
+        "{} / {} / {}",
+        s(spread.median),
+        s(spread.p99),
+        s(spread.max)
+    )
+}
+
+fn identical_text(row: &DesignRow, seeds: u64) -> String {
+    if row.variant == ORIGINAL {
+        "-".to_string()
+    } else if row.identical_to_original {
+        format!("{seeds} of {seeds}: NO DIFFERENT FROM original")
+    } else {
+        format!("{} of {seeds}", row.identical_to_original_seeds)
+    }
+}
+
+/// The plain-text tables `dnsim matrix` prints: verdicts, then measures.
 pub fn render_text(report: &MatrixReport) -> String {
     let mut out = String::new();
     let width = report
@@ -226,25 +311,43 @@ pub fn render_text(report: &MatrixReport) -> String {
         .max(8);
     let _ = write!(out, "{:<width$}", "design");
     for id in InvariantId::ALL {
-        let _ = write!(out, "  {:<22}", id.as_str());
+        let _ = write!(out, "  {:<28}", id.as_str());
     }
-    let _ = writeln!(out, "  reached: stale write / clean-up race");
+    let _ = writeln!(out);
     for row in &report.designs {
         let _ = write!(out, "{:<width$}", row.variant);
         for cell in &row.cells {
-            let _ = write!(out, "  {:<22}", cell_text(cell));
+            let _ = write!(out, "  {:<28}", cell_text(cell));
         }
-        let seeds = report.seeds.len() as f64;
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(
+        out,
+        "\n{:<width$}  {:<22}  {:<22}  {:<22}  {:<22}  {:<9}  identical to original",
+        "seconds",
+        "empty answer (total)",
+        "empty answer (longest)",
+        "stale plan served",
+        "repair after faults",
+        "no repair"
+    );
+    for row in &report.designs {
+        let m = &row.measures;
         let _ = writeln!(
             out,
-            "  {} / {}",
-            percent(row.reached(Mark::StaleWriteAttempted) as f64 / seeds),
-            percent(row.reached(Mark::CleanupRacedStaleEnactor) as f64 / seeds)
+            "{:<width$}  {:<22}  {:<22}  {:<22}  {:<22}  {:<9}  {}",
+            row.variant,
+            spread_text(&m.empty_answer_ms),
+            spread_text(&m.empty_answer_ms_longest),
+            spread_text(&m.stale_ms),
+            spread_text(&m.repair_ms),
+            m.never_repaired,
+            identical_text(row, report.seeds.len())
         );
     }
     let _ = writeln!(
         out,
-        "{} seeds ({}) per design, scenario {}, strategy {}; \"holds (<x)\": no violation, x = 95% upper bound on the rate",
+        "{} seeds ({}) per design, scenario {}, strategy {}; \"holds <x, reached n\": no violation, x = 95% upper bound on the rate, n = seeds that reached the invariant's coverage mark (at least {REACHED_FOR_HOLDS} needed, else VACUOUS); measures are median / p99 / max",
         report.seeds.len(),
         report.seeds,
         report.scenario,
@@ -268,37 +371,37 @@ pub fn render_markdown(report: &MatrixReport, scenario_arg: &str) -> String {
     for id in InvariantId::ALL {
         let _ = write!(out, " `{id}` |");
     }
-    let _ = writeln!(out, " reached stale write | reached clean-up race |");
-    let _ = writeln!(
-        out,
-        "|---|{}---|---|",
-        "---|".repeat(InvariantId::ALL.len())
-    );
-    let seeds = report.seeds.len() as f64;
+    let _ = writeln!(out);
+    let _ = writeln!(out, "|---|{}", "---|".repeat(InvariantId::ALL.len()));
     for row in &report.designs {
         let _ = write!(out, "| `{}` |", row.variant);
         for cell in &row.cells {
-            let text = if cell.holds() {
-                format!("holds (95% ≤ {})", percent(cell.upper_95))
-            } else {
-                format!(
-                    "**violated** {}/{} ({})",
-                    cell.violating_seeds,
-                    cell.seeds_run,
-                    percent(cell.rate)
-                )
-            };
-            let _ = write!(out, " {text} |");
+            let _ = write!(out, " {} |", cell_markdown(cell));
         }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(out, "\n\"holds (95% ≤ x; reached n)\": no seed violated the invariant, x is the upper bound on its rate, and n seeds reached its coverage mark (the situation that puts it to the test). With fewer than {REACHED_FOR_HOLDS} such seeds the cell reads *vacuous*: the runs say nothing either way. Marks:\n");
+    for id in InvariantId::ALL {
+        let _ = writeln!(out, "- `{id}`: `{}`", Mark::of(id));
+    }
+    let _ = writeln!(out, "\n### Outage measures (seconds: median / p99 / max)\n");
+    let _ = writeln!(out, "| design | empty answer, total | empty answer, longest | stale plan served | repair after faults | never repaired | identical to `original` |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    for row in &report.designs {
+        let m = &row.measures;
         let _ = writeln!(
             out,
-            " {} | {} |",
-            percent(row.reached(Mark::StaleWriteAttempted) as f64 / seeds),
-            percent(row.reached(Mark::CleanupRacedStaleEnactor) as f64 / seeds)
+            "| `{}` | {} | {} | {} | {} | {} | {} |",
+            row.variant,
+            spread_text(&m.empty_answer_ms),
+            spread_text(&m.empty_answer_ms_longest),
+            spread_text(&m.stale_ms),
+            spread_text(&m.repair_ms),
+            m.never_repaired,
+            identical_text(row, report.seeds.len())
         );
     }
-    let _ = writeln!(out, "\n\"holds (95% ≤ x)\": no seed violated the invariant; x is the rule-of-three upper bound on its rate. \"reached\": share of seeds in which the dangerous interleaving happened at all (a stale write attempted; clean-up started while another enactor held a plan old enough to be deleted).\n");
-    let _ = writeln!(out, "### Evidence\n");
+    let _ = writeln!(out, "\n### Evidence\n");
     for row in &report.designs {
         for cell in row.cells.iter().filter(|cell| !cell.holds()) {
             let seed = cell.first_seed.expect("a violated cell has a first seed");

@@ -4,14 +4,17 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use dnsim_model::{Design, Event, Observer, World};
+use dnsim_model::dns::{BatchError, Change, Commit};
+use dnsim_model::{Design, EndpointId, Event, Observer, World};
 use madsim::runtime::Runtime;
 use madsim::Config;
 use serde::{Deserialize, Serialize};
 
 use crate::coverage::{Coverage, Mark};
 use crate::faults::{FaultSchedule, FaultSource, Injector};
-use crate::invariants::{Checker, InvariantId, Violation};
+use crate::invariants::{Checker, End, InvariantId, Seen, Violation};
+use crate::measures::{Measures, Watch};
+use crate::oracle::Reference;
 use crate::scenario::Scenario;
 use crate::strategy::{Strategy, StrategyChoices};
 use crate::trace::{Trace, TraceEntry, TraceMode};
@@ -72,6 +75,9 @@ pub struct Outcome {
     pub trace_entries: u64,
     /// The dangerous situations the run reached (see [`Mark`]).
     pub coverage: Vec<Mark>,
+    /// How long the run hurt: empty answers, stale plans, repair (see [`Measures`]).
+    #[serde(default)]
+    pub measures: Measures,
     /// The trace itself, if the spec asked to keep it.
     #[serde(skip)]
     pub trace: Vec<(Duration, TraceEntry)>,
@@ -87,20 +93,53 @@ impl Outcome {
     }
 }
 
-/// The model's observer: records every event in the trace, checks every invariant and
-/// watches for the dangerous situations.
+/// The model's observer: records every event in the trace, keeps the reference zones (the
+/// oracle), checks every invariant against them, and watches for coverage marks and outages.
 struct Recorder {
     trace: Rc<RefCell<Trace>>,
+    reference: RefCell<Reference>,
     checker: RefCell<Checker>,
     coverage: RefCell<Coverage>,
+    watch: RefCell<Watch>,
 }
 
 impl Observer for Recorder {
     fn on_event(&self, now: Duration, event: &Event, world: &World) {
-        self.trace.borrow_mut().push_event(now, event);
-        self.coverage.borrow_mut().observe(event, world);
-        let violations = self.checker.borrow_mut().after_event(now, event, world);
+        self.trace
+            .borrow_mut()
+            .push(now, TraceEntry::Event(event.clone()));
+        let touched = self.reference.borrow_mut().on_event(event, world);
+        let reference = self.reference.borrow();
+        self.coverage
+            .borrow_mut()
+            .on_event(event, touched, &reference);
+        self.watch
+            .borrow_mut()
+            .observe(now, touched, &reference, world);
+        let seen = Seen {
+            event,
+            world,
+            reference: &reference,
+            touched,
+        };
+        let violations = self.checker.borrow_mut().after_event(now, &seen);
         self.trace.borrow_mut().extend_violations(now, violations);
+    }
+
+    fn on_batch(
+        &self,
+        _now: Duration,
+        endpoint: EndpointId,
+        changes: &[Change],
+        result: &Result<Commit, BatchError>,
+        world: &World,
+    ) {
+        self.coverage
+            .borrow_mut()
+            .on_batch(endpoint, changes, &self.reference.borrow());
+        self.reference
+            .borrow_mut()
+            .on_batch(endpoint, changes, result, world);
     }
 }
 
@@ -127,18 +166,32 @@ pub async fn simulate(spec: &RunSpec<'_>) -> Outcome {
     ));
     let recorder = Rc::new(Recorder {
         trace: trace.clone(),
-        checker: RefCell::new(Checker::new(config.endpoints as usize)),
+        reference: RefCell::new(Reference::new(config.endpoints as usize)),
+        checker: RefCell::new(Checker::new(&config)),
         coverage: RefCell::new(Coverage::new(
-            config.endpoints as usize,
             config.enactors as usize,
+            config.endpoints as usize,
             config.cleanup_age_generations,
+        )),
+        watch: RefCell::new(Watch::new(
+            config.endpoints as usize,
+            Duration::from_millis(spec.scenario.phases.faults_ms),
         )),
     });
     let ended =
         dnsim_model::system::run(config, spec.design, injector.clone(), recorder.clone()).await;
     let recorder = Rc::into_inner(recorder).expect("the model has let go of the recorder");
+    let reference = recorder.reference.into_inner();
+    reference.at_end(&ended.world);
+    let mut watch = recorder.watch.into_inner();
+    let measures = watch.finish(run_until);
     let mut checker = recorder.checker.into_inner();
-    let at_end = checker.at_end(run_until, &ended.world);
+    let end = End {
+        world: &ended.world,
+        reference: &reference,
+        watch: &watch,
+    };
+    let at_end = checker.at_end(run_until, &end);
     trace.borrow_mut().extend_violations(run_until, at_end);
     let (faults, choices) = Rc::into_inner(injector)
         .expect("the model has let go of the injector")
@@ -156,7 +209,8 @@ pub async fn simulate(spec: &RunSpec<'_>) -> Outcome {
         trace_hash: trace.hash(),
         events: ended.simulated_events,
         trace_entries: trace.count(),
-        coverage: recorder.coverage.into_inner().into_reached(),
+        coverage: recorder.coverage.into_inner().into_reached(&watch),
+        measures,
         trace: trace.into_entries(),
     }
 }

@@ -19,6 +19,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../scenarios/route53-scale.toml"),
     ),
     ("long", include_str!("../../scenarios/long.toml")),
+    ("small", include_str!("../../scenarios/small.toml")),
 ];
 
 /// The default scenario.

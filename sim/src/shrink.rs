@@ -10,19 +10,27 @@
 //! 2. **Weaken the rest**: halve each fault's magnitude (stall, delay, lock hold, restart
 //!    time, burst size) for as long as the invariant still fails.
 //!
-//! Every step is a deterministic re-run, so the result replays exactly. Why not proptest's
+//! Every step is a deterministic re-run, so the result replays exactly. Each re-run is
+//! watched by the sweep's wall-clock watchdog ([`crate::watched`]): a schedule whose run
+//! spins without ever sleeping halts the shrink with [`Halted`] instead of hanging it.
+//!
+//! Why not proptest's
 //! shrinking: proptest shrinks values it generated itself, through its value trees; this
 //! schedule comes from a seeded simulation and its oracle is a re-run of that simulation,
 //! which is what ddmin was made for. proptest does shrink the scenario parameters of the
 //! property tests (`tests/properties.rs`).
 
+use std::time::Duration;
+
 use dnsim_model::{Design, Fault};
 
 use crate::faults::{FaultSchedule, FaultSource, ScheduledFault};
 use crate::invariants::InvariantId;
-use crate::run::{run, Outcome, RunSpec};
+use crate::run::{Outcome, RunSpec};
 use crate::scenario::Scenario;
 use crate::strategy::Strategy;
+use crate::sweep::SeedResult;
+use crate::watched::run_watched;
 
 /// A shrunk counterexample.
 pub struct Shrunk {
@@ -37,69 +45,125 @@ pub struct Shrunk {
     pub runs: u32,
 }
 
+/// Why a shrink stopped before it finished: one of its re-runs hung or crashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Halted {
+    /// `hang` or `crash`.
+    pub kind: &'static str,
+    /// The watchdog's or the panic's message.
+    pub reason: String,
+}
+
 struct Oracle<'a> {
     scenario: &'a Scenario,
     design: &'static dyn Design,
     strategy: Strategy,
     seed: u64,
     invariant: InvariantId,
+    watchdog: Duration,
     runs: u32,
+    /// The first re-run that hung or crashed; once set, no more runs are made.
+    halted: Option<Halted>,
 }
 
 impl Oracle<'_> {
-    fn run(&mut self, faults: &[ScheduledFault], keep: bool) -> Outcome {
+    /// The run of exactly `faults`, or `None` once a run has hung or crashed.
+    fn run(&mut self, faults: &[ScheduledFault], keep: bool) -> Option<Outcome> {
+        if self.halted.is_some() {
+            return None;
+        }
         self.runs += 1;
         let mut spec =
             RunSpec::seeded(self.scenario, self.design, self.seed).with_strategy(self.strategy);
         spec.faults = FaultSource::Scripted(FaultSchedule(faults.to_vec()));
         spec.trace.keep = keep;
-        run(&spec)
+        self.watched(&spec)
     }
 
+    fn watched(&mut self, spec: &RunSpec<'_>) -> Option<Outcome> {
+        match run_watched(spec, self.watchdog) {
+            SeedResult::Done(outcome) => Some(outcome),
+            SeedResult::Hung { reason } => {
+                self.halted = Some(Halted {
+                    kind: "hang",
+                    reason,
+                });
+                None
+            }
+            SeedResult::Crashed { message } => {
+                self.halted = Some(Halted {
+                    kind: "crash",
+                    reason: message,
+                });
+                None
+            }
+        }
+    }
+
+    /// Whether the run of `faults` still violates the invariant (never, once halted).
     fn fails(&mut self, faults: &[ScheduledFault]) -> bool {
-        self.run(faults, false).violated(self.invariant)
+        self.run(faults, false)
+            .is_some_and(|outcome| outcome.violated(self.invariant))
     }
 }
 
-/// Shrinks the fault schedule of `design`'s run of `seed` while `invariant` still fails.
-/// Returns `None` if the seeded run does not violate `invariant`.
+/// Shrinks the fault schedule of `design`'s run of `seed` while `invariant` still fails,
+/// every re-run under a wall-clock `watchdog`. Returns `Ok(None)` if the seeded run does not
+/// violate `invariant`, and `Err` if any re-run hung or crashed.
 pub fn shrink(
     scenario: &Scenario,
     design: &'static dyn Design,
     strategy: Strategy,
     seed: u64,
     invariant: InvariantId,
-) -> Option<Shrunk> {
-    let original = run(&RunSpec::seeded(scenario, design, seed).with_strategy(strategy));
-    if !original.violated(invariant) {
-        return None;
-    }
+    watchdog: Duration,
+) -> Result<Option<Shrunk>, Halted> {
     let mut oracle = Oracle {
         scenario,
         design,
         strategy,
         seed,
         invariant,
-        runs: 1,
+        watchdog,
+        runs: 0,
+        halted: None,
     };
+    let seeded = RunSpec::seeded(scenario, design, seed).with_strategy(strategy);
+    let original = oracle.watched(&seeded);
+    oracle.runs = 1;
+    let Some(original) = original else {
+        return Err(oracle.halted.expect("a run that returned nothing halted"));
+    };
+    if !original.violated(invariant) {
+        return Ok(None);
+    }
     let mut faults = original.faults.0.clone();
+    let reproduced = oracle.fails(&faults);
+    if let Some(halted) = oracle.halted.take() {
+        return Err(halted);
+    }
     assert!(
-        oracle.fails(&faults),
+        reproduced,
         "replaying the recorded schedule must reproduce the run"
     );
     faults = drop_faults(&mut oracle, faults);
     faults = weaken_faults(&mut oracle, faults);
     // Keep only the faults that struck (a dropped fault can leave another's site unreached).
     let outcome = oracle.run(&faults, true);
+    let outcome = match (outcome, oracle.halted.take()) {
+        (Some(outcome), None) => outcome,
+        (_, Some(halted)) => return Err(halted),
+        (None, None) => unreachable!("a run that returned nothing halted"),
+    };
     assert!(outcome.violated(invariant));
     let minimal = outcome.faults.clone();
-    Some(Shrunk {
+    Ok(Some(Shrunk {
         invariant,
         original: original.faults,
         minimal,
         outcome,
         runs: oracle.runs,
-    })
+    }))
 }
 
 /// ddmin, then single removals until 1-minimal.

@@ -16,7 +16,7 @@
 //!
 //! What it does not stop: the stale overwrite (**`no_stale_overwrite` is still violated**;
 //! the old plan has addresses, so the guard lets it through), and clean-up deleting the
-//! tree the *rollback* record points at (**`active_plan_exists` is still violated**; a
+//! tree the *rollback* record points at (**`rollback_target_exists` is still violated**; a
 //! rollback would find nothing, though no client is served from it).
 
 use crate::design::{Design, WriteGuard};

@@ -47,6 +47,7 @@ pub(super) fn run(args: ExplainArgs, out: &mut dyn Write) -> Result<i32, BadInpu
         outcome.faults.len()
     )?;
     write!(out, "{}", narrative(&outcome.trace))?;
+    writeln!(out, "outage: {}", outcome.measures)?;
     Ok(if outcome.violations.is_empty() {
         EXIT_CLEAN
     } else {

@@ -216,6 +216,7 @@ fn violations(seed: u64, result: &SeedResult<Outcome>) -> Vec<FoundViolation> {
                 invariant: v.invariant,
                 sim_time_ms: v.sim_time_ms,
                 message: v.message.clone(),
+                measures: outcome.measures,
             })
             .collect(),
         _ => Vec::new(),

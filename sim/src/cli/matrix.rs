@@ -10,6 +10,7 @@ use super::{
     check_output, design, jobs, write_output, BadInput, DEFAULT_MATRIX_SEEDS, EXIT_CLEAN,
     EXIT_VIOLATION,
 };
+use crate::exhaust;
 use crate::hunt::SeedRange;
 use crate::matrix::{matrix, render_markdown, render_text};
 use crate::scenario::{self, Scenario};
@@ -38,6 +39,11 @@ pub(super) struct MatrixArgs {
     /// Worker threads (default: every core). Results do not depend on it.
     #[arg(long)]
     jobs: Option<usize>,
+    /// Also run every fault schedule of at most K faults (as `dnsim exhaust`, default
+    /// menu, noise seed 0) for each design: the exhaustive column. Meant for small
+    /// scenarios (`--scenario small`).
+    #[arg(long, value_name = "K")]
+    exhaustive: Option<u32>,
 }
 
 pub(super) fn run(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
@@ -74,14 +80,27 @@ pub(super) fn run(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput
         out.flush()?;
     }
     let report = matrix(&scenario, &chosen, args.strategy, args.seeds, jobs);
+    let exhaustive = args
+        .exhaustive
+        .map(|k| exhaust::column::exhaustive_column(&scenario, &chosen, k, jobs));
     if let Some(path) = &args.markdown {
-        let markdown = render_markdown(&report, &args.scenario);
+        let mut markdown = render_markdown(&report, &args.scenario);
+        if let Some(rows) = &exhaustive {
+            markdown.push_str(&exhaust::column::render_markdown(rows));
+        }
         write_output("markdown file", path, markdown.as_bytes())?;
     }
     if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+        let mut json = serde_json::to_value(&report)?;
+        if let (Some(rows), Some(object)) = (&exhaustive, json.as_object_mut()) {
+            object.insert("exhaustive".into(), serde_json::to_value(rows)?);
+        }
+        writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
     } else {
         write!(out, "{}", render_text(&report))?;
+        if let Some(rows) = &exhaustive {
+            write!(out, "{}", exhaust::column::render_text(rows))?;
+        }
         writeln!(
             out,
             "{} runs in {:.1}s ({:.0} runs/s)",
@@ -96,7 +115,8 @@ pub(super) fn run(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput
     let any_violation = report
         .designs
         .iter()
-        .any(|row| row.cells.iter().any(|cell| !cell.holds()));
+        .any(|row| row.cells.iter().any(|cell| !cell.holds()))
+        || exhaustive.iter().flatten().any(|row| !row.holds());
     Ok(if any_violation {
         EXIT_VIOLATION
     } else {

@@ -22,11 +22,13 @@ use crate::sweep::{self, Shard};
 
 mod bench;
 mod determinism;
+mod exhaust;
 mod explain;
 mod hunt;
 mod matrix;
 mod merge;
 mod replay;
+mod sensitivity;
 mod shrink;
 mod strategies;
 
@@ -64,24 +66,32 @@ enum Command {
     Hunt(hunt::HuntArgs),
     /// Re-run exactly one seed (or a saved seed file); optionally print its trace.
     #[command(
-        after_help = "Exit status: with --seed, 0 the run violated nothing, 1 it violated an invariant; with --file, 0 the run reproduced as recorded (its invariant violated, the same trace hash and fault schedule), 3 it did not; 2 bad input (a malformed seed file too; nothing written)."
+        after_help = "Exit status: with --seed, 0 the run violated nothing, 1 it violated an invariant; with --file, 0 the run reproduced as recorded (its invariant violated, the same trace hash and fault schedule), 3 it did not; 1 also when the run hung past --watchdog or crashed; 2 bad input (a malformed seed file too; nothing written)."
     )]
     Replay(replay::ReplayArgs),
     /// Cut a failing run down to its essential faults, and save the minimal run.
     #[command(
-        after_help = "Exit status: 0 a minimal run was produced (and saved, unless --no-save); 2 bad input, or the seed does not violate the invariant."
+        after_help = "Exit status: 0 a minimal run was produced (and saved, unless --no-save); 1 a re-run hung past --watchdog or crashed (nothing saved); 2 bad input, or the seed does not violate the invariant."
     )]
     Shrink(shrink::ShrinkArgs),
     /// Tell the story of a run: stalls, stale writes, deleted live trees, stuck batches.
     #[command(
-        after_help = "Exit status: 0 the run violated nothing; 1 it violated an invariant; 2 bad input."
+        after_help = "Exit status: 0 the run violated nothing; 1 it violated an invariant, or hung past --watchdog or crashed; 2 bad input."
     )]
     Explain(explain::ExplainArgs),
+    /// Run every fault schedule of at most K faults from a menu: holds for all, or the
+    /// first counterexample (fewest faults).
+    Exhaust(exhaust::ExhaustArgs),
     /// Run every design against every invariant on the same seeds: the verdict matrix.
     #[command(
         after_help = "Exit status: 0 every design held every invariant; 1 some design violated an invariant (or a seed crashed or hung); 2 bad input (nothing written)."
     )]
     Matrix(matrix::MatrixArgs),
+    /// Run the verdict matrix at each value of one scenario knob; draw the rates as a chart.
+    #[command(
+        after_help = "Exit status: 0 (it measures, it does not judge); 2 bad input: an unknown knob, or a value the scenario cannot take (nothing written)."
+    )]
+    Sensitivity(sensitivity::SensitivityArgs),
     /// Compare the fault strategies: seeds to the first violation of each invariant.
     #[command(after_help = "Exit status: 0 (it measures, it does not judge); 2 bad input.")]
     Strategies(strategies::StrategiesArgs),
@@ -333,7 +343,9 @@ where
         Command::Replay(args) => replay::run(args, out),
         Command::Shrink(args) => shrink::run(args, out),
         Command::Explain(args) => explain::run(args, out),
+        Command::Exhaust(args) => exhaust::run(args, out),
         Command::Matrix(args) => matrix::run(args, out),
+        Command::Sensitivity(args) => sensitivity::run(args, out),
         Command::Strategies(args) => strategies::run(args, out),
         Command::Merge(args) => merge::run(args, out),
         Command::CheckDeterminism(args) => determinism::run(args, out),

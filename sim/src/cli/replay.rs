@@ -380,13 +380,14 @@ fn write_summary(out: &mut dyn Write, outcome: &Outcome) -> std::io::Result<()> 
             let at = format_time(std::time::Duration::from_millis(v.sim_time_ms));
             writeln!(
                 out,
-                "  {:<20} at {}  {}",
+                "  {:<22} at {}  {}",
                 v.invariant.as_str(),
                 at.trim_start(),
                 v.message
             )?;
         }
     }
+    writeln!(out, "outage: {}", outcome.measures)?;
     writeln!(
         out,
         "trace hash: {}  ({} trace entries, {} simulated events)",

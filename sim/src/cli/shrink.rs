@@ -8,7 +8,7 @@ use clap::Args;
 use super::{check_output_dir, design, BadInput, Target, EXIT_CLEAN};
 use crate::invariants::InvariantId;
 use crate::narrative::describe_fault;
-use crate::run::{run as run_one, RunSpec};
+use crate::run::RunSpec;
 use crate::scenario::Scenario;
 use crate::seedfile::{FaultsSource, SeedFile};
 use crate::shrink::shrink;
@@ -35,11 +35,14 @@ pub(super) struct ShrinkArgs {
     /// Do not save the minimal run.
     #[arg(long, conflicts_with = "save")]
     no_save: bool,
+    #[command(flatten)]
+    watchdog: super::WatchdogArg,
 }
 
 pub(super) fn run(args: ShrinkArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
     let scenario = Scenario::load(&args.target.scenario)?;
     let design = design(&args.target.variant)?;
+    let watchdog = args.watchdog.get()?;
     // The directory is made only when the minimal run is saved (`save_new`), so that bad
     // input, or a seed with nothing to shrink, leaves nothing behind.
     if !args.no_save {
@@ -49,15 +52,19 @@ pub(super) fn run(args: ShrinkArgs, out: &mut dyn Write) -> Result<i32, BadInput
     let invariant = match args.invariant {
         Some(invariant) => invariant,
         None => {
-            run_one(&RunSpec::seeded(&scenario, design, seed).with_strategy(args.target.strategy))
-                .violations
-                .first()
-                .map(|v| v.invariant)
-                .ok_or_else(|| {
-                    BadInput(format!(
-                        "seed {seed} violates no invariant: nothing to shrink"
-                    ))
-                })?
+            let spec = RunSpec::seeded(&scenario, design, seed).with_strategy(args.target.strategy);
+            match super::run_watched(&spec, &args.watchdog, out)? {
+                Ok(outcome) => outcome,
+                Err(code) => return Ok(code),
+            }
+            .violations
+            .first()
+            .map(|v| v.invariant)
+            .ok_or_else(|| {
+                BadInput(format!(
+                    "seed {seed} violates no invariant: nothing to shrink"
+                ))
+            })?
         }
     };
     writeln!(
@@ -68,12 +75,29 @@ pub(super) fn run(args: ShrinkArgs, out: &mut dyn Write) -> Result<i32, BadInput
         args.target.strategy
     )?;
     out.flush()?;
-    let shrunk =
-        shrink(&scenario, design, args.target.strategy, seed, invariant).ok_or_else(|| {
+    let shrunk = match shrink(
+        &scenario,
+        design,
+        args.target.strategy,
+        seed,
+        invariant,
+        watchdog,
+    ) {
+        Ok(shrunk) => shrunk.ok_or_else(|| {
             BadInput(format!(
                 "seed {seed} does not violate {invariant}: nothing to shrink"
             ))
-        })?;
+        })?,
+        Err(halted) => {
+            let kind = halted.kind.to_uppercase();
+            writeln!(out, "{kind}: seed {seed}: {}", halted.reason)?;
+            writeln!(
+                out,
+                "shrink stopped: a re-run did not finish; nothing saved"
+            )?;
+            return Ok(super::EXIT_VIOLATION);
+        }
+    };
     writeln!(
         out,
         "faults: {} -> {} ({} runs)",

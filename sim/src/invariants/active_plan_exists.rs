@@ -1,13 +1,11 @@
-//! `active_plan_exists`: no root alias or rollback record points at a deleted plan tree.
+//! `active_plan_exists`: every endpoint's root alias points at an existing plan tree.
 //!
-//! The root alias is what clients resolve; the rollback record is what operators and the
-//! automation fall back on. Either pointing at a tree clean-up has deleted is step 5 of the
-//! incident (the live plan deleted under the root) or its lead-up (the rollback target gone,
-//! which in the original design blocks every later batch).
+//! The root alias is what clients resolve: its tree is the active plan. A root pointing at a
+//! tree clean-up has deleted is step 5 of the incident, the live plan deleted under the root.
+//! (The rollback record is a separate claim, [`super::rollback_target_exists`]: a dangling
+//! rollback record is a latent hazard, not an outage.)
 
-use dnsim_model::{Event, World};
-
-use super::{Invariant, InvariantId};
+use super::{Invariant, InvariantId, Seen};
 
 pub struct ActivePlanExists;
 
@@ -16,23 +14,13 @@ impl Invariant for ActivePlanExists {
         InvariantId::ActivePlanExists
     }
 
-    /// Only the zone the event names can have changed (see `EventKind::endpoint`).
-    fn after_event(&mut self, event: &Event, world: &World) -> Option<String> {
-        let endpoint = event.kind.endpoint()?;
-        let zone = world.zone(endpoint);
-        {
-            for (alias, target) in [
-                ("root alias", zone.root),
-                ("rollback record", zone.rollback),
-            ] {
-                if let Some(target) = target.filter(|g| !zone.trees.contains_key(g)) {
-                    return Some(format!(
-                        "{endpoint}: {alias} points at {target}, whose tree is deleted (after {} {})",
-                        event.actor, event.kind
-                    ));
-                }
-            }
-        }
-        None
+    fn after_event(&mut self, seen: &Seen<'_>) -> Option<String> {
+        let endpoint = seen.touched?;
+        let zone = seen.reference.zone(endpoint);
+        let root = zone.root.filter(|g| !zone.trees.contains_key(g))?;
+        Some(format!(
+            "{endpoint}: root alias points at {root}, whose tree is deleted (after {} {})",
+            seen.event.actor, seen.event.kind
+        ))
     }
 }

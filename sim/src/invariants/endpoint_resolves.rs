@@ -1,11 +1,10 @@
 //! `endpoint_resolves`: once first applied, every endpoint resolves to at least one address.
 //!
 //! This is what customers saw: the regional endpoint answered NOERROR with an empty answer,
-//! because its root alias pointed at a tree that clean-up had deleted (step 5).
+//! because its root alias pointed at a tree that clean-up had deleted (step 5). Names are
+//! resolved from the harness's reference zones, not by the model's own `Zone::resolve`.
 
-use dnsim_model::{Event, World};
-
-use super::{Invariant, InvariantId};
+use super::{Invariant, InvariantId, Seen};
 
 pub struct EndpointResolves;
 
@@ -14,14 +13,13 @@ impl Invariant for EndpointResolves {
         InvariantId::EndpointResolves
     }
 
-    /// Only the zone the event names can have changed (see `EventKind::endpoint`).
-    fn after_event(&mut self, event: &Event, world: &World) -> Option<String> {
-        let endpoint = event.kind.endpoint()?;
-        let zone = world.zone(endpoint);
-        (zone.root.is_some() && zone.resolve().is_empty()).then(|| {
+    fn after_event(&mut self, seen: &Seen<'_>) -> Option<String> {
+        let endpoint = seen.touched?;
+        let zone = seen.reference.zone(endpoint);
+        zone.answers_empty().then(|| {
             format!(
                 "{endpoint} resolves to no addresses (root alias -> {}, tree deleted)",
-                zone.root.expect("checked above")
+                zone.root.expect("answers_empty implies a root")
             )
         })
     }

@@ -6,9 +6,9 @@
 //! enactor's old plan overwrote the newer one.
 
 use dnsim_model::event::EventKind;
-use dnsim_model::{Event, Generation, World};
+use dnsim_model::Generation;
 
-use super::{Invariant, InvariantId};
+use super::{Invariant, InvariantId, Seen};
 
 pub struct NoStaleOverwrite {
     /// The newest generation each endpoint has served so far.
@@ -28,27 +28,25 @@ impl Invariant for NoStaleOverwrite {
         InvariantId::NoStaleOverwrite
     }
 
-    /// Only the zone the event names can have changed (see `EventKind::endpoint`).
-    fn after_event(&mut self, event: &Event, world: &World) -> Option<String> {
-        let mut violation = None;
-        if let Some(endpoint) = event.kind.endpoint() {
-            let zone = world.zone(endpoint);
-            let newest = &mut self.newest_served[endpoint.index()];
-            if zone.root < *newest && violation.is_none() {
-                let by = match &event.kind {
-                    EventKind::Applied { endpoint: e, .. } if *e == endpoint => {
-                        format!(" by {}", event.actor)
-                    }
-                    _ => String::new(),
-                };
-                violation = Some(format!(
-                    "{endpoint}: root went back from {} to {}{by}",
-                    newest.expect("older than something"),
-                    zone.root.map_or("none".into(), |g| g.to_string()),
-                ));
-            }
-            *newest = (*newest).max(zone.root);
-        }
+    fn after_event(&mut self, seen: &Seen<'_>) -> Option<String> {
+        let endpoint = seen.touched?;
+        let root = seen.reference.zone(endpoint).root;
+        let newest = &mut self.newest_served[endpoint.index()];
+        let went_back = root < *newest;
+        let violation = went_back.then(|| {
+            let by = match &seen.event.kind {
+                EventKind::Applied { endpoint: e, .. } if *e == endpoint => {
+                    format!(" by {}", seen.event.actor)
+                }
+                _ => String::new(),
+            };
+            format!(
+                "{endpoint}: root went back from {} to {}{by}",
+                newest.expect("older than something"),
+                root.map_or("none".into(), |g| g.to_string()),
+            )
+        });
+        *newest = (*newest).max(root);
         violation
     }
 }

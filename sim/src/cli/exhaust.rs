@@ -1,0 +1,332 @@
+//! `dnsim exhaust`: run every fault schedule of at most K faults from a menu, and say
+//! whether each invariant holds for all of them or give its first (fewest-fault)
+//! counterexample, saved as a seed file.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{design, jobs, output_dir, BadInput, EXIT_CLEAN, EXIT_VIOLATION};
+use crate::exhaust::{exhaust, Counterexample, ExhaustEnd, ExhaustReport, ExhaustSpec, Menu};
+use crate::hunt::SeedRange;
+use crate::invariants::InvariantId;
+use crate::narrative::describe_fault;
+use crate::scenario::Scenario;
+use crate::seedfile::{FaultsSource, SeedFile};
+use crate::sweep::SweepOptions;
+use crate::trace::format_hash;
+
+#[derive(Args, Debug)]
+pub(super) struct ExhaustArgs {
+    /// A built-in scenario name or a scenario .toml file.
+    #[arg(long, default_value = "small")]
+    scenario: String,
+    /// The design under test (see `dnsim list`).
+    #[arg(long, default_value = "original")]
+    variant: String,
+    /// The most faults in one schedule (K).
+    #[arg(long, value_name = "K", default_value_t = crate::exhaust::DEFAULT_MAX_FAULTS)]
+    max_faults: u32,
+    /// The menu of faults, comma-separated, from: stall-short, stall-long, crash, api-error,
+    /// lock-short, lock-long, burst, delay-short, delay-long (magnitudes from the scenario).
+    #[arg(long, value_delimiter = ',', default_values_t = crate::exhaust::menu::DEFAULT.map(String::from))]
+    menu: Vec<String>,
+    /// Repeat the enumeration on each of these seeds (they fix latencies, jitter and
+    /// madsim's order among simultaneous events), `A..B` or a single seed.
+    #[arg(long, default_value = "0..1")]
+    noise_seeds: SeedRange,
+    /// Worker threads (default: every core). Results do not depend on it.
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Stop cleanly after this much wall time, e.g. `90s`, `10m`, and report what ran.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    time_budget: Option<Duration>,
+    /// Report a schedule still running after this much wall time as hung.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "10s")]
+    watchdog: Duration,
+    /// Go on after every invariant has a counterexample (to count every schedule).
+    #[arg(long)]
+    all: bool,
+    /// Print the report as one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Where to save each counterexample (default: a scratch directory, dnsim-exhaust in
+    /// the system's temporary directory).
+    #[arg(long, value_name = "DIR")]
+    save: Option<PathBuf>,
+    /// Do not save the counterexamples.
+    #[arg(long, conflicts_with = "save")]
+    no_save: bool,
+    /// No progress bar (it is shown only when stderr is a terminal anyway).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// The scratch directory counterexamples go to by default.
+pub fn scratch_dir() -> PathBuf {
+    std::env::temp_dir().join("dnsim-exhaust")
+}
+
+pub(super) fn run(args: ExhaustArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
+    let scenario = Scenario::load(&args.scenario)?;
+    let design = design(&args.variant)?;
+    let menu = Menu::new(&scenario, &args.menu).map_err(|e| BadInput(format!("--menu: {e}")))?;
+    if args.noise_seeds.is_empty() {
+        return Err(BadInput("--noise-seeds: the range is empty".into()));
+    }
+    if args.watchdog.is_zero() {
+        return Err(BadInput("--watchdog must be longer than zero".into()));
+    }
+    let save = (!args.no_save).then(|| args.save.clone().unwrap_or_else(scratch_dir));
+    if let Some(dir) = &save {
+        output_dir("save directory", dir)?;
+    }
+    let mut options = SweepOptions::new(jobs(args.jobs)?);
+    stop_on_ctrl_c(options.stop.clone());
+    options.watchdog = args.watchdog;
+    options.time_budget = args.time_budget;
+    let spec = ExhaustSpec {
+        scenario,
+        design,
+        menu,
+        max_faults: args.max_faults,
+        noise_seeds: args.noise_seeds,
+        stop_when_all_violated: !args.all,
+    };
+    if !args.json {
+        writeln!(
+            out,
+            "exhaust: scenario={} variant={} max-faults={} noise-seeds={}",
+            args.scenario,
+            design.name(),
+            args.max_faults,
+            args.noise_seeds
+        )?;
+        writeln!(out, "menu: {}", spec.menu)?;
+        out.flush()?;
+    }
+    let started = Instant::now();
+    let bar = progress_bar(args.quiet);
+    let report = exhaust(&spec, &options, &mut |seed, faults, ran, total| {
+        bar.set_length(total);
+        bar.set_position(ran);
+        bar.set_message(format!("noise seed {seed}, {faults} faults"));
+    });
+    bar.finish_and_clear();
+    let elapsed = started.elapsed();
+    let mut saved: Vec<(InvariantId, PathBuf)> = Vec::new();
+    if let Some(dir) = &save {
+        for counterexample in report.counterexamples.values() {
+            let path = save_counterexample(dir, &args.scenario, counterexample)?;
+            saved.push((counterexample.invariant, path));
+        }
+    }
+    let violated = !report.counterexamples.is_empty() || !report.broken.is_empty();
+    if args.json {
+        let json = serde_json::json!({
+            "scenario": args.scenario,
+            "variant": design.name(),
+            "menu": spec.menu.names(),
+            "max_faults": args.max_faults,
+            "noise_seeds": args.noise_seeds.to_string(),
+            "elapsed_s": elapsed.as_secs_f64(),
+            "schedules": report.ran(),
+            "levels": report.levels,
+            "decisions_fault_free": report.decisions_fault_free,
+            "end": report.end,
+            "complete_up_to": report.complete_up_to,
+            "verdicts": InvariantId::ALL.iter().map(|id| {
+                let counterexample = report.counterexamples.get(id);
+                serde_json::json!({
+                    "invariant": id.as_str(),
+                    "verdict": if counterexample.is_some() { "violated" } else { "holds" },
+                    "faults": counterexample.map(|c| c.faults.clone()),
+                    "noise_seed": counterexample.map(|c| c.noise_seed),
+                    "saved": saved.iter().find(|(i, _)| i == id).map(|(_, p)| p.display().to_string()),
+                })
+            }).collect::<Vec<_>>(),
+            "broken": report.broken.iter().map(|b| &b.problem).collect::<Vec<_>>(),
+        });
+        writeln!(out, "{json}")?;
+    } else {
+        print_text(out, &spec, &report, &saved, elapsed)?;
+    }
+    Ok(if violated { EXIT_VIOLATION } else { EXIT_CLEAN })
+}
+
+/// First Ctrl-C: stop cleanly (the schedules in flight finish, the partial summary is
+/// printed). Second Ctrl-C: exit at once.
+fn stop_on_ctrl_c(stop: Arc<AtomicBool>) {
+    let handler = move || {
+        if stop.swap(true, Ordering::Relaxed) {
+            std::process::exit(130);
+        }
+        eprintln!("\ninterrupted: finishing the schedules in flight (Ctrl-C again to quit now)");
+    };
+    // Without a handler (some sandboxes refuse one), Ctrl-C just ends the process.
+    let _ = ctrlc::set_handler(handler);
+}
+
+fn progress_bar(quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(1), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:30}] {human_pos}/{human_len} schedules, {msg}",
+        )
+        .expect("a valid template")
+        .progress_chars("=> "),
+    );
+    bar
+}
+
+/// Saves a counterexample as a seed file that replays exactly its schedule. The name
+/// carries the trace hash, so two different counterexamples never share a file, and the
+/// same one found again is recognised.
+fn save_counterexample(
+    dir: &Path,
+    scenario: &str,
+    counterexample: &Counterexample,
+) -> Result<PathBuf, BadInput> {
+    let invariant = counterexample.invariant;
+    let outcome = &counterexample.outcome;
+    let violation = outcome
+        .violation(invariant)
+        .expect("a counterexample fails");
+    let mut file = SeedFile::from_outcome(outcome, scenario, invariant);
+    file.faults_source = FaultsSource::Schedule;
+    let faults: Vec<String> = outcome.faults.0.iter().map(describe_fault).collect();
+    file.postmortem = if faults.is_empty() {
+        format!("with no fault at all, {}", violation.message)
+    } else {
+        format!("{}; so {}", faults.join("; "), violation.message)
+    };
+    let path = dir.join(format!(
+        "{}-{invariant}-exhaust-{}faults-{}.toml",
+        outcome.variant,
+        outcome.faults.len(),
+        format_hash(outcome.trace_hash)
+    ));
+    if !path.exists() {
+        file.save_new(&path)?;
+    }
+    Ok(path)
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn print_text(
+    out: &mut dyn Write,
+    spec: &ExhaustSpec,
+    report: &ExhaustReport,
+    saved: &[(InvariantId, PathBuf)],
+    elapsed: Duration,
+) -> Result<(), BadInput> {
+    writeln!(
+        out,
+        "fault-free run: {} in the fault phase",
+        plural(report.decisions_fault_free, "decision", "decisions")
+    )?;
+    for level in &report.levels {
+        let ran = if level.ran == level.schedules {
+            String::new()
+        } else {
+            format!(" ({} ran)", level.ran)
+        };
+        writeln!(
+            out,
+            "  noise seed {}: {}{ran}",
+            level.noise_seed,
+            plural(
+                level.schedules,
+                &format!("schedule with {} faults", level.faults),
+                &format!("schedules with {} faults", level.faults)
+            )
+        )?;
+    }
+    let clipped: u64 = report.levels.iter().map(|l| l.clipped).sum();
+    writeln!(
+        out,
+        "pruned: faults only at decisions reached, each set of faults run once (not once per order), {clipped} stalls equal after clipping"
+    )?;
+    let scope = match report.complete_up_to {
+        Some(k) => format!(
+            "all {} with at most {}",
+            plural(
+                report
+                    .levels
+                    .iter()
+                    .filter(|l| l.faults <= k)
+                    .map(|l| l.schedules)
+                    .sum(),
+                "schedule",
+                "schedules"
+            ),
+            plural(u64::from(k), "fault", "faults")
+        ),
+        None => "no complete level".into(),
+    };
+    for id in InvariantId::ALL {
+        match report.counterexamples.get(&id) {
+            None => writeln!(out, "{:<22} holds for {scope}", id.as_str())?,
+            Some(c) => {
+                let faults: Vec<String> = c.faults.0.iter().map(describe_fault).collect();
+                let faults = if faults.is_empty() {
+                    "no fault".to_string()
+                } else {
+                    faults.join("; ")
+                };
+                writeln!(
+                    out,
+                    "{:<22} VIOLATED with {} (schedule #{}, noise seed {}; none with fewer faults): {faults}",
+                    id.as_str(),
+                    plural(c.faults.len() as u64, "fault", "faults"),
+                    c.index + 1,
+                    c.noise_seed
+                )?;
+                if let Some((_, path)) = saved.iter().find(|(i, _)| *i == id) {
+                    writeln!(out, "    saved: {}", path.display())?;
+                    writeln!(
+                        out,
+                        "    replay: dnsim replay --file {} --trace",
+                        path.display()
+                    )?;
+                    writeln!(out, "    explain: dnsim explain --file {}", path.display())?;
+                }
+            }
+        }
+    }
+    for broken in &report.broken {
+        let faults: Vec<String> = broken.faults.0.iter().map(describe_fault).collect();
+        writeln!(
+            out,
+            "BROKEN run (noise seed {}, faults: {}): {}",
+            broken.noise_seed,
+            faults.join("; "),
+            broken.problem
+        )?;
+    }
+    let end = match report.end {
+        ExhaustEnd::Completed => "every schedule ran",
+        ExhaustEnd::AllViolated => "stopped: every invariant has a counterexample (--all to go on)",
+        ExhaustEnd::TimeBudget => "partial: the time budget ran out",
+        ExhaustEnd::Interrupted => "partial: interrupted",
+    };
+    writeln!(
+        out,
+        "{end}; {} in {:.1}s on {} noise seeds",
+        plural(report.ran(), "schedule", "schedules"),
+        elapsed.as_secs_f64(),
+        spec.noise_seeds.len()
+    )?;
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! `dnsim sensitivity`: the verdict matrix at each value of one scenario knob.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+use dnsim_model::{designs, Design};
+
+use super::{check_output, design, jobs, write_output, BadInput, EXIT_CLEAN};
+use crate::chart::render_svg;
+use crate::hunt::SeedRange;
+use crate::scenario::{self, Scenario};
+use crate::sensitivity::{render_markdown, render_text, scenarios, sensitivity, Knob};
+use crate::strategy::Strategy;
+
+#[derive(Args, Debug)]
+pub(super) struct SensitivityArgs {
+    /// The knob to vary: stall_ms_max, cleanup_age_generations, lock_ttl_ms,
+    /// burst_plans_max, planner_interval_ms, enactors.
+    #[arg(long)]
+    knob: Knob,
+    /// The values to run it at, comma-separated.
+    #[arg(long, value_delimiter = ',', required = true)]
+    values: Vec<u64>,
+    /// A built-in scenario name or a scenario .toml file.
+    #[arg(long, default_value = scenario::DEFAULT)]
+    scenario: String,
+    /// Seeds to run for every design at every value, `A..B` (B excluded).
+    #[arg(long, default_value = "0..1000")]
+    seeds: SeedRange,
+    /// Designs to compare, comma-separated (default: every design).
+    #[arg(long, value_delimiter = ',')]
+    variants: Vec<String>,
+    /// Print one JSON object (the report) instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Also write the table as Markdown to this file.
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<PathBuf>,
+    /// Also draw the chart (rate against value, one line per design) to this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    svg: Option<PathBuf>,
+    /// How each seed chooses its faults: uniform, swarm, bounded-delay[:DEPTH].
+    #[arg(long, default_value_t = Strategy::default())]
+    strategy: Strategy,
+    /// Worker threads (default: every core). Results do not depend on it.
+    #[arg(long)]
+    jobs: Option<usize>,
+}
+
+pub(super) fn run(args: SensitivityArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
+    let scenario = Scenario::load(&args.scenario)?;
+    let chosen: Vec<&'static dyn Design> = if args.variants.is_empty() {
+        designs::ALL.to_vec()
+    } else {
+        args.variants
+            .iter()
+            .map(|name| design(name.trim()))
+            .collect::<Result<_, _>>()?
+    };
+    let jobs = jobs(args.jobs)?;
+    // Every value must make a valid scenario before anything runs or is written.
+    scenarios(&scenario, args.knob, &args.values)?;
+    if let Some(path) = &args.markdown {
+        check_output("markdown file", path, false)?;
+    }
+    if let Some(path) = &args.svg {
+        check_output("svg file", path, false)?;
+    }
+    if !args.json {
+        let values: Vec<String> = args.values.iter().map(u64::to_string).collect();
+        writeln!(
+            out,
+            "sensitivity: scenario={} strategy={} seeds={} knob={} values={} designs={} jobs={jobs}",
+            args.scenario,
+            args.strategy,
+            args.seeds,
+            args.knob,
+            values.join(","),
+            chosen.len()
+        )?;
+        out.flush()?;
+    }
+    let report = sensitivity(
+        &scenario,
+        args.knob,
+        &args.values,
+        &chosen,
+        args.strategy,
+        args.seeds,
+        jobs,
+    )?;
+    if let Some(path) = &args.markdown {
+        write_output("markdown file", path, render_markdown(&report).as_bytes())?;
+    }
+    if let Some(path) = &args.svg {
+        write_output("svg file", path, render_svg(&report).as_bytes())?;
+    }
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+    } else {
+        write!(out, "{}", render_text(&report))?;
+        writeln!(out, "{} runs in {:.1}s", report.runs, report.wall_ms / 1e3)?;
+        for path in args.markdown.iter().chain(&args.svg) {
+            writeln!(out, "wrote {}", path.display())?;
+        }
+    }
+    Ok(EXIT_CLEAN)
+}

@@ -1,0 +1,196 @@
+//! `dnsim exhaust` as a user runs it: exit codes, the verdict lines, the saved
+//! counterexample that `replay --file` reproduces, and one-line errors for bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn dnsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dnsim"))
+        .args(args)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap())
+        .output()
+        .expect("dnsim runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dnsim-exhaust-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn original_on_small_exits_1_with_replayable_minimal_counterexamples() {
+    let dir = scratch("original");
+    let out = dnsim(&["exhaust", "--save", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("scenario=small variant=original"),
+        "{stdout}"
+    );
+    for line in [
+        "no_stale_overwrite     VIOLATED with 1 fault",
+        "active_plan_exists     VIOLATED with ",
+        "endpoint_resolves      VIOLATED with 2 faults",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?}: {stdout}");
+    }
+    let saved: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    // One seed file per invariant (every one is violated within two faults).
+    let invariants = text(&dnsim(&["list"]).stdout)
+        .split("invariants:")
+        .nth(1)
+        .map_or(0, |list| {
+            list.lines().filter(|l| !l.trim().is_empty()).count()
+        });
+    assert!(invariants >= 4, "dnsim list names the invariants");
+    assert_eq!(saved.len(), invariants, "{saved:?}");
+    let resolves = saved
+        .iter()
+        .find(|p| p.to_string_lossy().contains("endpoint_resolves"))
+        .expect("endpoint_resolves saved");
+    let replay = dnsim(&["replay", "--file", resolves.to_str().unwrap()]);
+    // A saved run that reproduces exits 0 (see `dnsim replay --file`).
+    assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));
+    assert!(
+        text(&replay.stdout).contains("as saved"),
+        "{}",
+        text(&replay.stdout)
+    );
+    let explain = dnsim(&["explain", "--file", resolves.to_str().unwrap()]);
+    assert!(
+        text(&explain.stdout).contains("endpoint_resolves violated"),
+        "{}",
+        text(&explain.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn fenced_and_protected_holds_for_every_single_fault_and_exits_0() {
+    let out = dnsim(&[
+        "exhaust",
+        "--variant",
+        "fenced-and-protected",
+        "--max-faults",
+        "1",
+        "--no-save",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(report["end"], "completed");
+    assert_eq!(report["complete_up_to"], 1);
+    assert_eq!(report["schedules"], 262);
+    for verdict in report["verdicts"].as_array().unwrap() {
+        assert_eq!(verdict["verdict"], "holds", "{verdict}");
+    }
+}
+
+#[test]
+fn a_time_budget_gives_a_partial_summary() {
+    let out = dnsim(&[
+        "exhaust",
+        "--variant",
+        "fenced-and-protected",
+        "--max-faults",
+        "3",
+        "--time-budget",
+        "1ms",
+        "--no-save",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("partial: the time budget ran out"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("at most 3 faults"), "{stdout}");
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    for args in [
+        &["exhaust", "--menu", "stall-long,nap"][..],
+        &["exhaust", "--variant", "nope"],
+        &["exhaust", "--noise-seeds", "3..3"],
+        &["exhaust", "--scenario", "nope"],
+    ] {
+        let out = dnsim(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn the_matrix_shows_the_exhaustive_column() {
+    let out = dnsim(&[
+        "matrix",
+        "--scenario",
+        "small",
+        "--seeds",
+        "0..20",
+        "--variants",
+        "original,fenced-and-protected",
+        "--exhaustive",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("exhaustive (default menu, noise seed 0, at most 1 faults):"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("no_stale_overwrite     violated (1 faults): enactor-2 pauses"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("converges              holds: all 262 schedules with at most 1 faults"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_an_enumeration_with_a_partial_summary() {
+    // Three faults on small take minutes: the interrupt comes long before the end.
+    let child = Command::new(env!("CARGO_BIN_EXE_dnsim"))
+        .args([
+            "exhaust",
+            "--variant",
+            "fenced-and-protected",
+            "--max-faults",
+            "3",
+            "--no-save",
+        ])
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(stdout.contains("partial: interrupted"), "{stdout}");
+    assert!(!stdout.contains("at most 3 faults"), "{stdout}");
+}
