@@ -164,6 +164,15 @@ impl World {
         &self.zones[endpoint.index()]
     }
 
+    /// A world of `endpoints` empty zones and nothing else.
+    pub fn new(endpoints: usize) -> World {
+        World {
+            zones: vec![Zone::default(); endpoints],
+            roots: BTreeMap::from([(Generation(0), endpoints)]),
+            ..World::default()
+        }
+    }
+
     /// The oldest generation live on any endpoint (`g0` if some endpoint has none yet).
     pub fn oldest_root(&self) -> Generation {
         let oldest = self.roots.keys().next().copied().unwrap_or_default();
@@ -452,11 +461,7 @@ pub async fn run(
     assert!(problems.is_empty(), "invalid system config: {problems:?}");
     let time = TimeHandle::current();
     let start = Instant::now();
-    let world = World {
-        zones: vec![Zone::default(); config.endpoints.into()],
-        roots: BTreeMap::from([(Generation(0), config.endpoints.into())]),
-        ..World::default()
-    };
+    let world = World::new(config.endpoints.into());
     let run_until = start + Duration::from_millis(config.run_until_ms);
     let ctx = Rc::new(Ctx {
         config,

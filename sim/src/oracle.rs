@@ -302,10 +302,7 @@ mod tests {
     use super::*;
 
     fn world() -> World {
-        World {
-            zones: vec![Zone::default()],
-            ..World::default()
-        }
+        World::new(1)
     }
 
     fn first_plan() -> Vec<Change> {
