@@ -55,7 +55,7 @@ fn scenario(knobs: &Knobs) -> Scenario {
     let mut scenario = incident();
     let system = &mut scenario.system;
     system.enactors = knobs.enactors;
-    system.endpoints = knobs.endpoints;
+    system.endpoints = knobs.endpoints.into();
     system.cleanup_age_generations = knobs.cleanup_age_generations;
     system.api_latency_ms = knobs.api_latency_ms;
     system.lock_ttl_ms = knobs.lock_ttl_ms;

@@ -6,7 +6,10 @@
 //!   lock exactly as the writer believes it to be, then CREATE-ing it with a fresh expiry.
 //!   Batches are all-or-nothing and a DELETE must match every value, so a stale belief about
 //!   the lock aborts the whole batch: a compare-and-set validated at commit;
-//! - a **record tree per plan** (leaf records under a weighted set named for the plan);
+//! - a **record tree per plan** (leaf records under a weighted set named for the plan). A
+//!   tree larger than one change batch may carry is built in parts, in order, over several
+//!   batches ([`Change::UpsertTreePart`]); until its last part lands it is *partial*, and
+//!   resolves to the records built so far;
 //! - the **root alias**, the name clients resolve, pointing at the active plan's tree;
 //! - the **rollback record**, pointing at the previously active plan's tree;
 //! - a **fence record** holding the applied generation, used only by fencing designs.
@@ -23,12 +26,15 @@ use crate::chaos::Actor;
 use crate::plan::{Generation, LoadBalancer, Targets};
 
 /// One DNS endpoint (one hosted zone). Named by position: `regional`, `fips`, `ipv6`, then
-/// `account-1`, `account-2`, ... for account-specific endpoints.
+/// `account-1`, `account-2`, ... for account-specific endpoints. At most
+/// [`EndpointId::MAX_COUNT`] endpoints (a scenario's `system.endpoints` range is narrower).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct EndpointId(pub u8);
+pub struct EndpointId(pub u16);
 
 impl EndpointId {
     pub const REGIONAL: EndpointId = EndpointId(0);
+    /// How many endpoints an id can name (`regional` .. `account-65533`).
+    pub const MAX_COUNT: usize = u16::MAX as usize;
 
     pub fn index(self) -> usize {
         self.0 as usize
@@ -36,8 +42,12 @@ impl EndpointId {
 
     /// The first `count` endpoints.
     pub fn all(count: usize) -> impl Iterator<Item = EndpointId> {
-        assert!(count <= u8::MAX as usize, "at most 255 endpoints");
-        (0..count as u8).map(EndpointId)
+        assert!(
+            count <= Self::MAX_COUNT,
+            "at most {} endpoints",
+            Self::MAX_COUNT
+        );
+        (0..count as u16).map(EndpointId)
     }
 }
 
@@ -62,8 +72,8 @@ impl FromStr for EndpointId {
             "ipv6" => Ok(EndpointId(2)),
             _ => name
                 .strip_prefix("account-")
-                .and_then(|n| n.parse::<u8>().ok())
-                .filter(|n| (1..=252).contains(n))
+                .and_then(|n| n.parse::<u16>().ok())
+                .filter(|n| (1..=u16::MAX - 3).contains(n))
                 .map(|n| EndpointId(n + 2))
                 .ok_or_else(|| format!("not an endpoint name: {name:?}")),
         }
@@ -106,6 +116,16 @@ pub enum Change {
     CreateLock(LockRecord),
     /// UPSERT a plan's record tree.
     UpsertTree(Generation, Targets),
+    /// UPSERT records `from..to` of a plan's tree (`targets` is the whole tree's list,
+    /// shared, not copied). Fails unless the records before `from` are there: parts are built
+    /// in order, and a part whose earlier parts were deleted since is refused (the writer
+    /// reads again and starts over), so a tree is always a prefix of its plan's list.
+    UpsertTreePart {
+        generation: Generation,
+        targets: Targets,
+        from: usize,
+        to: usize,
+    },
     /// DELETE a plan's record tree; fails if absent.
     DeleteTree(Generation),
     /// UPSERT the root alias; fails unless the target tree exists.
@@ -190,13 +210,26 @@ pub struct ZoneSnapshot {
     pub root: Option<Generation>,
     pub rollback: Option<Generation>,
     pub fence: Option<Generation>,
-    /// Generations whose trees exist, oldest first.
+    /// Generations whose trees exist (whole or partial), oldest first.
     pub trees: Vec<Generation>,
+    /// The partial trees and how many of their records are built, oldest first.
+    pub partial: Vec<(Generation, usize)>,
 }
 
 impl ZoneSnapshot {
     pub fn has_tree(&self, generation: Generation) -> bool {
         self.trees.binary_search(&generation).is_ok()
+    }
+
+    /// How many records of `generation`'s tree are built: 0 if absent, `len` if whole.
+    pub fn records_built(&self, generation: Generation, len: usize) -> usize {
+        if !self.has_tree(generation) {
+            return 0;
+        }
+        self.partial
+            .iter()
+            .find(|(g, _)| *g == generation)
+            .map_or(len, |&(_, built)| built)
     }
 }
 
@@ -204,7 +237,10 @@ impl ZoneSnapshot {
 #[derive(Clone, Debug, Default)]
 pub struct Zone {
     pub lock: Option<LockRecord>,
+    /// Every tree, whole or partial, with its plan's whole target list (shared).
     pub trees: BTreeMap<Generation, Targets>,
+    /// The partial trees (a subset of `trees`): how many leading records are built.
+    pub partial: BTreeMap<Generation, usize>,
     pub root: Option<Generation>,
     pub rollback: Option<Generation>,
     pub fence: Option<Generation>,
@@ -214,9 +250,21 @@ impl Zone {
     /// The addresses a client resolving the endpoint gets: the leaves of the tree the root
     /// alias points at, or nothing (NOERROR, empty answer) if there is no such tree.
     pub fn resolve(&self) -> &[LoadBalancer] {
-        self.root
-            .and_then(|root| self.trees.get(&root))
-            .map_or(&[], |targets| &targets[..])
+        self.root.map_or(&[], |root| self.records(root))
+    }
+
+    /// The records of `generation`'s tree that are built (none if it is absent).
+    pub fn records(&self, generation: Generation) -> &[LoadBalancer] {
+        let Some(targets) = self.trees.get(&generation) else {
+            return &[];
+        };
+        let built = self.partial.get(&generation).copied();
+        &targets[..built.unwrap_or(targets.len())]
+    }
+
+    /// How many records of `generation`'s tree are built (0 if absent).
+    fn built(&self, generation: Generation) -> usize {
+        self.records(generation).len()
     }
 
     pub fn snapshot(&self) -> ZoneSnapshot {
@@ -226,6 +274,7 @@ impl Zone {
             rollback: self.rollback,
             fence: self.fence,
             trees: self.trees.keys().copied().collect(),
+            partial: self.partial.iter().map(|(&g, &built)| (g, built)).collect(),
         }
     }
 
@@ -243,9 +292,25 @@ impl Zone {
                 Change::CreateLock(lock) => self.lock = Some(*lock),
                 Change::UpsertTree(generation, targets) => {
                     self.trees.insert(*generation, targets.clone());
+                    self.partial.remove(generation);
+                }
+                Change::UpsertTreePart {
+                    generation,
+                    targets,
+                    to,
+                    ..
+                } => {
+                    let built = self.built(*generation).max(*to);
+                    self.trees.insert(*generation, targets.clone());
+                    if built < targets.len() {
+                        self.partial.insert(*generation, built);
+                    } else {
+                        self.partial.remove(generation);
+                    }
                 }
                 Change::DeleteTree(generation) => {
                     self.trees.remove(generation);
+                    self.partial.remove(generation);
                     commit.trees_deleted.push(*generation);
                 }
                 Change::UpsertRoot(generation) => self.root = Some(*generation),
@@ -290,6 +355,22 @@ impl Zone {
                 }
                 Change::UpsertTree(generation, targets) => {
                     assert!(!targets.is_empty(), "a plan tree has at least one leaf");
+                    tree_edits.push((*generation, true));
+                }
+                Change::UpsertTreePart {
+                    generation,
+                    targets,
+                    from,
+                    to,
+                } => {
+                    assert!(from < to && *to <= targets.len(), "a part of the tree");
+                    // A batch holds at most one part of a tree, and a part never follows a
+                    // delete of its tree in the same batch: only the zone's records count.
+                    let exists = tree_exists(&tree_edits, *generation);
+                    let built = if exists { self.built(*generation) } else { 0 };
+                    if *from > built {
+                        return Err(BatchError::TreeNotFound(*generation));
+                    }
                     tree_edits.push((*generation, true));
                 }
                 Change::DeleteTree(generation) => {

@@ -17,6 +17,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use crate::batches::{next_batch, NextBatch};
 use crate::chaos::{Actor, Call, Fault, FaultKind, Site, Step};
 use crate::design::{LockChoice, OnMissingTarget};
 use crate::dns::{BatchError, Change, EndpointId, ZoneSnapshot};
@@ -208,7 +209,7 @@ impl Enactor<'_> {
     /// Applies the plan in hand to every endpoint, then cleans up (if the design says so).
     async fn work_on(&self, plan: &Plan, lock: LockChoice) -> Result<(), Stop> {
         self.hazard(self.site(Step::Pickup, 0)).await?;
-        for endpoint in EndpointId::all(self.ctx.config.endpoints as usize) {
+        for endpoint in EndpointId::all(self.ctx.config.endpoints.into()) {
             self.apply(plan, endpoint, lock).await?;
         }
         self.ctx.emit(
@@ -407,6 +408,8 @@ impl Enactor<'_> {
             let Some(preamble) = self.preamble(&site, &zone, lock).await else {
                 continue;
             };
+            // The design's batch begins with the preamble (see `Design::batch`).
+            let preamble_len = preamble.len();
             let batch = self.ctx.ask(self.me, |design, view| {
                 if design.check_under_lock(view, plan, &zone) {
                     design.batch(view, plan, endpoint, &zone, preamble)
@@ -417,6 +420,34 @@ impl Enactor<'_> {
             let Some(batch) = batch else {
                 self.skipped(plan, endpoint, zone.root);
                 return Ok(());
+            };
+            let batch = match self.ctx.config.batch_limits {
+                None => batch,
+                Some(limits) => match next_batch(limits, preamble_len, batch, &zone) {
+                    NextBatch::Final(batch) => batch,
+                    NextBatch::Part {
+                        batch,
+                        generation,
+                        built,
+                        of,
+                    } => {
+                        // The tree does not fit beside the flip: build a part, read again.
+                        let call = site.with_call(Call::Change);
+                        match self.ctx.change(&call, endpoint, &batch).await {
+                            Ok(_) => self.ctx.emit(
+                                self.me,
+                                EventKind::TreePartBuilt {
+                                    endpoint,
+                                    generation,
+                                    built,
+                                    of,
+                                },
+                            ),
+                            Err(error) => self.rejected(&site, generation, error).await,
+                        }
+                        continue;
+                    }
+                },
             };
             match self
                 .ctx
@@ -471,7 +502,7 @@ impl Enactor<'_> {
     async fn clean_up(&self, applied: Generation, lock: LockChoice) -> Result<(), Stop> {
         let config = &self.ctx.config;
         let age = config.cleanup_age_generations;
-        for endpoint in EndpointId::all(config.endpoints as usize) {
+        for endpoint in EndpointId::all(config.endpoints.into()) {
             let mut done = false;
             for attempt in 1..=config.cleanup_attempts {
                 let site = self.site(Step::Cleanup(endpoint), attempt);

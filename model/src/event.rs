@@ -77,6 +77,14 @@ pub enum EventKind {
         generation: Generation,
         live: Option<Generation>,
     },
+    /// A part of `generation`'s tree too big for one batch was built: `built` of `of`
+    /// records are there now. The root flips with the last part.
+    TreePartBuilt {
+        endpoint: EndpointId,
+        generation: Generation,
+        built: usize,
+        of: usize,
+    },
     /// The enactor has been through every endpoint with `generation`.
     PlanApplied { generation: Generation },
     /// Clean-up deleted plan trees from an endpoint's zone.
@@ -118,6 +126,40 @@ pub enum EventKind {
         generation: Generation,
         commit: Commit,
     },
+}
+
+impl EventKind {
+    /// The endpoint the event is about, if any. Every change to a zone is reported by an
+    /// event naming its endpoint (a commit, a part of a tree, a deletion, a seized lock), so
+    /// an observer can check only that zone: per-event work that does not grow with the
+    /// number of endpoints.
+    pub fn endpoint(&self) -> Option<EndpointId> {
+        match self {
+            EventKind::LockSeized { endpoint, .. }
+            | EventKind::LockBusy { endpoint, .. }
+            | EventKind::ReadFailed { endpoint, .. }
+            | EventKind::BatchRejected { endpoint, .. }
+            | EventKind::Applied { endpoint, .. }
+            | EventKind::EndpointSkipped { endpoint, .. }
+            | EventKind::TreePartBuilt { endpoint, .. }
+            | EventKind::TreesDeleted { endpoint, .. }
+            | EventKind::CleanupGaveUp { endpoint }
+            | EventKind::Alarm { endpoint, .. }
+            | EventKind::FrozenSkipped { endpoint, .. }
+            | EventKind::Repaired { endpoint, .. } => Some(*endpoint),
+            EventKind::PlanPublished { .. }
+            | EventKind::PlannerQuiet { .. }
+            | EventKind::PlanPickedUp { .. }
+            | EventKind::Stalled { .. }
+            | EventKind::Crashed { .. }
+            | EventKind::Restarted
+            | EventKind::PlanApplied { .. }
+            | EventKind::PlansDeleted { .. }
+            | EventKind::LeaseGranted { .. }
+            | EventKind::LeaseLost { .. }
+            | EventKind::PlanAbandoned { .. } => None,
+        }
+    }
 }
 
 /// Told of every event. Implemented by the harness.
@@ -165,8 +207,20 @@ impl fmt::Display for Generations<'_> {
     }
 }
 
-fn option(g: Option<Generation>) -> String {
-    g.map_or_else(|| "none".to_string(), |g| g.to_string())
+/// A generation or `none`, displayed without an allocation.
+struct OrNone(Option<Generation>);
+
+impl fmt::Display for OrNone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(g) => write!(f, "{g}"),
+            None => f.write_str("none"),
+        }
+    }
+}
+
+fn option(g: Option<Generation>) -> OrNone {
+    OrNone(g)
 }
 
 impl fmt::Display for EventKind {
@@ -251,6 +305,15 @@ impl fmt::Display for EventKind {
                 "{endpoint}: skips {generation}: endpoint already serves {}",
                 option(*live)
             ),
+            EventKind::TreePartBuilt {
+                endpoint,
+                generation,
+                built,
+                of,
+            } => write!(
+                f,
+                "{endpoint}: builds {generation}'s tree in parts: {built} of {of} records"
+            ),
             EventKind::PlanApplied { generation } => {
                 write!(f, "has applied {generation} to every endpoint; runs clean-up")
             }
@@ -313,6 +376,20 @@ impl fmt::Display for EventKind {
 
 impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:<12} {}", self.actor.to_string(), self.kind)
+        // `{:<12}` of the actor's name, without allocating it: count, write, pad.
+        struct Count(usize);
+        impl fmt::Write for Count {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                self.0 += s.chars().count();
+                Ok(())
+            }
+        }
+        let mut width = Count(0);
+        fmt::Write::write_fmt(&mut width, format_args!("{}", self.actor))?;
+        write!(f, "{}", self.actor)?;
+        for _ in width.0..12 {
+            f.write_str(" ")?;
+        }
+        write!(f, " {}", self.kind)
     }
 }

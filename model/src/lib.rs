@@ -16,7 +16,7 @@
 //! missing target, what the write path refuses) and can run extra actors.
 //!
 //! Reading order: [`plan`] (plans and their history), [`dns`] (zones, change batches, the
-//! lock), [`lock_service`] (leases outside Route 53), [`planner`], [`enactor`] (the race
+//! lock), [`batches`] (Route 53's batch limits, trees built in parts), [`lock_service`] (leases outside Route 53), [`planner`], [`enactor`] (the race
 //! lives here), [`system`] (wiring and lifetime), [`design`] (the seam).
 
 #[cfg(not(madsim))]
@@ -28,6 +28,7 @@ compile_error!(
      that setting: if you set RUSTFLAGS, include `--cfg madsim` in it."
 );
 
+pub mod batches;
 pub mod chaos;
 pub mod design;
 pub mod designs;

@@ -44,9 +44,9 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The plan the planner writes for `generation`. Its content is a pure function of the
-    /// generation (it only needs to differ between plans and never be empty): the race is
-    /// about *which* plan is live, not what is in it.
+    /// The plan the planner writes for `generation`, 2 to 4 load balancers per endpoint.
+    /// Its content is a pure function of the generation (it only needs to differ between
+    /// plans and never be empty): the race is about *which* plan is live, not what is in it.
     pub fn new(generation: Generation, endpoint_count: usize) -> Plan {
         assert!(endpoint_count > 0, "a plan covers at least one endpoint");
         let targets = (0..endpoint_count)
@@ -58,6 +58,48 @@ impl Plan {
                         weight: 1 + ((generation.0 as usize + i) % 4) as u8,
                     })
                     .collect::<Targets>()
+            })
+            .collect();
+        Plan {
+            generation,
+            targets,
+        }
+    }
+
+    /// A plan at real size: `load_balancers` per endpoint. Like a real planner's, it changes
+    /// little from one plan to the next: only endpoint `generation % endpoint_count` gets new
+    /// weights, and every other endpoint shares `previous`'s list (the same allocation, not
+    /// a copy), so a plan costs one list plus one pointer per endpoint and the memory of a run
+    /// grows with the plans and trees alive, not with records times copies.
+    pub fn sized(
+        generation: Generation,
+        endpoint_count: usize,
+        load_balancers: u16,
+        previous: Option<&Plan>,
+    ) -> Plan {
+        assert!(endpoint_count > 0, "a plan covers at least one endpoint");
+        assert!(
+            load_balancers > 0,
+            "an endpoint has at least one load balancer"
+        );
+        let changed = generation.0 as usize % endpoint_count;
+        let fresh = |endpoint: usize| -> Targets {
+            (0..usize::from(load_balancers))
+                .map(|i| LoadBalancer {
+                    ip: [
+                        10 + (endpoint >> 8) as u8,
+                        endpoint as u8,
+                        (i >> 8) as u8,
+                        i as u8,
+                    ],
+                    weight: 1 + ((generation.0 as usize + i) % 4) as u8,
+                })
+                .collect()
+        };
+        let targets = (0..endpoint_count)
+            .map(|endpoint| match previous {
+                Some(previous) if endpoint != changed => previous.targets[endpoint].clone(),
+                _ => fresh(endpoint),
             })
             .collect();
         Plan {

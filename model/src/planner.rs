@@ -17,10 +17,17 @@ fn publish(ctx: &Ctx, burst: bool) -> Generation {
     let generation = {
         let mut world = ctx.world.borrow_mut();
         let generation = Generation(world.store.newest_published().0 + 1);
-        world.store.publish(
-            Plan::new(generation, ctx.config.endpoints as usize),
-            ctx.now_ms(),
-        );
+        let endpoints = usize::from(ctx.config.endpoints);
+        let plan = match ctx.config.load_balancers {
+            None => Plan::new(generation, endpoints),
+            Some(count) => {
+                // The newest plan ever published is never deleted (clean-up keeps the plan
+                // it applied and everything newer), so it is in the history.
+                let previous = world.store.newest();
+                Plan::sized(generation, endpoints, count, previous.as_deref())
+            }
+        };
+        world.store.publish(plan, ctx.now_ms());
         generation
     };
     ctx.emit(

@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::time::Duration;
 
-use madsim::time::{sleep, sleep_until, Instant};
+use madsim::time::{sleep, sleep_until, Instant, TimeHandle};
 
+use crate::batches::BatchLimits;
 use crate::chaos::{Actor, Chaos, Fault, FaultKind, Site, Step};
 use crate::design::{Design, View};
 use crate::dns::{BatchError, Change, Commit, EndpointId, LockRecord, Zone, ZoneSnapshot};
@@ -21,7 +22,12 @@ pub struct SystemConfig {
     /// Number of enactors, one per Availability Zone.
     pub enactors: u8,
     /// Number of DNS endpoints (hosted zones): regional, fips, ipv6, then account-N.
-    pub endpoints: u8,
+    pub endpoints: u16,
+    /// Load balancers (leaf records) per endpoint in every plan; `None`: 2 to 4, varying
+    /// with the plan and the endpoint (see [`crate::plan::Plan::new`]).
+    pub load_balancers: Option<u16>,
+    /// Route 53's limits on one change batch; `None`: unlimited (every tree fits one batch).
+    pub batch_limits: Option<BatchLimits>,
     /// Clean-up deletes trees and plans more than this many generations older than the
     /// plan just applied ("significantly older").
     pub cleanup_age_generations: u64,
@@ -57,7 +63,19 @@ impl SystemConfig {
         };
         check(self.enactors >= 1, "enactors: must be at least 1");
         check(self.endpoints >= 1, "endpoints: must be at least 1");
-        check(self.endpoints <= 200, "endpoints: must be at most 200");
+        check(
+            usize::from(self.endpoints) <= EndpointId::MAX_COUNT,
+            "endpoints: too many for an endpoint id",
+        );
+        check(
+            self.load_balancers.is_none_or(|n| n >= 1),
+            "load_balancers: must be at least 1",
+        );
+        check(
+            self.batch_limits
+                .is_none_or(|limits| limits.leaves_beside(&[]) >= 1 && limits.max_changes >= 8),
+            "batch limits: must leave room for the lock, fence, aliases and a leaf",
+        );
         check(self.lock_ttl_ms >= 1, "lock_ttl_ms: must be at least 1");
         check(
             self.api_latency_ms.0 <= self.api_latency_ms.1,
@@ -108,6 +126,12 @@ pub enum Noise {
     Backoff = 4,
 }
 
+/// An endpoint's bits in a noise key: its low byte where the key always held it (so runs
+/// of up to 256 endpoints draw the noise they always drew), the rest above the step's tag.
+fn wide(endpoint: EndpointId) -> u64 {
+    u64::from(endpoint.0 & 0xff) | u64::from(endpoint.0 >> 8) << 32
+}
+
 /// SplitMix64's finaliser: a fast, well-mixed 64-bit hash step.
 fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -120,8 +144,12 @@ fn mix(mut z: u64) -> u64 {
 /// records about itself.
 #[derive(Debug, Default)]
 pub struct World {
-    /// One zone per endpoint, indexed by [`EndpointId`].
+    /// One zone per endpoint, indexed by [`EndpointId`]. Changed only through
+    /// [`Ctx::change`] (and the lock alone by injected contention), which keeps `roots`.
     pub zones: Vec<Zone>,
+    /// How many endpoints' roots point at each generation (`g0`: no root yet), so that the
+    /// oldest live generation is one lookup, not a scan of every zone.
+    roots: BTreeMap<Generation, usize>,
     pub store: PlanStore,
     /// The plan each enactor has picked up and not finished (a registry any actor may read).
     pub in_flight: BTreeMap<Actor, Generation>,
@@ -136,11 +164,49 @@ impl World {
         &self.zones[endpoint.index()]
     }
 
+    /// A world of `endpoints` empty zones and nothing else.
+    pub fn new(endpoints: usize) -> World {
+        World {
+            zones: vec![Zone::default(); endpoints],
+            roots: BTreeMap::from([(Generation(0), endpoints)]),
+            ..World::default()
+        }
+    }
+
+    /// The oldest generation live on any endpoint (`g0` if some endpoint has none yet).
+    pub fn oldest_root(&self) -> Generation {
+        let oldest = self.roots.keys().next().copied().unwrap_or_default();
+        debug_assert_eq!(
+            oldest,
+            self.zones
+                .iter()
+                .map(|zone| zone.root.unwrap_or_default())
+                .min()
+                .unwrap_or_default(),
+            "the root count is kept with every commit"
+        );
+        oldest
+    }
+
+    /// Moves one endpoint's root in the count of roots.
+    fn root_moved(&mut self, from: Option<Generation>, to: Option<Generation>) {
+        if from == to {
+            return;
+        }
+        let from = from.unwrap_or_default();
+        let count = self.roots.get_mut(&from).expect("the old root is counted");
+        *count -= 1;
+        if *count == 0 {
+            self.roots.remove(&from);
+        }
+        *self.roots.entry(to.unwrap_or_default()).or_insert(0) += 1;
+    }
+
     pub fn endpoints(&self) -> impl Iterator<Item = (EndpointId, &Zone)> {
         self.zones
             .iter()
             .enumerate()
-            .map(|(i, zone)| (EndpointId(i as u8), zone))
+            .map(|(i, zone)| (EndpointId(i as u16), zone))
     }
 }
 
@@ -152,7 +218,11 @@ pub struct Ctx {
     pub world: RefCell<World>,
     chaos: Rc<dyn Chaos>,
     observer: Rc<dyn Observer>,
-    start: Instant,
+    /// The simulated clock, held rather than looked up: `now` is read several times an
+    /// event, and a held handle reads it without the thread-local lookup of `Instant::now`.
+    time: TimeHandle,
+    /// The clock's reading when the run began.
+    start: Duration,
     /// Keys every draw of benign noise in this run (see [`Ctx::noise`]).
     noise_key: u64,
     /// Timer wake-ups so far: every sleep of every actor (the simulator's unit of work).
@@ -161,7 +231,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn now(&self) -> Duration {
-        self.start.elapsed()
+        self.time.elapsed() - self.start
     }
 
     pub fn now_ms(&self) -> u64 {
@@ -227,8 +297,8 @@ impl Ctx {
             Step::Tick => 1,
             Step::Poll => 2,
             Step::Pickup => 3,
-            Step::Apply(endpoint) => 4 << 8 | u64::from(endpoint.0),
-            Step::Cleanup(endpoint) => 5 << 8 | u64::from(endpoint.0),
+            Step::Apply(endpoint) => 4 << 8 | wide(endpoint),
+            Step::Cleanup(endpoint) => 5 << 8 | wide(endpoint),
         };
         let actor = match site.actor {
             Actor::Planner => 1,
@@ -309,14 +379,7 @@ impl Ctx {
     /// The oldest generation live on any endpoint (`g0` if some endpoint has none yet).
     pub async fn oldest_live_generation(&self, site: &Site) -> Result<Generation, BatchError> {
         self.api_call(site).await?;
-        let world = self.world.borrow();
-        let oldest = world
-            .zones
-            .iter()
-            .map(|zone| zone.root.unwrap_or_default())
-            .min()
-            .unwrap_or_default();
-        Ok(oldest)
+        Ok(self.world.borrow().oldest_root())
     }
 
     /// Submits a change batch; it commits (or is rejected) when the call's latency is over.
@@ -329,8 +392,9 @@ impl Ctx {
     ) -> Result<Commit, BatchError> {
         self.api_call(site).await?;
         let result = {
-            let zone = &mut self.world.borrow_mut().zones[endpoint.index()];
-            match self.design.write_guard() {
+            let world = &mut *self.world.borrow_mut();
+            let zone = &mut world.zones[endpoint.index()];
+            let result = match self.design.write_guard() {
                 None => zone.apply(changes),
                 Some(guard) => {
                     let mut after = zone.clone();
@@ -345,7 +409,11 @@ impl Ctx {
                         Err(error) => Err(error),
                     }
                 }
+            };
+            if let Ok(commit) = &result {
+                world.root_moved(commit.root_before, commit.root_after);
             }
+            result
         };
         self.observer
             .on_batch(self.now(), endpoint, changes, &result, &self.world.borrow());
@@ -391,11 +459,9 @@ pub async fn run(
 ) -> Ended {
     let problems = config.problems();
     assert!(problems.is_empty(), "invalid system config: {problems:?}");
+    let time = TimeHandle::current();
     let start = Instant::now();
-    let world = World {
-        zones: vec![Zone::default(); config.endpoints as usize],
-        ..World::default()
-    };
+    let world = World::new(config.endpoints.into());
     let run_until = start + Duration::from_millis(config.run_until_ms);
     let ctx = Rc::new(Ctx {
         config,
@@ -403,7 +469,8 @@ pub async fn run(
         world: RefCell::new(world),
         chaos,
         observer,
-        start,
+        time: time.clone(),
+        start: time.elapsed(),
         noise_key: madsim::rand::random(),
         simulated_events: Cell::new(0),
     });

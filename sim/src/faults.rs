@@ -75,7 +75,9 @@ pub struct Injector {
     mode: RefCell<Mode>,
     /// Faults stop at this simulated time; stalls are cut short to end by it.
     faults_end: Duration,
-    start: madsim::time::Instant,
+    /// The simulated clock, held (see `Ctx::now` in the model), and its reading at the start.
+    time: madsim::time::TimeHandle,
+    start: Duration,
     injected: RefCell<Vec<ScheduledFault>>,
     trace: Rc<RefCell<Trace>>,
     log: Option<DecisionLog>,
@@ -91,6 +93,7 @@ impl Injector {
         scenario: &Scenario,
         trace: Rc<RefCell<Trace>>,
     ) -> Injector {
+        let time = madsim::time::TimeHandle::current();
         // Drawn whatever the source, so that madsim's RNG is in the same state either way.
         let fault_seed: u64 = madsim::rand::random();
         let log = match &source {
@@ -119,7 +122,8 @@ impl Injector {
         Injector {
             mode: RefCell::new(mode),
             faults_end: Duration::from_millis(scenario.phases.faults_ms),
-            start: madsim::time::Instant::now(),
+            start: time.elapsed(),
+            time,
             injected: RefCell::new(Vec::new()),
             trace,
             log,
@@ -138,7 +142,7 @@ impl Injector {
 
 impl Chaos for Injector {
     fn decide(&self, site: &Site, kind: FaultKind) -> Option<Fault> {
-        let now = self.start.elapsed();
+        let now = self.time.elapsed() - self.start;
         if now >= self.faults_end {
             return None;
         }

@@ -74,6 +74,7 @@ pub mod scenario;
 pub mod schedule;
 pub mod seedfile;
 pub mod sensitivity;
+pub mod shard_env;
 pub mod shrink;
 pub mod strategy;
 pub mod sweep;

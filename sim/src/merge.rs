@@ -2,7 +2,8 @@
 //!
 //! A report is read from a file anyone can edit, so nothing in it is trusted: every report
 //! must be a shard of the same hunt (scenario and its digest, design, strategy, seed range,
-//! shard count), every shard must appear once, every seed a report lists must belong to its
+//! shard count), every shard must appear (a retried shard may appear twice if both reports
+//! found exactly the same, see [`findings`]), every seed a report lists must belong to its
 //! shard, and its totals must add up (seeds run, failing seeds, each invariant's count and
 //! first seed). Every error names the report's file.
 
@@ -15,12 +16,14 @@ use crate::sweep::{Shard, SweepEnd};
 /// Merges the shard reports `(file name, report)` of one hunt into the report of its whole
 /// seed range; an error is one line naming the file at fault.
 pub fn merge_reports(reports: Vec<(String, HuntReport)>) -> Result<HuntReport, String> {
-    let (first_name, first) = reports.first().ok_or("no reports to merge")?;
+    let (first_name, first) = reports.first().ok_or("no reports to merge")?.clone();
+    let (first_name, first) = (&first_name, &first);
     let first_shard = check_report(first_name, first)?;
     let count = first_shard.count;
     let mut seen = BTreeSet::new();
-    for (name, report) in &reports {
-        let shard = check_report(name, report)?;
+    let mut unique: Vec<(String, HuntReport)> = Vec::new();
+    for (name, report) in reports {
+        let shard = check_report(&name, &report)?;
         let (a, b) = (
             hunt_of(&first.summary, count),
             hunt_of(&report.summary, shard.count),
@@ -31,8 +34,20 @@ pub fn merge_reports(reports: Vec<(String, HuntReport)>) -> Result<HuntReport, S
             ));
         }
         if !seen.insert(shard.index) {
-            return Err(format!("report {name}: shard {shard} appears twice"));
+            // A retried shard (a pod restarted, a job re-run): the same findings are the same
+            // shard run twice, and count once; different findings mean something is wrong.
+            let (earlier, kept) = unique
+                .iter()
+                .find(|(_, kept)| kept.summary.shard == Some(shard))
+                .expect("a shard seen is kept");
+            if findings(kept) != findings(&report) {
+                return Err(format!(
+                    "report {name}: shard {shard} appears twice with different results (see {earlier})"
+                ));
+            }
+            continue;
         }
+        unique.push((name, report));
     }
     // The shards given are distinct and each within 1..=count: list the first few missing.
     let missing: Vec<String> = (1..=count)
@@ -43,7 +58,20 @@ pub fn merge_reports(reports: Vec<(String, HuntReport)>) -> Result<HuntReport, S
     if !missing.is_empty() {
         return Err(format!("missing shards: {}", missing.join(", ")));
     }
-    Ok(combine(reports.into_iter().map(|(_, report)| report)))
+    Ok(combine(unique.into_iter().map(|(_, report)| report)))
+}
+
+/// A report without its wall-clock measurements (times, rates, peak memory): what a run of
+/// the same shard finds again, whatever the machine and its load. Two reports of one shard
+/// are the same run if their findings are equal.
+pub fn findings(report: &HuntReport) -> HuntReport {
+    let mut report = report.clone();
+    let s = &mut report.summary;
+    (s.wall_ms, s.seeds_per_sec, s.events_per_sec, s.peak_rss_kib) = (0.0, 0.0, 0.0, None);
+    for tally in &mut s.tallies {
+        tally.first_found_ms = None;
+    }
+    report
 }
 
 /// What makes two shard reports parts of one hunt.

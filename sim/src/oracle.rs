@@ -30,6 +30,8 @@ use dnsim_model::{EndpointId, Event, Generation, World, Zone};
 pub struct ReferenceZone {
     pub lock: Option<LockRecord>,
     pub trees: BTreeMap<Generation, Targets>,
+    /// Trees built in part (a subset of `trees`): how many leading records are there.
+    pub partial: BTreeMap<Generation, usize>,
     pub root: Option<Generation>,
     pub rollback: Option<Generation>,
     pub fence: Option<Generation>,
@@ -38,9 +40,20 @@ pub struct ReferenceZone {
 impl ReferenceZone {
     /// What a client resolving the endpoint gets: the leaves of the root alias's tree.
     pub fn resolve(&self) -> &[LoadBalancer] {
-        self.root
-            .and_then(|root| self.trees.get(&root))
-            .map_or(&[], |targets| &targets[..])
+        let Some((root, targets)) = self.root.and_then(|r| Some((r, self.trees.get(&r)?))) else {
+            return &[];
+        };
+        &targets[..self.partial.get(&root).copied().unwrap_or(targets.len())]
+    }
+
+    /// How many records of `generation`'s tree are there (0 if none).
+    fn built(&self, generation: Generation) -> usize {
+        self.trees.get(&generation).map_or(0, |targets| {
+            self.partial
+                .get(&generation)
+                .copied()
+                .unwrap_or(targets.len())
+        })
     }
 
     /// Whether the endpoint has been applied and answers with no address.
@@ -64,11 +77,33 @@ impl ReferenceZone {
                 Change::CreateLock(lock) => next.lock = Some(*lock),
                 Change::UpsertTree(generation, targets) => {
                     next.trees.insert(*generation, targets.clone());
+                    next.partial.remove(generation);
+                }
+                // Parts are built in order: a part past the records there is refused.
+                Change::UpsertTreePart {
+                    generation, from, ..
+                } if *from > next.built(*generation) => {
+                    return Err(format!("part of tree {generation} past its records"))
+                }
+                Change::UpsertTreePart {
+                    generation,
+                    targets,
+                    to,
+                    ..
+                } => {
+                    let built = next.built(*generation).max(*to);
+                    next.trees.insert(*generation, targets.clone());
+                    if built < targets.len() {
+                        next.partial.insert(*generation, built);
+                    } else {
+                        next.partial.remove(generation);
+                    }
                 }
                 Change::DeleteTree(generation) => {
                     if next.trees.remove(generation).is_none() {
                         return Err(format!("DELETE of missing tree {generation}"));
                     }
+                    next.partial.remove(generation);
                 }
                 Change::UpsertRoot(target) | Change::UpsertRollback(target)
                     if !next.trees.contains_key(target) =>
@@ -123,7 +158,16 @@ impl ReferenceZone {
                 format!("{:?}", self.lock),
             );
         }
-        if zone.trees != self.trees {
+        // Tree by tree, and a tree's records only if the two lists are not the same shared
+        // list (they are, unless something copied them): per-event work is per tree, not
+        // per record, however many load balancers an endpoint has.
+        let same_trees = zone.trees.len() == self.trees.len()
+            && zone
+                .trees
+                .iter()
+                .zip(&self.trees)
+                .all(|((g, a), (h, b))| g == h && (std::rc::Rc::ptr_eq(a, b) || a == b));
+        if !same_trees {
             let keys = |trees: &BTreeMap<Generation, Targets>| {
                 trees
                     .keys()
@@ -132,6 +176,13 @@ impl ReferenceZone {
                     .join(",")
             };
             return differs("trees", keys(&zone.trees), keys(&self.trees));
+        }
+        if zone.partial != self.partial {
+            return differs(
+                "partial trees",
+                format!("{:?}", zone.partial),
+                format!("{:?}", self.partial),
+            );
         }
         None
     }
@@ -193,6 +244,7 @@ impl Reference {
                 Some(*endpoint)
             }
             EventKind::Applied { endpoint, .. }
+            | EventKind::TreePartBuilt { endpoint, .. }
             | EventKind::TreesDeleted { endpoint, .. }
             | EventKind::Repaired { endpoint, .. } => {
                 if self.unreported != Some(*endpoint) {
@@ -250,10 +302,7 @@ mod tests {
     use super::*;
 
     fn world() -> World {
-        World {
-            zones: vec![Zone::default()],
-            ..World::default()
-        }
+        World::new(1)
     }
 
     fn first_plan() -> Vec<Change> {

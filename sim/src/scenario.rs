@@ -6,6 +6,7 @@
 use std::fmt;
 use std::path::Path;
 
+use dnsim_model::batches::BatchLimits;
 use dnsim_model::SystemConfig;
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +14,11 @@ use serde::{Deserialize, Serialize};
 pub const BUILT_IN: &[(&str, &str)] = &[
     ("incident", include_str!("../../scenarios/incident.toml")),
     ("realistic", include_str!("../../scenarios/realistic.toml")),
+    (
+        "route53-scale",
+        include_str!("../../scenarios/route53-scale.toml"),
+    ),
+    ("long", include_str!("../../scenarios/long.toml")),
     ("small", include_str!("../../scenarios/small.toml")),
 ];
 
@@ -36,7 +42,16 @@ pub struct Scenario {
 #[serde(deny_unknown_fields)]
 pub struct System {
     pub enactors: u8,
-    pub endpoints: u8,
+    pub endpoints: u16,
+    /// Load balancers per endpoint in every plan; absent: 2 to 4, varying.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_balancers: Option<u16>,
+    /// Route 53's limits on one change batch (`Change` elements, and `ResourceRecord`
+    /// elements with an UPSERT's counted twice); absent: unlimited. Both or neither.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_max_changes: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_max_records: Option<u32>,
     pub cleanup_age_generations: u64,
     pub lock_ttl_ms: u64,
     pub api_latency_ms: [u64; 2],
@@ -194,6 +209,18 @@ impl Scenario {
             ("phases.settle_ms", p.settle_ms),
             ("phases.converge_within_ms", p.converge_within_ms),
         ];
+        let optional = [
+            ("system.load_balancers", s.load_balancers.map(u64::from)),
+            (
+                "system.batch_max_changes",
+                s.batch_max_changes.map(u64::from),
+            ),
+            (
+                "system.batch_max_records",
+                s.batch_max_records.map(u64::from),
+            ),
+        ];
+        knobs.extend(optional.into_iter().filter_map(|(k, v)| Some((k, v?))));
         let pairs = [
             ("system.api_latency_ms", s.api_latency_ms),
             ("faults.api_delay.ms", f.api_delay.ms),
@@ -213,6 +240,12 @@ impl Scenario {
     /// the model's own relations between knobs.
     fn problems(&self) -> Vec<String> {
         let mut problems = self.system_config().problems();
+        if self.system.batch_max_changes.is_some() != self.system.batch_max_records.is_some() {
+            problems.push(
+                "system.batch_max_changes and system.batch_max_records: give both or neither"
+                    .to_string(),
+            );
+        }
         let f = &self.faults;
         let probabilities = [
             ("faults.api_delay", f.api_delay.probability),
@@ -261,6 +294,13 @@ impl Scenario {
         SystemConfig {
             enactors: s.enactors,
             endpoints: s.endpoints,
+            load_balancers: s.load_balancers,
+            batch_limits: s.batch_max_changes.zip(s.batch_max_records).map(
+                |(max_changes, max_records)| BatchLimits {
+                    max_changes,
+                    max_records,
+                },
+            ),
             cleanup_age_generations: s.cleanup_age_generations,
             lock_ttl_ms: s.lock_ttl_ms,
             api_latency_ms: (s.api_latency_ms[0], s.api_latency_ms[1]),
@@ -276,17 +316,26 @@ impl Scenario {
     }
 }
 
-/// The allowed range of each whole-number knob, inclusive. Every duration is at most an
-/// hour or two of simulated time, so a run is finite and short (a whole run is at most
-/// `faults_ms + settle_ms + converge_within_ms` = 3 h simulated), and no arithmetic on a
-/// knob (microseconds, sums, `2^attempt` back-off capped by `backoff_cap_ms`) can overflow.
-/// The README's scenario table lists the same ranges.
+/// The allowed range of each whole-number knob, inclusive. Each phase is at most a day of
+/// simulated time, so a whole run (`faults_ms + settle_ms + converge_within_ms`) is at most
+/// 3 days = 2.6e11 microseconds (madsim's clock and every sum of knobs stay far below
+/// `u64::MAX` = 1.8e19), and no arithmetic on a knob (microseconds, sums, `2^attempt`
+/// back-off capped by `backoff_cap_ms`) can overflow. Endpoints stop at 10,000 (an
+/// [`dnsim_model::EndpointId`] can name 65,535), enactors at 64 (an `Actor::Enactor` holds a
+/// `u8`), load balancers at 1,000 per endpoint; the batch limits stop at Route 53's own
+/// (100 changes and 1,000 records are the documented ones) and start where a batch still
+/// has room for the lock, the fence, both aliases and one leaf. The README's scenario
+/// table lists the same ranges.
 pub fn knob_range(key: &str) -> (u64, u64) {
     const MINUTE: u64 = 60_000;
     const HOUR: u64 = 60 * MINUTE;
+    const DAY: u64 = 24 * HOUR;
     match key {
-        "system.enactors" => (1, 16),
-        "system.endpoints" => (1, 200),
+        "system.enactors" => (1, 64),
+        "system.endpoints" => (1, 10_000),
+        "system.load_balancers" => (1, 1_000),
+        "system.batch_max_changes" => (8, 1_000),
+        "system.batch_max_records" => (10, 1_000),
         "system.cleanup_age_generations" => (0, 10_000),
         "system.lock_ttl_ms" => (1, 10 * MINUTE),
         "system.api_latency_ms" => (0, MINUTE),
@@ -296,9 +345,9 @@ pub fn knob_range(key: &str) -> (u64, u64) {
         "system.enactor_poll_ms" => (10, 10 * MINUTE),
         "system.planner_interval_ms" => (100, HOUR),
         "system.burst_spacing_ms" => (1, 10 * MINUTE),
-        "phases.faults_ms" => (0, HOUR),
-        "phases.settle_ms" => (0, HOUR),
-        "phases.converge_within_ms" => (1, HOUR),
+        "phases.faults_ms" => (0, DAY),
+        "phases.settle_ms" => (0, DAY),
+        "phases.converge_within_ms" => (1, DAY),
         "faults.api_delay.ms" => (0, 10 * MINUTE),
         "faults.lock_held.ms" => (0, 10 * MINUTE),
         "faults.stall.ms" => (0, HOUR),
@@ -372,7 +421,7 @@ mod tests {
             (
                 "faults_ms = 120000",
                 "faults_ms = 100000000000",
-                "phases.faults_ms = 100000000000 is out of range: allowed 0..=3600000",
+                "phases.faults_ms = 100000000000 is out of range: allowed 0..=86400000",
             ),
             (
                 "ms = [5000, 90000]",
@@ -382,7 +431,7 @@ mod tests {
             (
                 "enactors = 3",
                 "enactors = 0",
-                "system.enactors = 0 is out of range: allowed 1..=16",
+                "system.enactors = 0 is out of range: allowed 1..=64",
             ),
         ];
         for (from, to, expected) in cases {

@@ -205,7 +205,7 @@ fn an_out_of_range_scenario_value_is_one_line_naming_file_line_key_and_range() {
     assert_bad_input(
         &out,
         &format!(
-            "{}:{line}: phases.faults_ms = 100000000000 is out of range: allowed 0..=3600000",
+            "{}:{line}: phases.faults_ms = 100000000000 is out of range: allowed 0..=86400000",
             path.display()
         ),
     );

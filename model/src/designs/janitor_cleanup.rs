@@ -82,11 +82,7 @@ impl Design for JanitorCleanup {
 /// oldest root live on any endpoint, or the oldest plan in flight if that is older.
 fn floor(ctx: &Ctx) -> Generation {
     let world = ctx.world.borrow();
-    let oldest_root = world
-        .zones
-        .iter()
-        .map(|zone| zone.root.unwrap_or_default())
-        .min();
+    let oldest_root = Some(world.oldest_root());
     let oldest_in_flight = world.in_flight.values().copied().min();
     let oldest = oldest_root
         .into_iter()
@@ -109,7 +105,7 @@ async fn janitor(ctx: Rc<Ctx>, interval_ms: Option<u64>) {
             (newest, 1)
         };
         let keep_from = floor(&ctx);
-        for endpoint in EndpointId::all(ctx.config.endpoints as usize) {
+        for endpoint in EndpointId::all(ctx.config.endpoints.into()) {
             for attempt in 1..=ctx.config.cleanup_attempts {
                 let site = Site {
                     actor: me,

@@ -20,6 +20,7 @@
 
 use std::rc::Rc;
 
+use crate::batches::{next_batch, NextBatch};
 use crate::chaos::{Actor, Call, Site, Step};
 use crate::design::{number_parameter, Design, ExtraActor};
 use crate::dns::{Change, EndpointId};
@@ -83,7 +84,7 @@ async fn monitor(ctx: Rc<Ctx>, interval_ms: Option<u64>) {
         } else {
             (newest.generation, 1)
         };
-        for endpoint in EndpointId::all(ctx.config.endpoints as usize) {
+        for endpoint in EndpointId::all(ctx.config.endpoints.into()) {
             let site = Site {
                 actor: me,
                 plan: newest.generation.0,
@@ -112,6 +113,30 @@ async fn monitor(ctx: Rc<Ctx>, interval_ms: Option<u64>) {
                 newest.targets(endpoint).clone(),
             ));
             batch.push(Change::UpsertRoot(newest.generation));
+            if let Some(limits) = ctx.config.batch_limits {
+                match next_batch(limits, 2, batch, &zone) {
+                    NextBatch::Final(whole) => batch = whole,
+                    NextBatch::Part {
+                        batch: part,
+                        generation,
+                        built,
+                        of,
+                    } => {
+                        // A tree too big for one batch: one part per round, the flip last.
+                        let call = site.with_call(Call::Change);
+                        if ctx.change(&call, endpoint, &part).await.is_ok() {
+                            let kind = EventKind::TreePartBuilt {
+                                endpoint,
+                                generation,
+                                built,
+                                of,
+                            };
+                            ctx.emit(me, kind);
+                        }
+                        continue;
+                    }
+                }
+            }
             if let Ok(commit) = ctx
                 .change(&site.with_call(Call::Change), endpoint, &batch)
                 .await

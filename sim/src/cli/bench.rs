@@ -26,9 +26,105 @@ pub(super) struct BenchArgs {
     /// Skip the memory measurement (10,000 then 100,000 seeds: about a minute on 2 cores).
     #[arg(long)]
     no_memory: bool,
+    /// Seeds of `route53-scale` and of `long` in the side-by-side comparison (each seed of
+    /// those is hundreds of thousands to millions of events).
+    #[arg(long, default_value_t = 2)]
+    scale_seeds: u64,
+    /// Only the side-by-side comparison of the three scenarios.
+    #[arg(long)]
+    only_scale: bool,
     /// Skip the exhaust figures (on `small`: about 15 s on 2 cores).
     #[arg(long)]
     no_exhaust: bool,
+}
+
+/// The scenarios `bench` compares per core, the default first.
+const SIDE_BY_SIDE: [&str; 3] = [scenario::DEFAULT, "route53-scale", "long"];
+
+/// One scenario's numbers, from a hunt on one job in a fresh process.
+struct PerCore {
+    name: &'static str,
+    seeds: u64,
+    events: u64,
+    events_per_sec: f64,
+    peak_rss_kib: Option<u64>,
+}
+
+/// Runs each of [`SIDE_BY_SIDE`] on one job, each in its own fresh process (so that its peak
+/// memory is its own: seeds run one at a time, so it is the peak of one seed, plus the
+/// program), and prints them side by side. Returns the ratios of each to the default's
+/// events per second.
+fn side_by_side(
+    out: &mut dyn Write,
+    default_seeds: u64,
+    scale_seeds: u64,
+) -> Result<Vec<(&'static str, f64)>, BadInput> {
+    let mut rows = Vec::new();
+    for name in SIDE_BY_SIDE {
+        let seeds = if name == scenario::DEFAULT {
+            default_seeds
+        } else {
+            scale_seeds
+        };
+        let range = format!("0..{seeds}");
+        let args = [
+            "hunt",
+            "--scenario",
+            name,
+            "--jobs",
+            "1",
+            "--seeds",
+            &range,
+            "--watchdog",
+            "24h",
+        ];
+        let (_, report) = run_fresh(&args)?;
+        let s = report.summary;
+        rows.push(PerCore {
+            name,
+            seeds: s.seeds_run,
+            events: s.events,
+            events_per_sec: s.events_per_sec,
+            peak_rss_kib: s.peak_rss_kib,
+        });
+    }
+    let base = rows[0].events_per_sec;
+    writeln!(
+        out,
+        "\nper core, side by side (`hunt --jobs 1`, each scenario in a fresh process):"
+    )?;
+    writeln!(
+        out,
+        "  {:<14} {:>5} {:>12} {:>14} {:>8} {:>9} {:>16}",
+        "scenario",
+        "seeds",
+        "events/seed",
+        "events/s/core",
+        "ratio",
+        "us/event",
+        "peak memory/seed"
+    )?;
+    for row in &rows {
+        writeln!(
+            out,
+            "  {:<14} {:>5} {:>12.0} {:>13.2}M {:>8.2} {:>9.3} {:>16}",
+            row.name,
+            row.seeds,
+            row.events as f64 / row.seeds.max(1) as f64,
+            row.events_per_sec / 1e6,
+            row.events_per_sec / base,
+            1e6 / row.events_per_sec,
+            row.peak_rss_kib.map_or("-".to_string(), |kib| format!(
+                "{:.1} MiB",
+                kib as f64 / 1024.0
+            )),
+        )?;
+    }
+    Ok(rows
+        .iter()
+        .skip(1)
+        .map(|row| (row.name, row.events_per_sec / base))
+        .collect())
 }
 
 fn sweep(scenario: &Scenario, seeds: SeedRange, jobs: usize) -> HuntSummary {
@@ -59,8 +155,21 @@ pub(super) fn run(args: BenchArgs, out: &mut dyn Write) -> Result<i32, BadInput>
     if args.seeds == 0 {
         return Err(BadInput("--seeds must be at least 1".into()));
     }
+    if args.scale_seeds == 0 {
+        return Err(BadInput("--scale-seeds must be at least 1".into()));
+    }
     let scenario = Scenario::load(scenario::DEFAULT)?;
     let all = default_jobs();
+    if args.only_scale {
+        writeln!(
+            out,
+            "bench: variant=original strategy={}",
+            Strategy::default()
+        )?;
+        let ratios = side_by_side(out, args.seeds, args.scale_seeds)?;
+        scale_targets(out, &ratios)?;
+        return Ok(EXIT_CLEAN);
+    }
     writeln!(
         out,
         "bench: scenario={} variant=original strategy={}, {} cores",
@@ -111,6 +220,8 @@ pub(super) fn run(args: BenchArgs, out: &mut dyn Write) -> Result<i32, BadInput>
         1e6 / per_core
     )?;
 
+    let ratios = side_by_side(out, args.seeds, args.scale_seeds)?;
+
     // Time to first violation: hunts in a fresh process, from spawn to exit.
     let (process_ms, report) = fresh_hunt(out, "the default hunt (`dnsim hunt`)", &["hunt"])?;
     let slowest_first = InvariantId::ALL
@@ -158,6 +269,7 @@ pub(super) fn run(args: BenchArgs, out: &mut dyn Write) -> Result<i32, BadInput>
         realistic_first.map_or("not found".to_string(), |ms| format!("{ms:.0} ms")),
         verdict(realistic_first.is_some_and(|ms| ms < 1000.0))
     )?;
+    scale_targets(out, &ratios)?;
     if let Some((small_seeds, Some(small), large_seeds, Some(large))) = memory {
         let growth = (large as f64 - small as f64) / small as f64 * 100.0;
         writeln!(
@@ -171,6 +283,18 @@ pub(super) fn run(args: BenchArgs, out: &mut dyn Write) -> Result<i32, BadInput>
     Ok(EXIT_CLEAN)
 }
 
+/// The per-core targets of the big scenarios: within 20% of the default's events/s.
+fn scale_targets(out: &mut dyn Write, ratios: &[(&str, f64)]) -> Result<(), BadInput> {
+    for (name, ratio) in ratios {
+        writeln!(
+            out,
+            "  {name} events/s per core within 20% of the default's: {ratio:.2}x  {}",
+            verdict(*ratio >= 0.8)
+        )?;
+    }
+    Ok(())
+}
+
 /// Runs `dnsim ARGS --json --quiet` in a fresh process; prints when it found each invariant
 /// and returns its wall time from spawn to exit, and its report.
 fn fresh_hunt(
@@ -178,16 +302,7 @@ fn fresh_hunt(
     what: &str,
     args: &[&str],
 ) -> Result<(f64, HuntReport), BadInput> {
-    let exe =
-        std::env::current_exe().map_err(|e| BadInput(format!("cannot find this program: {e}")))?;
-    let spawned = Instant::now();
-    let child = Command::new(exe)
-        .args(args)
-        .args(["--json", "--quiet"])
-        .output()
-        .map_err(|e| BadInput(format!("cannot run `dnsim {}`: {e}", args.join(" "))))?;
-    let process_ms = spawned.elapsed().as_secs_f64() * 1e3;
-    let report: HuntReport = serde_json::from_slice(&child.stdout)?;
+    let (process_ms, report) = run_fresh(args)?;
     writeln!(
         out,
         "\n{what} in a fresh process: {process_ms:.0} ms from spawn to exit"
@@ -203,5 +318,21 @@ fn fresh_hunt(
             _ => writeln!(out, "  {:<22} not found", id.as_str())?,
         }
     }
+    Ok((process_ms, report))
+}
+
+/// Runs `dnsim ARGS --json --quiet` in a fresh process: its wall time from spawn to exit,
+/// and its report.
+fn run_fresh(args: &[&str]) -> Result<(f64, HuntReport), BadInput> {
+    let exe =
+        std::env::current_exe().map_err(|e| BadInput(format!("cannot find this program: {e}")))?;
+    let spawned = Instant::now();
+    let child = Command::new(exe)
+        .args(args)
+        .args(["--json", "--quiet"])
+        .output()
+        .map_err(|e| BadInput(format!("cannot run `dnsim {}`: {e}", args.join(" "))))?;
+    let process_ms = spawned.elapsed().as_secs_f64() * 1e3;
+    let report: HuntReport = serde_json::from_slice(&child.stdout)?;
     Ok((process_ms, report))
 }

@@ -52,13 +52,14 @@ pub(super) fn run(
     let design = design(&args.target.variant)?;
     let sweep = args.sweep.options()?;
     let seeds = seeds_arg(args.seeds)?;
+    let shard = args.sweep.shard()?;
     if let Some(dir) = &args.save {
         output_dir("save directory", dir)?;
     }
     let options = HuntOptions {
         seeds: Seeds {
             range: seeds,
-            shard: args.sweep.shard,
+            shard,
         },
         strategy: args.target.strategy,
         sweep,
@@ -73,16 +74,13 @@ pub(super) fn run(
             seed,
         )
     };
-    let shard = args
-        .sweep
-        .shard
-        .map_or(String::new(), |shard| format!(" shard={shard}"));
+    let shard_label = shard.map_or(String::new(), |shard| format!(" shard={shard}"));
     if args.json {
         write!(out, "{{\"violations\":[")?;
     } else if !args.jsonl && !args.sweep.quiet {
         writeln!(
             out,
-            "hunt: scenario={scenario_arg} variant={} strategy={} seeds={}{shard} jobs={}",
+            "hunt: scenario={scenario_arg} variant={} strategy={} seeds={}{shard_label} jobs={}",
             dnsim_model::designs::label(design),
             args.target.strategy,
             seeds,
@@ -91,10 +89,7 @@ pub(super) fn run(
     }
     out.flush()?;
     if options.seeds.is_empty() {
-        let shard = args
-            .sweep
-            .shard
-            .map_or(String::new(), |s| format!("shard {s} "));
+        let shard = shard.map_or(String::new(), |s| format!("shard {s} "));
         writeln!(
             err,
             "warning: {shard}holds no seed of {}: nothing to run",

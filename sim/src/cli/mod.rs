@@ -16,6 +16,7 @@ use dnsim_model::Design;
 use crate::invariants::InvariantId;
 use crate::scenario::{self, Scenario};
 use crate::seedfile::SeedFile;
+use crate::shard_env::ShardArg;
 use crate::strategy::Strategy;
 use crate::sweep::{self, Shard};
 
@@ -134,9 +135,11 @@ struct SweepArgs {
     /// Worker threads, 1 to 256 (default: every core). Results do not depend on it.
     #[arg(long)]
     jobs: Option<usize>,
-    /// Run only shard K of N of the seeds (round-robin), e.g. `--shard 2/4`.
-    #[arg(long)]
-    shard: Option<Shard>,
+    /// Run only shard K of N of the seeds (round-robin), e.g. `--shard 2/4`; or `env`: the
+    /// 0-based index from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or DNSIM_SHARD_INDEX
+    /// (GitHub Actions matrix), the count from DNSIM_SHARD_COUNT.
+    #[arg(long, value_name = "K/N|env")]
+    shard: Option<ShardArg>,
     /// Stop cleanly after this much wall time (more than zero), e.g. `90s`, `10m`, `2h`.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     time_budget: Option<Duration>,
@@ -148,6 +151,13 @@ struct SweepArgs {
 }
 
 impl SweepArgs {
+    /// The shard to run, if any (`--shard env` reads the environment).
+    fn shard(&self) -> Result<Option<Shard>, BadInput> {
+        self.shard
+            .map(|arg| arg.resolve().map_err(BadInput))
+            .transpose()
+    }
+
     /// The sweep's options, with every number checked.
     fn options(&self) -> Result<sweep::SweepOptions, BadInput> {
         let mut options = sweep::SweepOptions::new(jobs(self.jobs)?);
@@ -333,6 +343,18 @@ fn process_start() -> Instant {
 }
 
 /// Runs the command line `args` (program name first); returns the exit status.
+/// Whether dnsim accepts the command line `args` (program name first), parsed as [`main`]
+/// parses it, without running anything: for checking commands written in `deploy/` files.
+pub fn accepts<I, T>(args: I) -> Result<(), String>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    Cli::try_parse_from(args)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
 pub fn main<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> i32
 where
     I: IntoIterator<Item = T>,

@@ -45,7 +45,7 @@ pub(super) struct Layout {
     /// Lane names, top to bottom.
     pub(super) names: Vec<String>,
     pub(super) enactors: u8,
-    pub(super) endpoints: u8,
+    pub(super) endpoints: u16,
     pub(super) other_writer: bool,
     /// The right end of the time axis, a whole number of ticks.
     pub(super) end_ms: u64,
@@ -80,7 +80,7 @@ impl Layout {
         if other_writer {
             names.push(Actor::OtherWriter.to_string());
         }
-        names.extend(EndpointId::all(lanes.endpoints as usize).map(|e| e.to_string()));
+        names.extend(EndpointId::all(lanes.endpoints.into()).map(|e| e.to_string()));
 
         let last_ms = trace
             .iter()

@@ -55,7 +55,7 @@ use shapes::Diagram;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Lanes {
     pub enactors: u8,
-    pub endpoints: u8,
+    pub endpoints: u16,
 }
 
 impl Lanes {

@@ -208,6 +208,10 @@ impl<'a> Diagram<'a> {
                 let Some(lane) = actor_lane else { return };
                 self.mark("read-failed", &title, ring(x, layout.y(lane), colour));
             }
+            EventKind::TreePartBuilt { .. } => {
+                let Some(lane) = actor_lane else { return };
+                self.mark("tree-part", &title, tick(x, layout.y(lane), colour));
+            }
             EventKind::BatchRejected { .. } => {
                 let Some(lane) = actor_lane else { return };
                 self.mark("rejected", &title, cross(x, layout.y(lane), colour));

@@ -76,7 +76,7 @@ pub const LIGHT_FACTOR: f64 = 0.1;
 pub enum DelayAt {
     /// Before the first attempt at this endpoint (by index: 0 is `regional`), after the
     /// one-time check and after the writes to the endpoints before it.
-    Write { endpoint: u8 },
+    Write { endpoint: u16 },
     /// Before the plan's clean-up, after it has been applied everywhere.
     Cleanup,
 }

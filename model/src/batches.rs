@@ -1,0 +1,258 @@
+//! Route 53's limits on one change batch, and building a tree too big for one batch.
+//!
+//! A `ChangeResourceRecordSets` request is limited (Amazon Route 53 Developer Guide,
+//! "Quotas", <https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html>,
+//! "Number of elements and characters in ChangeResourceRecordSets requests"; and the
+//! ChangeResourceRecordSets API reference, API version 2013-04-01):
+//!
+//! - at most 1,000 `ResourceRecord` elements, each counted twice in an UPSERT;
+//! - at most 32,000 characters in all `Value` elements, each counted twice in an UPSERT
+//!   (an IPv4 address is at most 15 characters: 30 per upserted leaf, so 1,066 leaves; the
+//!   record count binds first, and dnsim does not model characters);
+//! - at most 100 `Change` elements (the API reference's older limit).
+//!
+//! In the model a leaf (one load balancer) is one weighted record set: one `Change` holding
+//! one `ResourceRecord`. The lock and fence records are TXT records: one `Change` and one
+//! `ResourceRecord` each. The root alias and rollback record are alias records: one
+//! `Change`, no `ResourceRecord`. A tree's deletion is counted as one change (a
+//! simplification: clean-up is not split into batches).
+//!
+//! When a plan's tree for an endpoint does not fit beside the rest of its batch, the enactor
+//! first writes it in parts, in order, each in its own batch carrying the lock preamble (so
+//! each is validated against the lock at commit, like any write), and the last part rides in
+//! the batch that flips the root. Each part is decided on a fresh read of the zone: an
+//! enactor resumes from the records already there, and starts over if the tree was deleted.
+
+use crate::dns::{Change, ZoneSnapshot};
+use crate::plan::Generation;
+
+/// The limits on one change batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchLimits {
+    /// `Change` elements per batch (Route 53's API reference: 100).
+    pub max_changes: u32,
+    /// `ResourceRecord` elements per batch, an UPSERT's counted twice (Route 53: 1,000).
+    pub max_records: u32,
+}
+
+impl BatchLimits {
+    /// `(Change elements, ResourceRecord elements as counted)` of one change.
+    fn cost(change: &Change) -> (usize, usize) {
+        match change {
+            Change::DeleteLock(_)
+            | Change::CreateLock(_)
+            | Change::DeleteFence(_)
+            | Change::CreateFence(_) => (1, 1),
+            Change::UpsertRoot(_) | Change::UpsertRollback(_) | Change::DeleteTree(_) => (1, 0),
+            Change::UpsertTree(_, targets) => (targets.len(), 2 * targets.len()),
+            Change::UpsertTreePart { from, to, .. } => (to - from, 2 * (to - from)),
+        }
+    }
+
+    /// How many leaves of a tree fit in one batch beside `others`.
+    pub fn leaves_beside(&self, others: &[Change]) -> usize {
+        let (changes, records) = others
+            .iter()
+            .map(Self::cost)
+            .fold((0, 0), |(c, r), (dc, dr)| (c + dc, r + dr));
+        let by_changes = (self.max_changes as usize).saturating_sub(changes);
+        let by_records = (self.max_records as usize).saturating_sub(records) / 2;
+        by_changes.min(by_records)
+    }
+
+    /// Whether a batch is within the limits.
+    pub fn admits(&self, batch: &[Change]) -> bool {
+        let (changes, records) = batch
+            .iter()
+            .map(Self::cost)
+            .fold((0, 0), |(c, r), (dc, dr)| (c + dc, r + dr));
+        changes <= self.max_changes as usize && records <= self.max_records as usize
+    }
+}
+
+/// The batch to send next for a design's `batch`, under `limits`.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NextBatch {
+    /// The design's batch itself (its tree fits, or its remaining part does).
+    Final(Vec<Change>),
+    /// One part of the tree first: the lock preamble and records `..built` of `of`.
+    Part {
+        batch: Vec<Change>,
+        generation: Generation,
+        built: usize,
+        of: usize,
+    },
+}
+
+/// What to send next. The design's `batch` begins with the lock preamble, `preamble_len`
+/// changes; `zone` is the read it was built on. A batch whose tree fits is returned unchanged, so a
+/// scenario whose trees fit one batch runs exactly as it would without limits.
+pub fn next_batch(
+    limits: BatchLimits,
+    preamble_len: usize,
+    batch: Vec<Change>,
+    zone: &ZoneSnapshot,
+) -> NextBatch {
+    let Some(at) = batch
+        .iter()
+        .position(|c| matches!(c, Change::UpsertTree(..)))
+    else {
+        return NextBatch::Final(batch);
+    };
+    let Change::UpsertTree(generation, targets) = batch[at].clone() else {
+        unreachable!("found above")
+    };
+    let mut others = batch;
+    others.remove(at);
+    let fits_beside = limits.leaves_beside(&others);
+    let len = targets.len();
+    if len <= fits_beside {
+        others.insert(at, Change::UpsertTree(generation, targets));
+        return NextBatch::Final(others);
+    }
+    let built = zone.records_built(generation, len);
+    if len - built <= fits_beside {
+        if built < len {
+            let rest = Change::UpsertTreePart {
+                generation,
+                targets,
+                from: built,
+                to: len,
+            };
+            others.insert(at, rest);
+        }
+        return NextBatch::Final(others);
+    }
+    let preamble = &others[..preamble_len];
+    let per_part = limits.leaves_beside(preamble);
+    assert!(
+        per_part > 0,
+        "the limits leave room for a leaf beside the lock"
+    );
+    let to = (built + per_part).min(len);
+    let mut part = preamble.to_vec();
+    part.push(Change::UpsertTreePart {
+        generation,
+        targets,
+        from: built,
+        to,
+    });
+    NextBatch::Part {
+        batch: part,
+        generation,
+        built: to,
+        of: len,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chaos::Actor;
+    use crate::dns::{LockRecord, Zone};
+    use crate::plan::{LoadBalancer, Targets};
+
+    const ROUTE53: BatchLimits = BatchLimits {
+        max_changes: 100,
+        max_records: 1000,
+    };
+
+    fn preamble(zone: &Zone) -> Vec<Change> {
+        vec![
+            Change::DeleteLock(zone.lock),
+            Change::CreateLock(LockRecord {
+                holder: Actor::Enactor(1),
+                expires_ms: 10,
+            }),
+        ]
+    }
+
+    fn targets(n: usize) -> Targets {
+        (0..n)
+            .map(|i| LoadBalancer {
+                ip: [10, 0, (i / 250) as u8, (i % 250) as u8],
+                weight: 1,
+            })
+            .collect()
+    }
+
+    /// A 300-leaf tree under Route 53's limits: parts of 98 leaves (100 changes less the
+    /// two of the lock), then the last 6 with the root flip; every batch within the limits
+    /// and each carrying the lock preamble; the tree resolves whole only at the flip.
+    #[test]
+    fn a_tree_too_big_for_one_batch_is_built_in_parts_then_flipped() {
+        let mut zone = Zone::default();
+        let g = Generation(1);
+        let tree = targets(300);
+        let mut parts = Vec::new();
+        loop {
+            let snapshot = zone.snapshot();
+            let lock = preamble(&zone);
+            let mut batch = lock.clone();
+            batch.push(Change::UpsertTree(g, tree.clone()));
+            batch.push(Change::UpsertRoot(g));
+            let next = next_batch(ROUTE53, lock.len(), batch, &snapshot);
+            let (NextBatch::Part { batch, .. } | NextBatch::Final(batch)) = &next;
+            assert!(ROUTE53.admits(batch), "{} changes", batch.len());
+            assert_eq!(
+                batch[..2],
+                lock[..],
+                "every batch carries the lock preamble"
+            );
+            zone.apply(batch).unwrap();
+            match next {
+                NextBatch::Part { built, .. } => {
+                    parts.push(built);
+                    assert_eq!(zone.root, None, "no flip before the last part");
+                }
+                NextBatch::Final(_) => break,
+            }
+        }
+        assert_eq!(parts, vec![98, 196, 294]);
+        assert_eq!(zone.root, Some(g));
+        assert_eq!(zone.resolve().len(), 300);
+        assert!(zone.partial.is_empty());
+    }
+
+    /// A tree that fits is left alone: the batch is exactly the design's.
+    #[test]
+    fn a_tree_that_fits_is_one_batch_unchanged() {
+        let zone = Zone::default();
+        let lock = preamble(&zone);
+        let mut batch = lock.clone();
+        batch.push(Change::UpsertTree(Generation(1), targets(90)));
+        batch.push(Change::UpsertRoot(Generation(1)));
+        let next = next_batch(ROUTE53, lock.len(), batch.clone(), &zone.snapshot());
+        assert_eq!(next, NextBatch::Final(batch));
+    }
+
+    /// Clean-up deleting a half-built tree: a part built on the old read is refused, and the
+    /// next read starts the tree over.
+    #[test]
+    fn a_part_whose_tree_was_deleted_is_refused_and_the_build_starts_over() {
+        let mut zone = Zone::default();
+        let g = Generation(1);
+        let tree = targets(300);
+        let first = Change::UpsertTreePart {
+            generation: g,
+            targets: tree.clone(),
+            from: 0,
+            to: 98,
+        };
+        zone.apply(&[first]).unwrap();
+        assert_eq!(zone.snapshot().records_built(g, 300), 98);
+        assert_eq!(zone.resolve().len(), 0, "nothing points at it yet");
+        zone.apply(&[Change::DeleteTree(g)]).unwrap();
+        let second = Change::UpsertTreePart {
+            generation: g,
+            targets: tree,
+            from: 98,
+            to: 196,
+        };
+        assert_eq!(
+            zone.apply(&[second]),
+            Err(crate::dns::BatchError::TreeNotFound(g))
+        );
+        assert_eq!(zone.snapshot().records_built(g, 300), 0);
+    }
+}

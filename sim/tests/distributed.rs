@@ -1,0 +1,212 @@
+//! Sweeps on an existing distributed engine: the `deploy/` files parse and hold a command
+//! dnsim accepts, and shards run as separate processes, with the environment set exactly
+//! as a Kubernetes Indexed Job and a GitHub Actions matrix set it, merge to the unsharded
+//! report. A retried shard finds the same again; `merge` takes an identical duplicate and
+//! refuses a differing one.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use dnsim::merge::findings;
+use dnsim::HuntReport;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .into()
+}
+
+fn yaml(path: &str) -> serde_yaml::Value {
+    let text = std::fs::read_to_string(repo().join(path)).unwrap();
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The dnsim command in a shell line: the words from the `dnsim` program to the redirect.
+fn dnsim_words(line: &str) -> Vec<String> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let start = words
+        .iter()
+        .position(|w| w.ends_with("dnsim"))
+        .unwrap_or_else(|| panic!("no dnsim command in {line:?}"));
+    words[start..]
+        .iter()
+        .take_while(|w| !w.starts_with('>'))
+        .map(|w| w.to_string())
+        .collect()
+}
+
+fn kubernetes_command() -> (Vec<String>, u64) {
+    let job = yaml("deploy/k8s-indexed-job.yaml");
+    assert_eq!(job["kind"], "Job");
+    assert_eq!(job["spec"]["completionMode"], "Indexed");
+    let completions = job["spec"]["completions"].as_u64().unwrap();
+    let container = &job["spec"]["template"]["spec"]["containers"][0];
+    let env = container["env"].as_sequence().unwrap();
+    let count = env
+        .iter()
+        .find(|var| var["name"] == "DNSIM_SHARD_COUNT")
+        .expect("the manifest sets DNSIM_SHARD_COUNT");
+    assert_eq!(
+        count["value"],
+        completions.to_string(),
+        "count = completions"
+    );
+    let line = container["args"][0].as_str().unwrap();
+    (dnsim_words(line), completions)
+}
+
+fn github_command() -> Vec<String> {
+    let workflow = yaml("deploy/github/dnsim-sharded-hunt.yml");
+    let shard = &workflow["jobs"]["shard"];
+    assert_eq!(
+        shard["env"]["DNSIM_SHARD_INDEX"],
+        "${{ strategy.job-index }}"
+    );
+    assert_eq!(
+        shard["env"]["DNSIM_SHARD_COUNT"],
+        "${{ strategy.job-total }}"
+    );
+    let steps = shard["steps"].as_sequence().unwrap();
+    let line = steps
+        .iter()
+        .filter_map(|step| step["run"].as_str())
+        .find(|run| run.contains("dnsim hunt"))
+        .expect("a hunt step");
+    dnsim_words(line)
+}
+
+#[test]
+fn the_deploy_files_hold_commands_the_cli_accepts() {
+    let (k8s, _) = kubernetes_command();
+    let gha = github_command();
+    for words in [&k8s, &gha] {
+        assert!(
+            words.windows(2).any(|w| w == ["--shard", "env"]),
+            "{words:?}"
+        );
+        dnsim::cli::accepts(words).unwrap_or_else(|e| panic!("{words:?}: {e}"));
+    }
+    // The check can fail: a command the CLI does not take is caught.
+    let mut wrong = k8s.clone();
+    wrong.push("--shards".into());
+    assert!(dnsim::cli::accepts(&wrong).is_err());
+    let merge = yaml("deploy/github/dnsim-sharded-hunt.yml");
+    let steps = merge["jobs"]["merge"]["steps"].as_sequence().unwrap();
+    let line = steps
+        .iter()
+        .filter_map(|step| step["run"].as_str())
+        .find(|run| run.contains("dnsim merge"))
+        .unwrap();
+    let mut words = dnsim_words(line);
+    words.retain(|w| !w.contains('*'));
+    words.push("report.json".into());
+    dnsim::cli::accepts(&words).unwrap();
+}
+
+/// The deploy file's command with a small, fast hunt: the default scenario, 60 seeds.
+fn small(words: &[String]) -> Vec<String> {
+    let mut words = words[1..].to_vec();
+    for (flag, value) in [("--scenario", "incident"), ("--seeds", "0..60")] {
+        let at = words.iter().position(|w| w == flag).unwrap();
+        words[at + 1] = value.into();
+    }
+    words
+}
+
+/// Runs dnsim with exactly `vars` of the shard variables set (the others removed).
+fn run(args: &[String], vars: &[(&str, String)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dnsim"));
+    command.args(args).current_dir(repo());
+    for name in [
+        "JOB_COMPLETION_INDEX",
+        "DNSIM_SHARD_INDEX",
+        "DNSIM_SHARD_COUNT",
+    ] {
+        command.env_remove(name);
+    }
+    command.envs(vars.iter().map(|(k, v)| (k, v)));
+    command.output().unwrap()
+}
+
+fn report(out: &Output) -> HuntReport {
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dnsim-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn merge(paths: &[PathBuf]) -> Output {
+    let mut args = vec!["merge".to_string()];
+    args.extend(paths.iter().map(|p| p.display().to_string()));
+    run(&args, &[])
+}
+
+#[test]
+fn shards_run_as_each_engine_runs_them_merge_to_the_unsharded_report() {
+    let (k8s, _) = kubernetes_command();
+    let args = small(&k8s);
+    let whole_args: Vec<String> = args
+        .iter()
+        .filter(|w| *w != "--shard" && *w != "env")
+        .cloned()
+        .collect();
+    let whole = findings(&report(&run(&whole_args, &[])));
+    let shards = 3;
+    // Each engine's index variable (0-based); both take the count from DNSIM_SHARD_COUNT.
+    let engines = [
+        ("kubernetes", "JOB_COMPLETION_INDEX"),
+        ("github", "DNSIM_SHARD_INDEX"),
+    ];
+    for (engine, index_name) in engines {
+        let index_var = |i: u64| (index_name, i.to_string());
+        let dir = temp_dir(engine);
+        let mut paths = Vec::new();
+        for i in 0..shards {
+            let vars = [index_var(i), ("DNSIM_SHARD_COUNT", shards.to_string())];
+            let out = run(&args, &vars);
+            let shard = report(&out);
+            assert_eq!(shard.summary.shard.unwrap().index, i + 1, "{engine}");
+            let path = dir.join(format!("shard-{i}.json"));
+            std::fs::write(&path, &out.stdout).unwrap();
+            paths.push(path);
+        }
+        let merged = findings(&report(&merge(&paths)));
+        assert_eq!(
+            merged, whole,
+            "{engine}: merged shards equal the unsharded hunt"
+        );
+
+        // A retried shard (the pod restarted): the same findings, and merge takes both.
+        let vars = [index_var(0), ("DNSIM_SHARD_COUNT", shards.to_string())];
+        let retried = run(&args, &vars);
+        let first = report(&run(&args, &vars));
+        assert_eq!(findings(&report(&retried)), findings(&first));
+        let retry = dir.join("shard-0-retry.json");
+        std::fs::write(&retry, &retried.stdout).unwrap();
+        let mut with_retry = paths.clone();
+        with_retry.push(retry.clone());
+        assert_eq!(findings(&report(&merge(&with_retry))), whole, "{engine}");
+
+        // A duplicate that differs is refused, naming the file.
+        let mut differing: serde_json::Value = serde_json::from_slice(&retried.stdout).unwrap();
+        differing["events"] = (differing["events"].as_u64().unwrap() + 1).into();
+        std::fs::write(&retry, differing.to_string()).unwrap();
+        let refused = merge(&with_retry);
+        assert_eq!(refused.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains("appears twice with different results"),
+            "{stderr}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

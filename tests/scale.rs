@@ -1,0 +1,64 @@
+//! The model at real size, in a smoke run: one seed of `route53-scale` (1,000 endpoints,
+//! 30 enactors, 300 load balancers each, Route 53's batch limits). The big sweeps are for
+//! `dnsim bench` and the command line, not for `cargo test`.
+
+use dnsim::trace::TraceEntry;
+use dnsim::Scenario;
+use dnsim_model::event::EventKind;
+use dnsim_tests::{design, run_kept};
+
+/// Every tree is larger than one batch may carry (300 leaves; 98 fit beside the lock), so
+/// every plan's tree on every endpoint is built in three parts, in order, before the first
+/// batch that flips the root to it (later enactors with the same plan find it built).
+#[test]
+fn route53_scale_builds_every_tree_in_parts_before_the_flip() {
+    let scenario = Scenario::load("route53-scale").unwrap();
+    assert_eq!(scenario.system.endpoints, 1000);
+    let outcome = run_kept(&scenario, design("original"), 0);
+    let mut parts = std::collections::BTreeMap::new();
+    let mut flipped = std::collections::BTreeSet::new();
+    let (mut first_flips, mut first_flips_after_parts) = (0, 0);
+    for (_, entry) in &outcome.trace {
+        let TraceEntry::Event(event) = entry else {
+            continue;
+        };
+        match &event.kind {
+            EventKind::TreePartBuilt {
+                endpoint,
+                generation,
+                built,
+                of,
+            } => {
+                assert_eq!(*of, 300);
+                assert_eq!(built % 98, 0, "parts of 98 leaves: {built}");
+                parts.insert((*endpoint, *generation), *built);
+            }
+            EventKind::Applied {
+                endpoint,
+                generation,
+                ..
+            } if flipped.insert((*endpoint, *generation)) => {
+                first_flips += 1;
+                if parts.get(&(*endpoint, *generation)) == Some(&294) {
+                    first_flips_after_parts += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(first_flips >= 1000, "every endpoint flipped: {first_flips}");
+    assert_eq!(
+        first_flips_after_parts, first_flips,
+        "every first flip to a plan follows its tree's three parts"
+    );
+}
+
+/// The `long` scenario's shape: three simulated hours, a plan every ten seconds.
+#[test]
+fn long_lasts_three_simulated_hours_with_a_plan_every_ten_seconds() {
+    let scenario = Scenario::load("long").unwrap();
+    let config = scenario.system_config();
+    assert_eq!(config.run_until_ms, 3 * 3600 * 1000);
+    assert_eq!(config.planner_interval_ms, 10_000);
+    assert!(config.planner_quiet_at_ms / config.planner_interval_ms >= 700);
+}
