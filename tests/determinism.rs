@@ -105,7 +105,7 @@ fn dropping_every_fault_changes_the_run() {
     assert!(bare.faults.is_empty());
 }
 
-/// The trace hash is a function of the trace's text alone (see `sim/src/trace.rs`), so it is
+/// The trace hash is a function of the trace's text alone (see `sim/src/running/trace.rs`), so it is
 /// the same on every platform and every Rust release: seed 0's is pinned here. If this fails
 /// after a deliberate model change, re-save `seeds/` and update the constant; if it fails
 /// after a toolchain upgrade alone, the hash is not portable.

@@ -21,13 +21,13 @@ use std::sync::Arc;
 
 use dnsim_model::Design;
 
+use crate::checking::invariants::InvariantId;
 use crate::cli::{replay_command, DEFAULT_SEEDS};
-use crate::hunt::SeedRange;
-use crate::invariants::InvariantId;
-use crate::run::{run, Outcome, RunSpec};
-use crate::scenario::{self, Scenario};
-use crate::strategy::Strategy;
-use crate::sweep::{default_jobs, run_seeds};
+use crate::exploring::hunt::SeedRange;
+use crate::exploring::strategy::Strategy;
+use crate::exploring::sweep::{default_jobs, run_seeds};
+use crate::running::run::{run, Outcome, RunSpec};
+use crate::running::scenario::{self, Scenario};
 
 /// A check of one design, built up and then asserted; see [`check`].
 #[derive(Clone)]

@@ -3,29 +3,32 @@
 //! The harness drives the model (`dnsim-model`) in a seeded madsim runtime, one runtime per
 //! run, and decides the verdict:
 //!
-//! - [`scenario`]: the knobs of a run, from a TOML file;
-//! - [`faults`]: every fault is a named decision drawn from the seed (or replayed from a
-//!   recorded schedule);
-//! - [`strategy`]: how a seed chooses its faults (`uniform`, `swarm`, `bounded-delay`);
-//!   [`compare`]: which strategy finds each violation in the fewest seeds;
-//! - [`invariants`]: one file per invariant, checked after every event;
-//! - [`schedule`]: a run's injected faults, in order;
-//! - [`trace`]: what happened, hashed as it happens ([`hash`]), printed in simulated time;
-//!   [`trace_filter`]: which trace lines `RUST_LOG` and `--only` print;
-//! - [`run`](mod@run): one seed, one [`run::Outcome`]; [`episodes`]: the episodes of its
-//!   trace (stale writes, deleted live trees, empty answers, stuck batches), derived once;
-//!   [`diagram`]: its trace as a space-time diagram;
-//! - [`shrink`]: a failing run cut down to its essential faults; [`narrative`]: its story;
-//! - [`oracle`]: the harness's own copy of every zone, rebuilt from committed batches;
-//! - [`coverage`]: whether a run put each invariant to the test (its coverage mark);
-//! - [`measures`]: how long a run hurt (empty answers, stale plans, repair time);
-//! - [`sweep`]: many seeds on every core; [`hunt`](mod@hunt): one design over a seed range;
-//!   [`merge`]: shard reports checked and added up; [`matrix`]: every design against every
-//!   invariant; [`seedfile`]: saved failing runs;
-//! - [`sensitivity`]: the matrix at each value of one knob; [`chart`]: its curves as SVG;
-//! - [`output`]: files written whole or not at all; [`memory`]: peak memory from `/proc`;
-//! - [`cli`]: the `dnsim` command; [`registry`]: the designs it knows, yours too
-//!   ([`cli::main_with`]); [`check`]: assertions for your own `#[test]`.
+//! The source is laid out by role, one folder each:
+//!
+//! - [`running`]: one seed. [`scenario`]: the knobs of a run, from a TOML file;
+//!   [`faults`]: every fault is a named decision drawn from the seed (or replayed from a
+//!   recorded [`schedule`]); [`run`](mod@run): one seed, one [`run::Outcome`]; [`trace`]: what
+//!   happened, hashed as it happens ([`hash`]), printed in simulated time, filtered by
+//!   [`trace_filter`]; [`seedfile`]: saved failing runs; [`watched`]: one run under the
+//!   wall-clock watchdog.
+//! - [`checking`]: the verdict of a run. [`invariants`]: one file per invariant, checked
+//!   after every event; [`oracle`]: the harness's own copy of every zone, rebuilt from
+//!   committed batches; [`coverage`]: whether a run put each invariant to the test;
+//!   [`measures`]: how long a run hurt; [`verdict`]: violated, holds or vacuous.
+//! - [`exploring`]: many seeds. [`sweep`]: every core, with a watchdog and a [`clock`] tests
+//!   control; [`hunt`](mod@hunt): one design over a seed range; [`merge`] and [`shard_env`]:
+//!   shards; [`strategy`]: how a seed chooses its faults (a file per strategy), [`compare`]d;
+//!   [`shrink`]: a failing run cut to its essential faults; [`exhaust`]: every schedule of at
+//!   most K faults; [`matrix`]: every design against every invariant; [`sensitivity`]: the
+//!   matrix at each value of one knob; [`memory`]: peak memory from `/proc`.
+//! - [`reporting`]: telling a run. [`episodes`]: the episodes of its trace, derived once;
+//!   [`narrative`]: its story; [`diagram`]: its space-time diagram; [`chart`]: sensitivity
+//!   curves as SVG.
+//!
+//! Beside them: [`cli`], the `dnsim` command; [`registry`], the designs it knows, yours too
+//! ([`cli::main_with`]); [`check`], assertions for your own `#[test]`; [`output`], files
+//! written whole or not at all. The modules are re-exported at the crate root, so
+//! `dnsim::sweep` is `dnsim::exploring::sweep`.
 //!
 //! # Using dnsim from your own crate
 //!
@@ -48,40 +51,23 @@
 //! repository is a crate with a design of its own, a one-line `main` that runs every
 //! `dnsim` command on it, and tests.
 
-pub mod chart;
 pub mod check;
+pub mod checking;
 pub mod cli;
-pub mod clock;
-pub mod compare;
-pub mod coverage;
-pub mod diagram;
-pub mod episodes;
-pub mod exhaust;
-pub mod faults;
-pub mod hash;
-pub mod hunt;
-pub mod invariants;
-pub mod matrix;
-pub mod measures;
-pub mod memory;
-pub mod merge;
-pub mod narrative;
-pub mod oracle;
+pub mod exploring;
 pub mod output;
 pub mod registry;
-pub mod run;
-pub mod scenario;
-pub mod schedule;
-pub mod seedfile;
-pub mod sensitivity;
-pub mod shard_env;
-pub mod shrink;
-pub mod strategy;
-pub mod sweep;
-pub mod trace;
-pub mod trace_filter;
-pub mod verdict;
-pub mod watched;
+pub mod reporting;
+pub mod running;
+
+// The public API keeps flat paths (`dnsim::sweep`, `dnsim::scenario`, ...): one `use` per role.
+pub use checking::{coverage, invariants, measures, oracle, verdict};
+pub use exploring::{
+    clock, compare, exhaust, hunt, matrix, memory, merge, sensitivity, shard_env, shrink, strategy,
+    sweep,
+};
+pub use reporting::{chart, diagram, episodes, narrative};
+pub use running::{faults, hash, run, scenario, schedule, seedfile, trace, trace_filter, watched};
 
 pub use faults::{FaultSchedule, FaultSource, ScheduledFault};
 pub use hunt::{hunt, HuntReport, SeedRange};

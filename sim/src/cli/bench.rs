@@ -12,11 +12,13 @@ use std::time::Instant;
 use clap::Args;
 
 use super::{design, BadInput, EXIT_CLEAN};
-use crate::hunt::{hunt_with, peak_rss_kib, HuntOptions, HuntReport, HuntSummary, SeedRange};
-use crate::invariants::InvariantId;
-use crate::scenario::{self, Scenario};
-use crate::strategy::Strategy;
-use crate::sweep::{default_jobs, Seeds, SweepOptions};
+use crate::checking::invariants::InvariantId;
+use crate::exploring::hunt::{
+    hunt_with, peak_rss_kib, HuntOptions, HuntReport, HuntSummary, SeedRange,
+};
+use crate::exploring::strategy::Strategy;
+use crate::exploring::sweep::{default_jobs, Seeds, SweepOptions};
+use crate::running::scenario::{self, Scenario};
 
 #[derive(Args, Debug)]
 pub(super) struct BenchArgs {
@@ -239,7 +241,7 @@ pub(super) fn run(args: BenchArgs, out: &mut dyn Write) -> Result<i32, BadInput>
         .first_found_ms;
 
     if !args.no_exhaust {
-        crate::exhaust::timing::bench(out, all)?;
+        crate::exploring::exhaust::timing::bench(out, all)?;
     }
 
     writeln!(out, "\ntargets:")?;

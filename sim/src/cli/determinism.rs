@@ -18,12 +18,12 @@ use dnsim_model::Design;
 use madsim::runtime::Runtime;
 
 use super::{design, jobs, BadInput, Target, EXIT_CLEAN, EXIT_VIOLATION};
-use crate::hunt::SeedRange;
-use crate::run::{run as run_one, simulate, RunSpec};
-use crate::scenario::Scenario;
-use crate::strategy::Strategy;
-use crate::sweep::{budget_left, run_seeds_until, SweepEnd};
-use crate::trace::format_hash;
+use crate::exploring::hunt::SeedRange;
+use crate::exploring::strategy::Strategy;
+use crate::exploring::sweep::{budget_left, run_seeds_until, SweepEnd};
+use crate::running::run::{run as run_one, simulate, RunSpec};
+use crate::running::scenario::Scenario;
+use crate::running::trace::format_hash;
 
 #[derive(Args, Debug)]
 pub(super) struct DeterminismArgs {

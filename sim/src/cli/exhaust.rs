@@ -12,14 +12,16 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{design, jobs, output_dir, BadInput, EXIT_CLEAN, EXIT_VIOLATION};
-use crate::exhaust::{exhaust, Counterexample, ExhaustEnd, ExhaustReport, ExhaustSpec, Menu};
-use crate::hunt::SeedRange;
-use crate::invariants::InvariantId;
-use crate::narrative::describe_fault;
-use crate::scenario::Scenario;
-use crate::seedfile::{FaultsSource, SeedFile};
-use crate::sweep::SweepOptions;
-use crate::trace::format_hash;
+use crate::checking::invariants::InvariantId;
+use crate::exploring::exhaust::{
+    exhaust, Counterexample, ExhaustEnd, ExhaustReport, ExhaustSpec, Menu,
+};
+use crate::exploring::hunt::SeedRange;
+use crate::exploring::sweep::SweepOptions;
+use crate::reporting::narrative::describe_fault;
+use crate::running::scenario::Scenario;
+use crate::running::seedfile::{FaultsSource, SeedFile};
+use crate::running::trace::format_hash;
 
 #[derive(Args, Debug)]
 pub(super) struct ExhaustArgs {
@@ -30,11 +32,11 @@ pub(super) struct ExhaustArgs {
     #[arg(long, default_value = "original")]
     variant: String,
     /// The most faults in one schedule (K).
-    #[arg(long, value_name = "K", default_value_t = crate::exhaust::DEFAULT_MAX_FAULTS)]
+    #[arg(long, value_name = "K", default_value_t = crate::exploring::exhaust::DEFAULT_MAX_FAULTS)]
     max_faults: u32,
     /// The menu of faults, comma-separated, from: stall-short, stall-long, crash, api-error,
     /// lock-short, lock-long, burst, delay-short, delay-long (magnitudes from the scenario).
-    #[arg(long, value_delimiter = ',', default_values_t = crate::exhaust::menu::DEFAULT.map(String::from))]
+    #[arg(long, value_delimiter = ',', default_values_t = crate::exploring::exhaust::menu::DEFAULT.map(String::from))]
     menu: Vec<String>,
     /// Repeat the enumeration on each of these seeds (they fix latencies, jitter and
     /// madsim's order among simultaneous events), `A..B` or a single seed.

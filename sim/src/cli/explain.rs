@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{design, seed_or_file, BadInput, Target, EXIT_CLEAN, EXIT_VIOLATION};
-use crate::narrative::narrative;
-use crate::run::RunSpec;
-use crate::scenario::Scenario;
+use crate::reporting::narrative::narrative;
+use crate::running::run::RunSpec;
+use crate::running::scenario::Scenario;
 
 #[derive(Args, Debug)]
 pub(super) struct ExplainArgs {

@@ -10,12 +10,12 @@ use super::progress::{progress_bar, stop_on_ctrl_c};
 use super::{
     design, process_start, BadInput, SweepArgs, Target, DEFAULT_SEEDS, EXIT_CLEAN, EXIT_VIOLATION,
 };
-use crate::hunt::{hunt_with, FoundViolation, HuntOptions, HuntSummary, SeedRange};
-use crate::invariants::InvariantId;
-use crate::run::Outcome;
-use crate::scenario::Scenario;
-use crate::seedfile::SeedFile;
-use crate::sweep::{SeedResult, Seeds, SweepEnd};
+use crate::checking::invariants::InvariantId;
+use crate::exploring::hunt::{hunt_with, FoundViolation, HuntOptions, HuntSummary, SeedRange};
+use crate::exploring::sweep::{SeedResult, Seeds, SweepEnd};
+use crate::running::run::Outcome;
+use crate::running::scenario::Scenario;
+use crate::running::seedfile::SeedFile;
 
 #[derive(Args, Debug)]
 pub(super) struct HuntArgs {
@@ -236,7 +236,7 @@ fn failing_seed_json(seed: u64, result: &SeedResult<Outcome>, replay: &str) -> O
         SeedResult::Done(outcome) => serde_json::json!({
             "seed": seed,
             "violations": outcome.violations,
-            "trace_hash": crate::trace::format_hash(outcome.trace_hash),
+            "trace_hash": crate::running::trace::format_hash(outcome.trace_hash),
             "replay": replay,
         }),
         SeedResult::Crashed { message } => {
@@ -342,7 +342,7 @@ fn write_summary(
     let crashes = summary
         .failures
         .iter()
-        .filter(|f| f.kind == crate::hunt::FailureKind::Crash)
+        .filter(|f| f.kind == crate::exploring::hunt::FailureKind::Crash)
         .count();
     let hangs = summary.failures.len() - crashes;
     if !summary.failures.is_empty() {

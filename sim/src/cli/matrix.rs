@@ -11,12 +11,12 @@ use super::{
     check_output, design, jobs, write_output, BadInput, DEFAULT_MATRIX_SEEDS, EXIT_CLEAN,
     EXIT_VIOLATION,
 };
-use crate::exhaust;
-use crate::hunt::SeedRange;
-use crate::matrix::{matrix_with, render_markdown, render_text};
-use crate::scenario::{self, Scenario};
-use crate::strategy::Strategy;
-use crate::sweep::SweepEnd;
+use crate::exploring::exhaust;
+use crate::exploring::hunt::SeedRange;
+use crate::exploring::matrix::{matrix_with, render_markdown, render_text};
+use crate::exploring::strategy::Strategy;
+use crate::exploring::sweep::SweepEnd;
+use crate::running::scenario::{self, Scenario};
 
 #[derive(Args, Debug)]
 pub(super) struct MatrixArgs {

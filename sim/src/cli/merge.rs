@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{BadInput, EXIT_CLEAN, EXIT_VIOLATION};
-use crate::hunt::HuntReport;
-use crate::merge::merge_reports;
+use crate::exploring::hunt::HuntReport;
+use crate::exploring::merge::merge_reports;
 
 #[derive(Args, Debug)]
 pub(super) struct MergeArgs {

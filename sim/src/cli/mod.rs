@@ -13,12 +13,12 @@ use std::time::{Duration, Instant};
 use clap::{Args, Parser, Subcommand};
 use dnsim_model::Design;
 
-use crate::invariants::InvariantId;
-use crate::scenario::{self, Scenario};
-use crate::seedfile::SeedFile;
-use crate::shard_env::ShardArg;
-use crate::strategy::Strategy;
-use crate::sweep::{self, Shard};
+use crate::checking::invariants::InvariantId;
+use crate::exploring::shard_env::ShardArg;
+use crate::exploring::strategy::Strategy;
+use crate::exploring::sweep::{self, Shard};
+use crate::running::scenario::{self, Scenario};
+use crate::running::seedfile::SeedFile;
 
 mod bench;
 mod determinism;
@@ -191,21 +191,23 @@ impl WatchdogArg {
 /// Runs `spec` under the wall-clock watchdog. A run that hangs or crashes is told on `out`
 /// in one line (`HANG: ...`, `CRASH: ...`); the command then exits with status 1 (`Err`).
 fn run_watched(
-    spec: &crate::run::RunSpec<'_>,
+    spec: &crate::running::run::RunSpec<'_>,
     watchdog: &WatchdogArg,
     out: &mut dyn Write,
-) -> Result<Result<crate::run::Outcome, i32>, BadInput> {
-    Ok(match crate::watched::run_watched(spec, watchdog.get()?) {
-        sweep::SeedResult::Done(outcome) => Ok(outcome),
-        sweep::SeedResult::Hung { reason } => {
-            writeln!(out, "HANG: seed {}: {reason}", spec.seed)?;
-            Err(EXIT_VIOLATION)
-        }
-        sweep::SeedResult::Crashed { message } => {
-            writeln!(out, "CRASH: seed {}: {message}", spec.seed)?;
-            Err(EXIT_VIOLATION)
-        }
-    })
+) -> Result<Result<crate::running::run::Outcome, i32>, BadInput> {
+    Ok(
+        match crate::running::watched::run_watched(spec, watchdog.get()?) {
+            sweep::SeedResult::Done(outcome) => Ok(outcome),
+            sweep::SeedResult::Hung { reason } => {
+                writeln!(out, "HANG: seed {}: {reason}", spec.seed)?;
+                Err(EXIT_VIOLATION)
+            }
+            sweep::SeedResult::Crashed { message } => {
+                writeln!(out, "CRASH: seed {}: {message}", spec.seed)?;
+                Err(EXIT_VIOLATION)
+            }
+        },
+    )
 }
 
 /// The run a command names: a seed of `target`, or a saved seed file (which then decides

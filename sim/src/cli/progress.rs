@@ -1,6 +1,6 @@
 //! What every long command shares: a progress bar on a terminal (nothing otherwise), a
 //! `--time-budget`, and a clean stop on Ctrl-C, all through the sweep's own stop flag and
-//! clock ([`crate::sweep::SweepOptions`]).
+//! clock ([`crate::exploring::sweep::SweepOptions`]).
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,7 +11,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::BadInput;
-use crate::sweep::SweepOptions;
+use crate::exploring::sweep::SweepOptions;
 
 /// `--time-budget` and `--quiet` of a command that runs many seeds.
 #[derive(Args, Debug)]

@@ -10,14 +10,14 @@ use super::{
     check_output, design, seed_or_file, write_output, BadInput, Target, EXIT_CLEAN,
     EXIT_NOT_REPRODUCED, EXIT_VIOLATION,
 };
-use crate::diagram::{render_svg, Lanes};
-use crate::faults::FaultSource;
-use crate::invariants::InvariantId;
-use crate::run::{Outcome, RunSpec};
-use crate::scenario::Scenario;
-use crate::seedfile::{FaultsSource, SeedFile};
-use crate::trace::{format_hash, format_time, TraceEntry, TraceMode};
-use crate::trace_filter::{with_printed_trace, Only};
+use crate::checking::invariants::InvariantId;
+use crate::reporting::diagram::{render_svg, Lanes};
+use crate::running::faults::FaultSource;
+use crate::running::run::{Outcome, RunSpec};
+use crate::running::scenario::Scenario;
+use crate::running::seedfile::{FaultsSource, SeedFile};
+use crate::running::trace::{format_hash, format_time, TraceEntry, TraceMode};
+use crate::running::trace_filter::{with_printed_trace, Only};
 use dnsim_model::event::EventKind::BatchRejected;
 
 #[derive(Args, Debug)]
@@ -58,7 +58,7 @@ pub(super) struct ReplayArgs {
 pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
     args.watchdog.get()?;
     if args.trace {
-        crate::trace_filter::env_filter().map_err(BadInput)?;
+        crate::running::trace_filter::env_filter().map_err(BadInput)?;
     }
     let (saved, scenario_name, variant, seed) =
         seed_or_file(&args.target, args.seed, args.file.as_deref())?;
@@ -211,8 +211,8 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
 
 /// How the faults of a re-run differ from the `[[faults]]` a seed file records.
 fn schedule_difference(
-    recorded: &crate::faults::FaultSchedule,
-    replayed: &crate::faults::FaultSchedule,
+    recorded: &crate::running::faults::FaultSchedule,
+    replayed: &crate::running::faults::FaultSchedule,
 ) -> String {
     let first = recorded
         .0

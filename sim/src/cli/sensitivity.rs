@@ -7,11 +7,11 @@ use clap::Args;
 use dnsim_model::{designs, Design};
 
 use super::{check_output, design, jobs, write_output, BadInput, EXIT_CLEAN};
-use crate::chart::render_svg;
-use crate::hunt::SeedRange;
-use crate::scenario::{self, Scenario};
-use crate::sensitivity::{render_markdown, render_text, scenarios, sensitivity, Knob};
-use crate::strategy::Strategy;
+use crate::exploring::hunt::SeedRange;
+use crate::exploring::sensitivity::{render_markdown, render_text, scenarios, sensitivity, Knob};
+use crate::exploring::strategy::Strategy;
+use crate::reporting::chart::render_svg;
+use crate::running::scenario::{self, Scenario};
 
 #[derive(Args, Debug)]
 pub(super) struct SensitivityArgs {

@@ -6,13 +6,13 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{check_output_dir, design, BadInput, Target, EXIT_CLEAN};
-use crate::invariants::InvariantId;
-use crate::narrative::describe_fault;
-use crate::run::RunSpec;
-use crate::scenario::Scenario;
-use crate::seedfile::{FaultsSource, SeedFile};
-use crate::shrink::shrink;
-use crate::trace::{format_hash, format_time, TraceEntry};
+use crate::checking::invariants::InvariantId;
+use crate::exploring::shrink::shrink;
+use crate::reporting::narrative::describe_fault;
+use crate::running::run::RunSpec;
+use crate::running::scenario::Scenario;
+use crate::running::seedfile::{FaultsSource, SeedFile};
+use crate::running::trace::{format_hash, format_time, TraceEntry};
 
 /// Where `shrink` saves minimal runs unless told otherwise: a scratch directory, not the
 /// regression corpus in `seeds/` (a file there is checked by `cargo test` from then on).

@@ -5,9 +5,9 @@ use std::io::Write;
 use clap::Args;
 
 use super::{design, jobs, BadInput, EXIT_CLEAN};
-use crate::compare::{compare_with, render_text};
-use crate::scenario::{self, Scenario};
-use crate::strategy::Strategy;
+use crate::exploring::compare::{compare_with, render_text};
+use crate::exploring::strategy::Strategy;
+use crate::running::scenario::{self, Scenario};
 
 #[derive(Args, Debug)]
 pub(super) struct StrategiesArgs {

@@ -1,0 +1,395 @@
+//! Which strategy finds each violation in the fewest seeds: the strategies measured
+//! against each other on one scenario and design.
+//!
+//! A strategy is only as good as the seeds it saves, so the measure is the one an engineer
+//! feels: start a hunt, and count the seeds run until the first violation of each
+//! invariant. One hunt is one sample of a heavy-tailed number, so [`compare_strategies`]
+//! runs `trials` independent hunts per strategy, trial t starting at seed t * 1,000,000
+//! (far enough apart that no two trials share a seed), each until every invariant has
+//! been violated or `seeds_per_trial_cap` seeds have run. It reports, per strategy and
+//! invariant, the median and 90th percentile of seeds to the first violation (a trial that
+//! reached the cap counts as "more than the cap", so a percentile that lands on one is
+//! shown as `> cap`), and the fraction of all seeds run that violated it.
+//!
+//! Percentiles are nearest-rank: the p-th percentile of T values is the ceil(p * T)-th
+//! smallest. The fraction is over the seeds each trial ran before it stopped; a trial
+//! stops right after its last first violation, so the fraction of the invariant found last
+//! leans slightly high. Everything but the wall times is deterministic: the same call gives
+//! the same report whatever `jobs` is.
+
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use dnsim_model::Design;
+use serde::{Deserialize, Serialize};
+
+use crate::checking::invariants::InvariantId;
+use crate::exploring::hunt::SeedRange;
+use crate::exploring::strategy::Strategy;
+use crate::exploring::sweep::{run_seeds, SweepEnd, SweepOptions};
+use crate::running::run::{run, RunSpec};
+use crate::running::scenario::Scenario;
+
+/// How far apart the trials' starting seeds are.
+pub const TRIAL_STRIDE: u64 = 1_000_000;
+
+/// Seeds to a first violation: how many seeds a trial ran up to and including the first
+/// seed that violated the invariant, or `None` if it reached the cap first.
+pub type SeedsToFirst = Option<u64>;
+
+/// One strategy against one invariant, over every trial.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InvariantStats {
+    pub invariant: InvariantId,
+    /// Per trial, in trial order.
+    pub seeds_to_first: Vec<SeedsToFirst>,
+    /// Median of `seeds_to_first` (`None`: more than the cap).
+    pub median: SeedsToFirst,
+    /// 90th percentile of `seeds_to_first` (`None`: more than the cap).
+    pub p90: SeedsToFirst,
+    /// Seeds that violated the invariant, over every seed the trials ran.
+    pub violating_seeds: u64,
+    pub rate: f64,
+}
+
+impl InvariantStats {
+    /// Trials that found a violation within the cap.
+    pub fn trials_found(&self) -> usize {
+        self.seeds_to_first.iter().filter(|s| s.is_some()).count()
+    }
+}
+
+/// One strategy, every invariant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StrategyRow {
+    pub strategy: Strategy,
+    /// Seeds run over every trial.
+    pub seeds_run: u64,
+    /// Wall time of every trial of this strategy (not deterministic).
+    pub wall_ms: f64,
+    /// One per invariant, in [`InvariantId::ALL`]'s order.
+    pub invariants: Vec<InvariantStats>,
+}
+
+impl StrategyRow {
+    pub fn stats(&self, invariant: InvariantId) -> &InvariantStats {
+        self.invariants
+            .iter()
+            .find(|s| s.invariant == invariant)
+            .expect("every invariant has stats")
+    }
+
+    /// Wall time per seed on this run's `jobs` threads, in milliseconds.
+    pub fn ms_per_seed(&self) -> f64 {
+        self.wall_ms / self.seeds_run.max(1) as f64
+    }
+}
+
+/// Every strategy of [`Strategy::ALL`] on one scenario and design.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StrategyReport {
+    pub scenario: String,
+    pub variant: String,
+    pub trials: u32,
+    pub seeds_per_trial_cap: u64,
+    pub jobs: usize,
+    pub rows: Vec<StrategyRow>,
+    /// How the comparison ended; when stopped early (between trials), a row may hold fewer
+    /// trials than `trials`, and strategies not reached have no row.
+    #[serde(default = "completed")]
+    pub end: SweepEnd,
+}
+
+fn completed() -> SweepEnd {
+    SweepEnd::Completed
+}
+
+impl StrategyReport {
+    pub fn row(&self, strategy: Strategy) -> Option<&StrategyRow> {
+        self.rows.iter().find(|row| row.strategy == strategy)
+    }
+}
+
+/// What one trial found: seeds to the first violation of each invariant, and how many
+/// seeds violated each, over the seeds the trial ran.
+struct Trial {
+    seeds_run: u64,
+    first: [SeedsToFirst; InvariantId::ALL.len()],
+    violating: [u64; InvariantId::ALL.len()],
+}
+
+/// Runs one trial: a hunt from `start` until every invariant is violated or `cap` seeds
+/// have run. Seeds run in chunks on `jobs` threads; results are taken in seed order, so
+/// the trial's result does not depend on `jobs` (a chunk may run a few seeds past the
+/// stopping point; they are not counted).
+fn trial(
+    scenario: &Scenario,
+    design: &'static dyn Design,
+    strategy: Strategy,
+    start: u64,
+    cap: u64,
+    jobs: usize,
+) -> Trial {
+    let chunk = (jobs as u64 * 8).max(8);
+    let mut result = Trial {
+        seeds_run: 0,
+        first: [None; InvariantId::ALL.len()],
+        violating: [0; InvariantId::ALL.len()],
+    };
+    while result.seeds_run < cap && result.first.iter().any(Option::is_none) {
+        let from = start + result.seeds_run;
+        let seeds = SeedRange {
+            start: from,
+            end: from + chunk.min(cap - result.seeds_run),
+        };
+        let scenario = scenario.clone();
+        let violated = run_seeds(seeds, jobs, move |seed| {
+            let outcome = run(&RunSpec::seeded(&scenario, design, seed).with_strategy(strategy));
+            InvariantId::ALL.map(|id| outcome.violated(id))
+        });
+        for violated in violated {
+            result.seeds_run += 1;
+            for (i, &hit) in violated.iter().enumerate() {
+                if hit {
+                    result.violating[i] += 1;
+                    result.first[i].get_or_insert(result.seeds_run);
+                }
+            }
+            if result.first.iter().all(Option::is_some) {
+                break;
+            }
+        }
+    }
+    result
+}
+
+/// The nearest-rank `percent`-th percentile of `values`, where `None` (over the cap)
+/// counts as larger than every number.
+pub fn percentile(values: &[SeedsToFirst], percent: u32) -> SeedsToFirst {
+    assert!(!values.is_empty(), "a percentile of nothing");
+    let mut sorted: Vec<SeedsToFirst> = values.to_vec();
+    // `None` sorts last: a capped trial took more seeds than any trial that found it.
+    sorted.sort_by_key(|v| v.unwrap_or(u64::MAX));
+    let rank = (values.len() * percent as usize).div_ceil(100).max(1);
+    sorted[rank - 1]
+}
+
+/// Measures every strategy of [`Strategy::ALL`]: `trials` hunts each, trial t starting at
+/// seed t * [`TRIAL_STRIDE`], each until every invariant is violated or
+/// `seeds_per_trial_cap` seeds have run.
+pub fn compare_strategies(
+    scenario: &Scenario,
+    design: &'static dyn Design,
+    trials: u32,
+    seeds_per_trial_cap: u64,
+    jobs: usize,
+) -> StrategyReport {
+    compare(
+        scenario,
+        design,
+        &Strategy::ALL,
+        trials,
+        seeds_per_trial_cap,
+        jobs,
+    )
+}
+
+/// [`compare_strategies`] for the given strategies only (say, `bounded-delay` at several
+/// depths), in the given order.
+pub fn compare(
+    scenario: &Scenario,
+    design: &'static dyn Design,
+    strategies: &[Strategy],
+    trials: u32,
+    seeds_per_trial_cap: u64,
+    jobs: usize,
+) -> StrategyReport {
+    let options = SweepOptions::new(jobs);
+    compare_with(
+        scenario,
+        design,
+        strategies,
+        trials,
+        seeds_per_trial_cap,
+        &options,
+        |_| {},
+    )
+}
+
+/// [`compare`] that stops cleanly between trials on `options.stop` (Ctrl-C) or at
+/// `options.time_budget` (read on `options.clock`), and calls `on_progress` with the
+/// trials done so far.
+pub fn compare_with(
+    scenario: &Scenario,
+    design: &'static dyn Design,
+    strategies: &[Strategy],
+    trials: u32,
+    seeds_per_trial_cap: u64,
+    options: &SweepOptions,
+    mut on_progress: impl FnMut(u64),
+) -> StrategyReport {
+    assert!(trials >= 1, "at least one trial");
+    assert!(seeds_per_trial_cap >= 1, "at least one seed per trial");
+    let jobs = options.jobs;
+    let began = options.clock.now();
+    let mut end = SweepEnd::Completed;
+    let mut done = 0;
+    let mut rows = Vec::new();
+    for &strategy in strategies {
+        let started = Instant::now();
+        let mut results: Vec<Trial> = Vec::new();
+        for t in 0..u64::from(trials) {
+            if options.stop.load(std::sync::atomic::Ordering::SeqCst) {
+                end = SweepEnd::Interrupted;
+            } else if options
+                .time_budget
+                .is_some_and(|budget| options.clock.now().saturating_sub(began) >= budget)
+            {
+                end = SweepEnd::TimeBudget;
+            }
+            if end != SweepEnd::Completed {
+                break;
+            }
+            let start = t * TRIAL_STRIDE;
+            results.push(trial(
+                scenario,
+                design,
+                strategy,
+                start,
+                seeds_per_trial_cap,
+                jobs,
+            ));
+            done += 1;
+            on_progress(done);
+        }
+        if results.is_empty() {
+            break;
+        }
+        rows.push({
+            let wall_ms = started.elapsed().as_secs_f64() * 1e3;
+            let seeds_run: u64 = results.iter().map(|r| r.seeds_run).sum();
+            let invariants = InvariantId::ALL
+                .iter()
+                .enumerate()
+                .map(|(i, &invariant)| {
+                    let seeds_to_first: Vec<SeedsToFirst> =
+                        results.iter().map(|r| r.first[i]).collect();
+                    let violating_seeds: u64 = results.iter().map(|r| r.violating[i]).sum();
+                    InvariantStats {
+                        invariant,
+                        median: percentile(&seeds_to_first, 50),
+                        p90: percentile(&seeds_to_first, 90),
+                        seeds_to_first,
+                        violating_seeds,
+                        rate: violating_seeds as f64 / seeds_run.max(1) as f64,
+                    }
+                })
+                .collect();
+            StrategyRow {
+                strategy,
+                seeds_run,
+                wall_ms,
+                invariants,
+            }
+        });
+        if end != SweepEnd::Completed {
+            break;
+        }
+    }
+    StrategyReport {
+        scenario: scenario.name.clone(),
+        variant: dnsim_model::designs::label(design),
+        trials,
+        seeds_per_trial_cap,
+        jobs,
+        rows,
+        end,
+    }
+}
+
+/// The report as a table: per strategy and invariant, the median and 90th percentile of
+/// seeds to the first violation, the trials that found one, and the violating fraction.
+pub fn render_text(report: &StrategyReport) -> String {
+    let cap = report.seeds_per_trial_cap;
+    let shown = |value: SeedsToFirst| match value {
+        Some(seeds) => seeds.to_string(),
+        None => format!("> {cap}"),
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "strategies on scenario {}, design {}: {} trials per strategy (trial t from seed t*{TRIAL_STRIDE}), at most {cap} seeds each, {} job{}",
+        report.scenario,
+        report.variant,
+        report.trials,
+        report.jobs,
+        if report.jobs == 1 { "" } else { "s" }
+    );
+    let _ = writeln!(
+        out,
+        "{:<15} {:<22} {:>9} {:>9} {:>7} {:>22}",
+        "strategy", "invariant", "median", "p90", "found", "violating seeds"
+    );
+    for row in &report.rows {
+        for stats in &row.invariants {
+            let violating = format!(
+                "{}/{} ({:.1}%)",
+                stats.violating_seeds,
+                row.seeds_run,
+                stats.rate * 100.0
+            );
+            let _ = writeln!(
+                out,
+                "{:<15} {:<22} {:>9} {:>9} {:>7} {:>22}",
+                row.strategy,
+                stats.invariant.as_str(),
+                shown(stats.median),
+                shown(stats.p90),
+                format!("{}/{}", stats.trials_found(), stats.seeds_to_first.len()),
+                violating
+            );
+        }
+        let trials_run = row.invariants.first().map_or(0, |s| s.seeds_to_first.len());
+        let partial = if trials_run < report.trials as usize {
+            format!(" (partial: {trials_run} of {} trials)", report.trials)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "{:<15} {} seeds in {:.2}s ({:.2} ms per seed){partial}",
+            "",
+            row.seeds_run,
+            row.wall_ms / 1e3,
+            row.ms_per_seed()
+        );
+    }
+    match report.end {
+        SweepEnd::Completed => {}
+        SweepEnd::TimeBudget => {
+            let _ = writeln!(
+                out,
+                "stopped at the time budget: the rows above are what finished"
+            );
+        }
+        SweepEnd::Interrupted => {
+            let _ = writeln!(out, "interrupted: the rows above are what finished");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_are_nearest_rank_with_capped_trials_last() {
+        let values = [Some(5), None, Some(1), Some(3)];
+        assert_eq!(percentile(&values, 50), Some(3));
+        assert_eq!(percentile(&values, 90), None);
+        assert_eq!(percentile(&values, 25), Some(1));
+        assert_eq!(percentile(&[Some(7)], 50), Some(7));
+        assert_eq!(percentile(&[None, None, Some(2)], 50), None);
+    }
+}

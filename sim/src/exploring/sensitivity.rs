@@ -1,0 +1,321 @@
+//! Sensitivity curves: the verdict matrix at each value of one scenario knob.
+//!
+//! Several fixes only lower the odds: fewer plans, a larger clean-up age, a longer lock. One
+//! matrix is one point; a reviewer needs the violation rate as a function of the knob, to see
+//! where a fix stops helping. [`sensitivity`] runs the matrix (same seeds, same strategy) at
+//! every value of one [`Knob`], and gathers, for each design and invariant, a [`Curve`]: the
+//! rate, its 95% upper bound and the cell's verdict at each value. [`crate::chart`] draws it.
+//!
+//! Each value is applied to a copy of the scenario, which is then validated exactly as a
+//! scenario file is (it is written out as TOML and read back), so a value the scenario
+//! cannot take is bad input, reported before anything runs.
+
+use std::fmt;
+use std::fmt::Write as _;
+use std::str::FromStr;
+
+use dnsim_model::Design;
+use serde::{Deserialize, Serialize};
+
+use crate::checking::invariants::InvariantId;
+use crate::checking::verdict::Verdict;
+use crate::exploring::hunt::SeedRange;
+use crate::exploring::matrix::{matrix, MatrixReport};
+use crate::exploring::strategy::Strategy;
+use crate::running::scenario::{Scenario, ScenarioError};
+
+/// A scenario knob a sensitivity curve can vary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Knob {
+    /// The longest injected stall, ms (`faults.stall.ms[1]`).
+    StallMsMax,
+    /// Clean-up's "significantly older" threshold (`system.cleanup_age_generations`).
+    CleanupAgeGenerations,
+    /// How long a lock record bars other writers (`system.lock_ttl_ms`).
+    LockTtlMs,
+    /// The largest planner burst, in plans (`faults.burst.plans[1]`).
+    BurstPlansMax,
+    /// How often the planner writes a plan (`system.planner_interval_ms`).
+    PlannerIntervalMs,
+    /// How many enactors race (`system.enactors`).
+    Enactors,
+}
+
+impl Knob {
+    pub const ALL: [Knob; 6] = [
+        Knob::StallMsMax,
+        Knob::CleanupAgeGenerations,
+        Knob::LockTtlMs,
+        Knob::BurstPlansMax,
+        Knob::PlannerIntervalMs,
+        Knob::Enactors,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Knob::StallMsMax => "stall_ms_max",
+            Knob::CleanupAgeGenerations => "cleanup_age_generations",
+            Knob::LockTtlMs => "lock_ttl_ms",
+            Knob::BurstPlansMax => "burst_plans_max",
+            Knob::PlannerIntervalMs => "planner_interval_ms",
+            Knob::Enactors => "enactors",
+        }
+    }
+
+    /// A copy of `scenario` with this knob set to `value`, validated as a scenario file is.
+    pub fn apply(self, scenario: &Scenario, value: u64) -> Result<Scenario, ScenarioError> {
+        let mut changed = scenario.clone();
+        let narrow = |limit: u64| {
+            (value <= limit)
+                .then_some(value)
+                .ok_or_else(|| ScenarioError(format!("{self} = {value}: at most {limit}")))
+        };
+        match self {
+            Knob::StallMsMax => changed.faults.stall.ms[1] = value,
+            Knob::CleanupAgeGenerations => changed.system.cleanup_age_generations = value,
+            Knob::LockTtlMs => changed.system.lock_ttl_ms = value,
+            Knob::BurstPlansMax => changed.faults.burst.plans[1] = narrow(u32::MAX.into())? as u32,
+            Knob::PlannerIntervalMs => changed.system.planner_interval_ms = value,
+            Knob::Enactors => changed.system.enactors = narrow(u8::MAX.into())? as u8,
+        }
+        let text = toml::to_string(&changed).expect("a scenario serializes");
+        Scenario::parse(&text, &format!("{} with {self} = {value}", scenario.name))
+    }
+}
+
+impl fmt::Display for Knob {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Knob {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Knob, String> {
+        Knob::ALL
+            .into_iter()
+            .find(|knob| knob.as_str() == name)
+            .ok_or_else(|| {
+                let names: Vec<_> = Knob::ALL.iter().map(|k| k.as_str()).collect();
+                format!("unknown knob {name:?}: knobs are {}", names.join(", "))
+            })
+    }
+}
+
+/// One value of the knob: a cell of the matrix run there.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CurvePoint {
+    pub value: u64,
+    pub rate: f64,
+    pub upper_95: f64,
+    pub verdict: Verdict,
+    pub reached: u64,
+}
+
+/// One design against one invariant, as the knob varies.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Curve {
+    pub variant: String,
+    pub invariant: InvariantId,
+    pub points: Vec<CurvePoint>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SensitivityReport {
+    pub scenario: String,
+    pub strategy: Strategy,
+    pub seeds: SeedRange,
+    pub knob: Knob,
+    pub values: Vec<u64>,
+    pub curves: Vec<Curve>,
+    pub runs: u64,
+    pub wall_ms: f64,
+}
+
+impl SensitivityReport {
+    pub fn curve(&self, variant: &str, invariant: InvariantId) -> Option<&Curve> {
+        self.curves
+            .iter()
+            .find(|c| c.variant == variant && c.invariant == invariant)
+    }
+
+    /// The designs, in the order they ran.
+    pub fn variants(&self) -> Vec<&str> {
+        let mut variants: Vec<&str> = Vec::new();
+        for curve in &self.curves {
+            if !variants.contains(&curve.variant.as_str()) {
+                variants.push(&curve.variant);
+            }
+        }
+        variants
+    }
+}
+
+/// The scenarios to run, one per value: checked before anything runs.
+pub fn scenarios(
+    scenario: &Scenario,
+    knob: Knob,
+    values: &[u64],
+) -> Result<Vec<Scenario>, ScenarioError> {
+    values
+        .iter()
+        .map(|&value| knob.apply(scenario, value))
+        .collect()
+}
+
+/// Runs the matrix of `designs` at every value of `knob`.
+pub fn sensitivity(
+    scenario: &Scenario,
+    knob: Knob,
+    values: &[u64],
+    designs: &[&'static dyn Design],
+    strategy: Strategy,
+    seeds: SeedRange,
+    jobs: usize,
+) -> Result<SensitivityReport, ScenarioError> {
+    let varied = scenarios(scenario, knob, values)?;
+    let reports: Vec<MatrixReport> = varied
+        .iter()
+        .map(|scenario| matrix(scenario, designs, strategy, seeds, jobs))
+        .collect();
+    let mut curves = Vec::new();
+    for design in designs {
+        for invariant in InvariantId::ALL {
+            let points = values
+                .iter()
+                .zip(&reports)
+                .map(|(&value, report)| {
+                    let cell = report
+                        .row(design.name())
+                        .expect("every design ran")
+                        .cell(invariant);
+                    CurvePoint {
+                        value,
+                        rate: cell.rate,
+                        upper_95: cell.upper_95,
+                        verdict: cell.verdict,
+                        reached: cell.reached,
+                    }
+                })
+                .collect();
+            curves.push(Curve {
+                variant: design.name().to_string(),
+                invariant,
+                points,
+            });
+        }
+    }
+    Ok(SensitivityReport {
+        scenario: scenario.name.clone(),
+        strategy,
+        seeds,
+        knob,
+        values: values.to_vec(),
+        curves,
+        runs: reports.iter().map(|r| r.runs).sum(),
+        wall_ms: reports.iter().map(|r| r.wall_ms).sum(),
+    })
+}
+
+fn point_text(point: &CurvePoint) -> String {
+    match point.verdict {
+        Verdict::Violated if point.rate >= 0.01 => format!("{:.1}%", point.rate * 100.0),
+        Verdict::Violated => format!("{:.2}%", point.rate * 100.0),
+        Verdict::Holds => "0".to_string(),
+        Verdict::Vacuous => format!("vac({})", point.reached),
+    }
+}
+
+/// The plain-text table: one row per design and invariant, one column per value.
+pub fn render_text(report: &SensitivityReport) -> String {
+    let mut out = String::new();
+    let width = report
+        .variants()
+        .iter()
+        .map(|v| v.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    let _ = write!(out, "{:<width$}  {:<22}", "design", report.knob.as_str());
+    for value in &report.values {
+        let _ = write!(out, "  {value:>9}");
+    }
+    let _ = writeln!(out);
+    for curve in &report.curves {
+        let _ = write!(
+            out,
+            "{:<width$}  {:<22}",
+            curve.variant,
+            curve.invariant.as_str()
+        );
+        for point in &curve.points {
+            let _ = write!(out, "  {:>9}", point_text(point));
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(
+        out,
+        "violation rate per design and invariant; \"0\": holds, \"vac(n)\": no violation but the invariant's mark was reached in only n seeds; {} seeds ({}) per point, scenario {}, strategy {}",
+        report.seeds.len(),
+        report.seeds,
+        report.scenario,
+        report.strategy
+    );
+    out
+}
+
+/// The same table in Markdown.
+pub fn render_markdown(report: &SensitivityReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "## Sensitivity to `{}`: scenario `{}`, strategy `{}`, seeds {}\n",
+        report.knob, report.scenario, report.strategy, report.seeds
+    );
+    let _ = write!(out, "| design | invariant |");
+    for value in &report.values {
+        let _ = write!(out, " {} = {value} |", report.knob);
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "|---|---|{}", "---|".repeat(report.values.len()));
+    for curve in &report.curves {
+        let _ = write!(out, "| `{}` | `{}` |", curve.variant, curve.invariant);
+        for point in &curve.points {
+            let _ = write!(out, " {} |", point_text(point));
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(out, "\nViolation rate; \"0\": holds; \"vac(n)\": no violation, but the invariant's coverage mark was reached in only n seeds (vacuous).");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn knobs_parse_and_apply_with_validation() {
+        let scenario = Scenario::load("incident").unwrap();
+        for knob in Knob::ALL {
+            assert_eq!(knob.as_str().parse::<Knob>(), Ok(knob));
+        }
+        assert!("nope"
+            .parse::<Knob>()
+            .unwrap_err()
+            .contains("cleanup_age_generations"));
+        let aged = Knob::CleanupAgeGenerations.apply(&scenario, 40).unwrap();
+        assert_eq!(aged.system.cleanup_age_generations, 40);
+        let shorter = Knob::StallMsMax.apply(&scenario, 10_000).unwrap();
+        assert_eq!(shorter.faults.stall.ms, [5000, 10_000]);
+        // Below the stall's minimum: the scenario's own validation says no.
+        let error = Knob::StallMsMax
+            .apply(&scenario, 10)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("faults.stall.ms"), "{error}");
+        assert!(Knob::Enactors.apply(&scenario, 0).is_err());
+        assert!(Knob::Enactors.apply(&scenario, 300).is_err());
+    }
+}

@@ -1,0 +1,317 @@
+//! The story of a run, told the way AWS's post-event summary tells the incident.
+//!
+//! [`describe_fault`] puts one injected fault in plain words; [`narrative`] walks a run's
+//! trace and tells, each with its simulated time: which actor was stalled (and holding which
+//! plan), which plans were applied where, the stale apply (and how old its one-time check
+//! was), the deletion of a live tree or of a rollback target, the empty answer, and the
+//! stuck batches. Only what
+//! happened is told: a run of a fixed design tells a shorter story. The episodes (stale
+//! writes, deleted live trees, empty answers, stuck batches) come from
+//! [`crate::episodes`], the one analysis of a trace the diagram reads too; this file adds
+//! the context a reader needs (who held what since when, who had applied what).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use dnsim_model::event::{EventKind, Generations};
+use dnsim_model::{Actor, Call, EndpointId, Fault, Generation, Site, Step};
+
+use crate::reporting::episodes::{Episode, Episodes, LiveTree};
+use crate::running::faults::ScheduledFault;
+use crate::running::trace::{format_time, TraceEntry};
+
+fn when(at: Duration) -> String {
+    format_time(at).trim_start().to_string()
+}
+
+fn call_words(call: Call) -> &'static str {
+    match call {
+        Call::None => "step",
+        Call::LiveCheck => "one-time check of the live generations",
+        Call::Recheck => "re-check",
+        Call::Read => "read of the zone",
+        Call::Change => "change batch",
+        Call::Lease => "request to the lock service",
+    }
+}
+
+fn doing(site: &Site) -> String {
+    match site.step {
+        Step::Tick => format!("at planner tick {}", site.plan),
+        Step::Poll => format!("while looking for work (g{} the newest plan)", site.plan),
+        Step::Pickup => format!("just after picking up plan g{}", site.plan),
+        Step::Apply(endpoint) => format!(
+            "before attempt {} to apply g{} to {endpoint}",
+            site.attempt, site.plan
+        ),
+        Step::Cleanup(endpoint) => format!("before cleaning up {endpoint} after g{}", site.plan),
+    }
+}
+
+/// One injected fault in plain words.
+pub fn describe_fault(scheduled: &ScheduledFault) -> String {
+    let site = &scheduled.at;
+    let actor = site.actor;
+    let target = match site.step {
+        Step::Apply(e) | Step::Cleanup(e) => e.to_string(),
+        _ => "every endpoint".to_string(),
+    };
+    match scheduled.fault {
+        Fault::Stall { ms } => format!(
+            "{actor} pauses for {:.1} s {}",
+            ms as f64 / 1e3,
+            doing(site)
+        ),
+        Fault::Crash { restart_ms } => format!(
+            "{actor} crashes {} and restarts {:.1} s later",
+            doing(site),
+            restart_ms as f64 / 1e3
+        ),
+        Fault::Delay { ms } => format!(
+            "{actor}'s {} of {target} is {ms} ms slow",
+            call_words(site.call)
+        ),
+        Fault::ApiError => format!("{actor}'s {} of {target} fails", call_words(site.call)),
+        Fault::LockHeld { ms } => format!(
+            "another writer holds {target}'s lock for {:.1} s when {actor} reads it",
+            ms as f64 / 1e3
+        ),
+        Fault::Burst { plans } => format!(
+            "the planner writes a burst of {plans} extra plans at tick {}",
+            site.plan
+        ),
+    }
+}
+
+/// The incident-style story of a run, from its kept trace.
+pub fn narrative(trace: &[(Duration, TraceEntry)]) -> String {
+    let mut lines: Vec<(Duration, String)> = Vec::new();
+    // What each enactor holds: the plan it picked up, and when.
+    let mut holding: BTreeMap<Actor, (Generation, Duration)> = BTreeMap::new();
+    // When each endpoint last served each generation, and who applied the newest.
+    let mut newest: BTreeMap<EndpointId, Generation> = BTreeMap::new();
+    let mut fully_applied: Vec<(Duration, Actor, Generation)> = Vec::new();
+    let episodes = Episodes::of(trace);
+    // Each endpoint's last root flip: when, from, to.
+    let mut last_flip: BTreeMap<EndpointId, (Duration, Generation, Generation)> = BTreeMap::new();
+    // Lease designs: whose lease another actor took since its holder last got it, when and who.
+    let mut lease_taken: BTreeMap<Actor, (Duration, Actor)> = BTreeMap::new();
+    let end = trace.last().map_or(Duration::ZERO, |(at, _)| *at);
+    for (index, (at, entry)) in trace.iter().enumerate() {
+        let at = *at;
+        match entry {
+            TraceEntry::Fault(scheduled)
+                if !matches!(scheduled.fault, Fault::Stall { .. } | Fault::Crash { .. }) => {}
+            TraceEntry::Fault(_) => {}
+            TraceEntry::Violation(violation) => {
+                lines.push((
+                    at,
+                    format!("=> {} violated: {}", violation.invariant, violation.message),
+                ));
+            }
+            TraceEntry::Event(event) => match &event.kind {
+                EventKind::PlanPickedUp { generation, .. } => {
+                    holding.insert(event.actor, (*generation, at));
+                }
+                EventKind::Stalled { site, ms } => {
+                    lines.push((
+                        at,
+                        format!(
+                            "{} stalls for {:.1} s {}.",
+                            event.actor,
+                            *ms as f64 / 1e3,
+                            doing(site)
+                        ),
+                    ));
+                }
+                EventKind::Crashed { restart_ms, .. } => {
+                    holding.remove(&event.actor);
+                    lines.push((
+                        at,
+                        format!(
+                            "{} crashes; it restarts {:.1} s later with no plan.",
+                            event.actor,
+                            *restart_ms as f64 / 1e3
+                        ),
+                    ));
+                }
+                EventKind::PlanApplied { generation } => {
+                    holding.remove(&event.actor);
+                    fully_applied.push((at, event.actor, *generation));
+                }
+                EventKind::Applied {
+                    endpoint,
+                    generation,
+                    commit,
+                } => {
+                    let previous = newest.get(endpoint).copied();
+                    // Told when this very batch moves the root back.
+                    if let Some(Episode::StaleWrite { root_before, .. }) = episodes.at(index) {
+                        let root_before = *root_before;
+                        if let Some(before) = previous {
+                            let checked = holding
+                                .get(&event.actor)
+                                .filter(|(g, _)| g == generation)
+                                .map_or(String::new(), |(_, since)| {
+                                    format!(
+                                        "; its one-time check was made at {}, {:.1} s earlier",
+                                        when(*since),
+                                        (at - *since).as_secs_f64()
+                                    )
+                                });
+                            let applied_elsewhere = fully_applied
+                                .iter()
+                                .rev()
+                                .find(|(_, _, g)| *g >= before)
+                                .map_or(String::new(), |(t, who, g)| {
+                                    format!(
+                                        " ({who} had applied {g} to every endpoint at {})",
+                                        when(*t)
+                                    )
+                                });
+                            let lease = lease_taken.get(&event.actor).map_or(
+                                String::new(),
+                                |(taken, by)| {
+                                    format!(
+                                        "; its lease had expired and passed to {by} at {}, but the write does not check the lease",
+                                        when(*taken)
+                                    )
+                                },
+                            );
+                            lines.push((at,
+                                format!(
+                                    "{} applies its old plan {generation} to {endpoint} over {root_before}{applied_elsewhere}{checked}{lease}.",
+                                    event.actor
+                                )));
+                        }
+                    }
+                    newest.insert(*endpoint, previous.max(Some(*generation)).expect("some"));
+                    if let (Some(before), Some(after)) = (commit.root_before, commit.root_after) {
+                        last_flip.insert(*endpoint, (at, before, after));
+                    }
+                }
+                EventKind::TreesDeleted {
+                    endpoint,
+                    generations,
+                    ..
+                } => match episodes.at(index) {
+                    Some(Episode::LiveTreeDeleted {
+                        tree: LiveTree::Root(root),
+                        ..
+                    }) => {
+                        lines.push((at,
+                            format!(
+                                "{}'s clean-up deletes trees {} from {endpoint}, including {root}, the tree its root alias points at: {endpoint} now resolves to no addresses.",
+                                event.actor,
+                                Generations(generations)
+                            )));
+                    }
+                    Some(Episode::LiveTreeDeleted {
+                        tree: LiveTree::RollbackTarget(target),
+                        ..
+                    }) => {
+                        let target = *target;
+                        let jump = last_flip
+                            .get(endpoint)
+                            .filter(|(_, before, _)| *before == target)
+                            .map_or(String::new(), |(when_flipped, before, after)| {
+                                format!(
+                                    " ({endpoint} had gone from {before} to {after} in one batch at {}, {} generations at once)",
+                                    when(*when_flipped),
+                                    after.0.saturating_sub(before.0)
+                                )
+                            });
+                        lines.push((
+                            at,
+                            format!(
+                                "{}'s clean-up deletes trees {} from {endpoint}, including {target}, the tree its rollback record points at{jump}.",
+                                event.actor,
+                                Generations(generations)
+                            ),
+                        ));
+                    }
+                    _ => {}
+                },
+                EventKind::LeaseGranted { lease, expired } => {
+                    lease_taken.remove(&lease.holder);
+                    if let Some(old) = expired.filter(|old| old.holder != lease.holder) {
+                        lease_taken.insert(old.holder, (at, lease.holder));
+                    }
+                }
+                EventKind::PlanAbandoned { .. } | EventKind::LeaseLost { .. } => {
+                    holding.remove(&event.actor);
+                }
+                EventKind::Alarm {
+                    endpoint, error, ..
+                } => {
+                    lines.push((
+                        at,
+                        format!(
+                            "{} freezes {endpoint} and raises an alarm ({error}): no enactor will touch it until an operator does.",
+                            event.actor
+                        ),
+                    ));
+                }
+                EventKind::Repaired {
+                    endpoint,
+                    generation,
+                    ..
+                } => {
+                    let since = episodes
+                        .empty_ended_at(index)
+                        .find(|empty| empty.endpoint == *endpoint)
+                        .map_or(String::new(), |empty| {
+                            format!(
+                                " after {:.1} s with no addresses",
+                                (at - empty.from).as_secs_f64()
+                            )
+                        });
+                    lines.push((
+                        at,
+                        format!(
+                            "{} finds {endpoint} resolving to nothing and repairs it with {generation}{since}.",
+                            event.actor
+                        ),
+                    ));
+                }
+                _ => {}
+            },
+        }
+    }
+    for batches in &episodes.stuck {
+        let (endpoint, error) = (batches.endpoint, &batches.error);
+        let who: Vec<String> = batches.actors.iter().map(|a| a.to_string()).collect();
+        lines.push((
+            batches.first,
+            format!(
+                "From here on every batch to {endpoint} is rejected ({error}): {} rejections by {} until {}; no enactor can repair it.",
+                batches.rejections,
+                who.join(", "),
+                when(batches.last)
+            ),
+        ));
+    }
+    for empty in episodes.empty.iter().filter(|e| e.until.is_none()) {
+        lines.push((
+            end,
+            format!(
+                "{} still resolves to no addresses when the run ends ({:.1} s without an answer).",
+                empty.endpoint,
+                (end - empty.from).as_secs_f64()
+            ),
+        ));
+    }
+    // Chronological; a stable sort keeps the order of events at the same instant.
+    lines.sort_by_key(|(at, _)| *at);
+    let mut text = String::new();
+    for (at, story) in &lines {
+        let _ = writeln!(text, "{:>10}  {story}", when(*at));
+    }
+    if text.is_empty() {
+        text.push_str(
+            "Nothing went wrong: no stall, stale write, deletion of a live tree or stuck batch.\n",
+        );
+    }
+    text
+}

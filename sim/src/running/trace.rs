@@ -1,0 +1,150 @@
+//! The trace of a run: every event, injected fault and violation, in simulated time.
+//!
+//! Every entry is folded into a 64-bit hash as it happens (the *trace hash*: equal hashes
+//! mean identical runs). Entries are kept only when asked for (a replay), and printed
+//! through `tracing` as they happen when asked for (`replay --trace`).
+//!
+//! # The trace hash, byte for byte
+//!
+//! The trace hash is 64-bit FNV-1a (offset basis `0xcbf29ce484222325`, prime
+//! `0x100000001b3`) over the UTF-8 bytes of one line per entry, in order:
+//!
+//! ```text
+//! {simulated time in nanoseconds, decimal} {the entry as displayed}\n
+//! ```
+//!
+//! for example `1200000000 planner      published plan g2\n`. It depends only on what the
+//! trace says, never on Rust's derived `Hash` (whose bytes Rust does not promise across
+//! platforms or compiler versions), so a seed file's `trace_hash` holds on any machine. A
+//! change to how an entry is displayed changes the hash: re-save `seeds/` (see README).
+
+use std::fmt::{self, Write as _};
+use std::hash::Hasher;
+use std::time::Duration;
+
+use dnsim_model::Event;
+
+use crate::checking::invariants::Violation;
+pub use crate::running::hash::{format_hash, Fnv64};
+use crate::running::schedule::ScheduledFault;
+
+/// One line of the trace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TraceEntry {
+    Event(Event),
+    Fault(ScheduledFault),
+    Violation(Violation),
+}
+
+impl fmt::Display for TraceEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TraceEntry::Event(event) => write!(f, "{event}"),
+            TraceEntry::Fault(scheduled) => {
+                write!(f, "{:<12} {}: {}", "fault", scheduled.at, scheduled.fault)
+            }
+            TraceEntry::Violation(violation) => write!(
+                f,
+                "{:<12} !!! {} violated: {}",
+                "VIOLATION", violation.invariant, violation.message
+            ),
+        }
+    }
+}
+
+/// What to do with trace entries beyond hashing them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TraceMode {
+    /// Keep every entry in the outcome.
+    pub keep: bool,
+    /// Emit every entry as a `tracing` event as it happens (see [`crate::trace_filter`]).
+    pub print: bool,
+}
+
+/// The trace being recorded.
+#[derive(Debug, Default)]
+pub struct Trace {
+    mode: TraceMode,
+    hasher: Fnv64,
+    entries: Vec<(Duration, TraceEntry)>,
+    count: u64,
+}
+
+impl Trace {
+    pub fn new(mode: TraceMode) -> Trace {
+        Trace {
+            mode,
+            ..Trace::default()
+        }
+    }
+
+    pub fn push(&mut self, at: Duration, entry: TraceEntry) {
+        self.hash_line(at, &entry);
+        if self.mode.print {
+            crate::running::trace_filter::emit(&entry);
+        }
+        if self.mode.keep {
+            self.entries.push((at, entry));
+        }
+    }
+
+    /// Records a model event, copying it only if the trace is kept or printed: hashing it
+    /// needs only a look (an entry `TraceEntry::Event(e)` displays as `e`).
+    pub fn push_event(&mut self, at: Duration, event: &Event) {
+        if self.mode.keep || self.mode.print {
+            return self.push(at, TraceEntry::Event(event.clone()));
+        }
+        self.hash_line(at, event);
+    }
+
+    /// Folds one line into the trace hash and counts it. The line is formatted straight into
+    /// the hasher: no buffer, no allocation.
+    fn hash_line(&mut self, at: Duration, entry: &dyn fmt::Display) {
+        // As u64 (584 years of nanoseconds): the same digits, formatted faster than a u128.
+        let nanos = u64::try_from(at.as_nanos()).expect("a run lasts less than 584 years");
+        writeln!(self.hasher, "{nanos} {entry}").expect("hashing never fails");
+        self.count += 1;
+    }
+
+    pub fn extend_violations(&mut self, at: Duration, violations: Vec<Violation>) {
+        for violation in violations {
+            self.push(at, TraceEntry::Violation(violation));
+        }
+    }
+
+    /// The trace hash (see the module's documentation for its exact bytes).
+    pub fn hash(&self) -> u64 {
+        self.hasher.finish()
+    }
+
+    /// How many entries were recorded (kept or not).
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    pub fn into_entries(self) -> Vec<(Duration, TraceEntry)> {
+        self.entries
+    }
+}
+
+/// Renders simulated time as `123.456s`.
+pub fn format_time(at: Duration) -> String {
+    format!("{:>8}.{:03}s", at.as_secs(), at.subsec_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a_matches_its_published_test_vectors() {
+        let hash = |bytes: &[u8]| {
+            let mut fnv = Fnv64::default();
+            fnv.write(bytes);
+            fnv.finish()
+        };
+        assert_eq!(hash(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(hash(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(hash(b"foobar"), 0x8594_4171_f739_67e8);
+    }
+}
