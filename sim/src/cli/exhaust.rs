@@ -146,7 +146,12 @@ pub(super) fn run(args: ExhaustArgs, out: &mut dyn Write) -> Result<i32, BadInpu
                 let counterexample = report.counterexamples.get(id);
                 serde_json::json!({
                     "invariant": id.as_str(),
-                    "verdict": if counterexample.is_some() { "violated" } else { "holds" },
+                    "verdict": match (counterexample.is_some(), report.reached(*id)) {
+                        (true, _) => "violated",
+                        (false, 0) => "vacuous",
+                        (false, _) => "holds",
+                    },
+                    "reached": report.reached(*id),
                     "faults": counterexample.map(|c| c.faults.clone()),
                     "noise_seed": counterexample.map(|c| c.noise_seed),
                     "saved": saved.iter().find(|(i, _)| i == id).map(|(_, p)| p.display().to_string()),
@@ -279,7 +284,19 @@ fn print_text(
     };
     for id in InvariantId::ALL {
         match report.counterexamples.get(&id) {
-            None => writeln!(out, "{:<22} holds for {scope}", id.as_str())?,
+            None if report.reached(id) == 0 => writeln!(
+                out,
+                "{:<22} VACUOUS: holds for {scope}, but no schedule reached {}",
+                id.as_str(),
+                crate::checking::coverage::Mark::of(id)
+            )?,
+            None => writeln!(
+                out,
+                "{:<22} holds for {scope} ({} reached {})",
+                id.as_str(),
+                report.reached(id),
+                crate::checking::coverage::Mark::of(id)
+            )?,
             Some(c) => {
                 let faults: Vec<String> = c.faults.0.iter().map(describe_fault).collect();
                 let faults = if faults.is_empty() {

@@ -5,6 +5,7 @@
 use dnsim_model::Design;
 use serde::{Deserialize, Serialize};
 
+use crate::checking::coverage::Mark;
 use crate::checking::invariants::InvariantId;
 use crate::exploring::hunt::SeedRange;
 use crate::exploring::sweep::SweepOptions;
@@ -27,8 +28,12 @@ pub struct ExhaustiveRow {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ExhaustiveCell {
     pub invariant: InvariantId,
-    /// The first schedule that violates it, each fault described; `None`: it holds.
+    /// The first schedule that violates it, each fault described; `None`: it holds (or
+    /// holds vacuously, when `reached` is 0).
     pub first_schedule: Option<Vec<String>>,
+    /// Schedules that reached the invariant's coverage mark.
+    #[serde(default)]
+    pub reached: u64,
 }
 
 impl ExhaustiveRow {
@@ -70,6 +75,7 @@ pub fn exhaustive_column(
                             .counterexamples
                             .get(&invariant)
                             .map(|c| c.faults.0.iter().map(describe_fault).collect()),
+                        reached: report.reached(invariant),
                     })
                     .collect(),
             }
@@ -79,11 +85,24 @@ pub fn exhaustive_column(
 
 fn cell_text(row: &ExhaustiveRow, cell: &ExhaustiveCell) -> String {
     match &cell.first_schedule {
-        None if row.end == ExhaustEnd::Completed => format!(
-            "holds: all {} schedules with at most {} faults",
-            row.schedules, row.max_faults
+        None if cell.reached == 0 => format!(
+            "VACUOUS: none of the {} schedules reached {}",
+            row.schedules,
+            Mark::of(cell.invariant)
         ),
-        None => format!("holds for the {} schedules run", row.schedules),
+        None if row.end == ExhaustEnd::Completed => format!(
+            "holds: all {} schedules with at most {} faults ({} reached {})",
+            row.schedules,
+            row.max_faults,
+            cell.reached,
+            Mark::of(cell.invariant)
+        ),
+        None => format!(
+            "holds for the {} schedules run ({} reached {})",
+            row.schedules,
+            cell.reached,
+            Mark::of(cell.invariant)
+        ),
         Some(faults) if faults.is_empty() => "violated with no fault".into(),
         Some(faults) => format!("violated ({} faults): {}", faults.len(), faults.join("; ")),
     }

@@ -30,6 +30,7 @@ use std::time::Instant;
 use dnsim_model::Design;
 use serde::{Deserialize, Serialize};
 
+use crate::checking::coverage::Mark;
 use crate::checking::invariants::InvariantId;
 use crate::exploring::hunt::SeedRange;
 use crate::exploring::sweep::{sweep, SeedResult, Seeds, SweepEnd, SweepOptions};
@@ -111,6 +112,10 @@ pub struct ExhaustReport {
     /// Decisions in the fault phase of the fault-free run, on the first noise seed.
     pub decisions_fault_free: u64,
     pub counterexamples: BTreeMap<InvariantId, Counterexample>,
+    /// How many schedules reached each coverage mark: an invariant with no counterexample
+    /// holds only where its mark was reached; otherwise the verdict is vacuous.
+    #[serde(default)]
+    pub reached: BTreeMap<Mark, u64>,
     pub broken: Vec<Broken>,
     pub end: ExhaustEnd,
     /// Every schedule of at most this many faults ran, on every noise seed (`None`: not
@@ -130,6 +135,11 @@ impl ExhaustReport {
     pub fn holds(&self, invariant: InvariantId) -> bool {
         !self.counterexamples.contains_key(&invariant)
     }
+
+    /// How many schedules reached `invariant`'s coverage mark.
+    pub fn reached(&self, invariant: InvariantId) -> u64 {
+        self.reached.get(&Mark::of(invariant)).copied().unwrap_or(0)
+    }
 }
 
 /// Progress, for a progress bar: the noise seed, the fault count, schedules run of the level
@@ -147,6 +157,7 @@ pub fn exhaust(
         levels: Vec::new(),
         decisions_fault_free: 0,
         counterexamples: BTreeMap::new(),
+        reached: BTreeMap::new(),
         broken: Vec::new(),
         end: ExhaustEnd::Completed,
         complete_up_to: None,
@@ -279,6 +290,9 @@ fn run_level(
                         first_open = explored.open_decisions;
                     }
                     level.clipped += explored.clipped;
+                    for mark in &explored.outcome.coverage {
+                        *report.reached.entry(*mark).or_default() += 1;
+                    }
                     for violation in &explored.outcome.violations {
                         report
                             .counterexamples
