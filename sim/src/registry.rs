@@ -33,7 +33,14 @@ pub fn all() -> Vec<&'static dyn Design> {
     all
 }
 
-/// The design a `--variant` names (`NAME` or `NAME:key=value,...`), among [`all`].
+/// The design a `--variant` names (`NAME` or `NAME:key=value,...`), among [`all`]. An old
+/// name of a renamed design (see [`designs::RENAMED`]) gives the renamed design, with a
+/// one-line note on stderr.
 pub fn parse(variant: &str) -> Result<&'static dyn Design, String> {
-    designs::parse_among(variant, &all())
+    let design = designs::parse_among(variant, &all())?;
+    let name = variant.split_once(':').map_or(variant, |(name, _)| name);
+    if name != design.name() {
+        eprintln!("dnsim: design {name:?} was renamed to {:?}", design.name());
+    }
+    Ok(design)
 }

@@ -213,7 +213,7 @@ fn replay_with_faults_from_the_original_shows_what_the_fix_does_instead() {
     let out = dnsim(&[
         "replay",
         "--variant",
-        "protect-active-cleanup",
+        "protect-referenced-cleanup",
         "--strategy",
         "uniform",
         "--seed",
@@ -233,7 +233,7 @@ fn replay_with_faults_from_the_original_shows_what_the_fix_does_instead() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("protect-active-cleanup    converged: every endpoint serves the last plan"),
+        stdout.contains("protect-referenced-cleanup  converged: every endpoint serves the last plan"),
         "{stdout}"
     );
 }
@@ -616,5 +616,24 @@ fn strategies_prints_the_comparison_table() {
                 .any(|l| l.starts_with(strategy) && l.contains("active_plan_exists")),
             "{stdout}"
         );
+    }
+}
+
+#[test]
+fn an_old_design_name_runs_the_renamed_design_with_a_note() {
+    for (old, new) in [
+        ("protect-active-cleanup", "protect-referenced-cleanup"),
+        ("tolerate-missing-rollback", "repoint-missing-rollback"),
+    ] {
+        let replay = |variant: &str| dnsim(&["replay", "--variant", variant, "--seed", "3"]);
+        let (by_old, by_new) = (replay(old), replay(new));
+        assert_eq!(by_old.status.code(), by_new.status.code());
+        assert_eq!(text(&by_old.stdout), text(&by_new.stdout), "the same run");
+        assert!(text(&by_new.stdout).contains(new), "reported by its new name");
+        assert_eq!(
+            text(&by_old.stderr),
+            format!("dnsim: design {old:?} was renamed to {new:?}\n")
+        );
+        assert!(by_new.stderr.is_empty(), "{}", text(&by_new.stderr));
     }
 }
