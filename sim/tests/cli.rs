@@ -233,7 +233,8 @@ fn replay_with_faults_from_the_original_shows_what_the_fix_does_instead() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("protect-referenced-cleanup  converged: every endpoint serves the last plan"),
+        stdout
+            .contains("protect-referenced-cleanup  converged: every endpoint serves the last plan"),
         "{stdout}"
     );
 }
@@ -629,7 +630,10 @@ fn an_old_design_name_runs_the_renamed_design_with_a_note() {
         let (by_old, by_new) = (replay(old), replay(new));
         assert_eq!(by_old.status.code(), by_new.status.code());
         assert_eq!(text(&by_old.stdout), text(&by_new.stdout), "the same run");
-        assert!(text(&by_new.stdout).contains(new), "reported by its new name");
+        assert!(
+            text(&by_new.stdout).contains(new),
+            "reported by its new name"
+        );
         assert_eq!(
             text(&by_old.stderr),
             format!("dnsim: design {old:?} was renamed to {new:?}\n")
