@@ -640,4 +640,35 @@ fn an_old_design_name_runs_the_renamed_design_with_a_note() {
         );
         assert!(by_new.stderr.is_empty(), "{}", text(&by_new.stderr));
     }
+    // A seed file saved under the new name, its variant edited back to the old one: it
+    // replays as saved, with the same single note.
+    let dir = std::env::temp_dir().join(format!("dnsim-cli-renamed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let saved = dir.join("new.toml");
+    let save = dnsim(&[
+        "replay",
+        "--variant",
+        "protect-referenced-cleanup",
+        "--seed",
+        "0",
+        "--save",
+        saved.to_str().unwrap(),
+        "--invariant",
+        "no_stale_overwrite",
+    ]);
+    assert_eq!(save.status.code(), Some(1), "{}", text(&save.stderr));
+    let old_file = dir.join("old.toml");
+    let content = std::fs::read_to_string(&saved).unwrap().replace(
+        "variant = \"protect-referenced-cleanup\"",
+        "variant = \"protect-active-cleanup\"",
+    );
+    assert!(content.contains("variant = \"protect-active-cleanup\""));
+    std::fs::write(&old_file, content).unwrap();
+    let replay = dnsim(&["replay", "--file", old_file.to_str().unwrap()]);
+    assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stdout));
+    assert_eq!(
+        text(&replay.stderr),
+        "dnsim: design \"protect-active-cleanup\" was renamed to \"protect-referenced-cleanup\"\n"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
