@@ -1,8 +1,8 @@
 //! Every design's verdict, pinned from runs.
 //!
 //! The public analysis expects: `original` violates every invariant;
-//! `recheck-before-write` still overwrites (more rarely); `protect-active-cleanup` keeps
-//! live trees but still overwrites; `tolerate-missing-rollback` converges but breaks the
+//! `recheck-before-write` still overwrites (more rarely); `protect-referenced-cleanup` keeps
+//! live trees but still overwrites; `repoint-missing-rollback` converges but breaks the
 //! safety invariants; `generation-fencing` and `fenced-and-protected` hold everywhere. The
 //! runs agree, except that fencing alone can leave a rollback record dangling (see
 //! `generation_fencing_alone_can_leave_a_rollback_record_dangling` and the README).
@@ -138,10 +138,10 @@ fn recheck_before_write_still_overwrites_but_more_rarely() {
 }
 
 #[test]
-fn protect_active_cleanup_keeps_live_trees_but_still_overwrites() {
-    assert_violates("protect-active-cleanup", &[NoStaleOverwrite]);
+fn protect_referenced_cleanup_keeps_live_trees_but_still_overwrites() {
+    assert_violates("protect-referenced-cleanup", &[NoStaleOverwrite]);
     assert_holds(
-        "protect-active-cleanup",
+        "protect-referenced-cleanup",
         &[
             ActivePlanExists,
             RollbackTargetExists,
@@ -152,10 +152,10 @@ fn protect_active_cleanup_keeps_live_trees_but_still_overwrites() {
 }
 
 #[test]
-fn tolerate_missing_rollback_converges_but_breaks_safety() {
-    assert_holds("tolerate-missing-rollback", &[Converges]);
+fn repoint_missing_rollback_converges_but_breaks_safety() {
+    assert_holds("repoint-missing-rollback", &[Converges]);
     assert_violates(
-        "tolerate-missing-rollback",
+        "repoint-missing-rollback",
         &[
             NoStaleOverwrite,
             ActivePlanExists,

@@ -109,8 +109,8 @@ proptest! {
     }
 
     #[test]
-    fn protect_active_cleanup_never_deletes_a_live_tree(knobs in knobs(1..=5)) {
-        holds(&knobs, "protect-active-cleanup", &[ActivePlanExists, EndpointResolves])?;
+    fn protect_referenced_cleanup_never_deletes_a_live_tree(knobs in knobs(1..=5)) {
+        holds(&knobs, "protect-referenced-cleanup", &[ActivePlanExists, EndpointResolves])?;
     }
 
     #[test]

@@ -67,9 +67,11 @@ pub enum OnMissingTarget {
 /// A check made on a separate read of the zone, outside any batch: `true` to go on.
 pub type SeparateCheck = fn(plan: &Plan, zone: &ZoneSnapshot) -> bool;
 
-/// A guard in the write path: given the zone before and after a batch, `Err(reason)` refuses
-/// the batch (nothing of it is applied).
-pub type WriteGuard = fn(before: &Zone, after: &Zone) -> Result<(), &'static str>;
+/// A guard in the write path: given the zone as it is at commit and a batch Route 53 would
+/// accept, `Err(reason)` refuses the batch (nothing of it is applied). It runs on every
+/// batch, so it must cost O(the batch): read the records the batch touches, never walk or
+/// copy the zone.
+pub type WriteGuard = fn(zone: &Zone, changes: &[Change]) -> Result<(), &'static str>;
 
 /// An extra process the design runs beside the planner and enactors, for the whole run.
 pub type ExtraActor = Box<dyn FnOnce(Rc<Ctx>) -> Pin<Box<dyn Future<Output = ()>>>>;

@@ -324,7 +324,7 @@ impl Zone {
         Ok(commit)
     }
 
-    fn validate(&self, changes: &[Change]) -> Result<(), BatchError> {
+    pub fn validate(&self, changes: &[Change]) -> Result<(), BatchError> {
         let mut lock = self.lock;
         let mut fence = self.fence;
         // Trees created or deleted earlier in this batch, latest last.

@@ -396,19 +396,12 @@ impl Ctx {
             let zone = &mut world.zones[endpoint.index()];
             let result = match self.design.write_guard() {
                 None => zone.apply(changes),
-                Some(guard) => {
-                    let mut after = zone.clone();
-                    match after.apply(changes) {
-                        Ok(commit) => match guard(zone, &after) {
-                            Ok(()) => {
-                                *zone = after;
-                                Ok(commit)
-                            }
-                            Err(refusal) => Err(BatchError::Refused(refusal)),
-                        },
-                        Err(error) => Err(error),
-                    }
-                }
+                // The guard sees only batches Route 53 would accept; both checks read the
+                // batch, not the whole zone.
+                Some(guard) => zone
+                    .validate(changes)
+                    .and_then(|()| guard(zone, changes).map_err(BatchError::Refused))
+                    .and_then(|()| zone.apply(changes)),
             };
             if let Ok(commit) = &result {
                 world.root_moved(commit.root_before, commit.root_after);

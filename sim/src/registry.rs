@@ -5,7 +5,7 @@
 //! `dnsim list`) looks it up here, so a user's design can be hunted, replayed, shrunk,
 //! explained, drawn and saved like a built-in one.
 
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 
 use dnsim_model::{designs, Design};
 
@@ -33,7 +33,22 @@ pub fn all() -> Vec<&'static dyn Design> {
     all
 }
 
-/// The design a `--variant` names (`NAME` or `NAME:key=value,...`), among [`all`].
+/// The design a `--variant` names (`NAME` or `NAME:key=value,...`), among [`all`]. An old
+/// name of a renamed design (see [`designs::RENAMED`]) gives the renamed design, with a
+/// one-line note on stderr.
 pub fn parse(variant: &str) -> Result<&'static dyn Design, String> {
-    designs::parse_among(variant, &all())
+    let design = designs::parse_among(variant, &all())?;
+    let name = variant.split_once(':').map_or(variant, |(name, _)| name);
+    if name != design.name() {
+        // Once per old name and process: a seed file's variant is read more than once.
+        let mut noted = NOTED.lock().expect("not poisoned");
+        if !noted.iter().any(|old| old == name) {
+            eprintln!("dnsim: design {name:?} was renamed to {:?}", design.name());
+            noted.push(name.to_string());
+        }
+    }
+    Ok(design)
 }
+
+/// The old design names already noted on stderr.
+static NOTED: Mutex<Vec<String>> = Mutex::new(Vec::new());

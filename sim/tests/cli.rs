@@ -213,7 +213,7 @@ fn replay_with_faults_from_the_original_shows_what_the_fix_does_instead() {
     let out = dnsim(&[
         "replay",
         "--variant",
-        "protect-active-cleanup",
+        "protect-referenced-cleanup",
         "--strategy",
         "uniform",
         "--seed",
@@ -233,7 +233,8 @@ fn replay_with_faults_from_the_original_shows_what_the_fix_does_instead() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("protect-active-cleanup    converged: every endpoint serves the last plan"),
+        stdout
+            .contains("protect-referenced-cleanup  converged: every endpoint serves the last plan"),
         "{stdout}"
     );
 }
@@ -617,4 +618,57 @@ fn strategies_prints_the_comparison_table() {
             "{stdout}"
         );
     }
+}
+
+#[test]
+fn an_old_design_name_runs_the_renamed_design_with_a_note() {
+    for (old, new) in [
+        ("protect-active-cleanup", "protect-referenced-cleanup"),
+        ("tolerate-missing-rollback", "repoint-missing-rollback"),
+    ] {
+        let replay = |variant: &str| dnsim(&["replay", "--variant", variant, "--seed", "3"]);
+        let (by_old, by_new) = (replay(old), replay(new));
+        assert_eq!(by_old.status.code(), by_new.status.code());
+        assert_eq!(text(&by_old.stdout), text(&by_new.stdout), "the same run");
+        assert!(
+            text(&by_new.stdout).contains(new),
+            "reported by its new name"
+        );
+        assert_eq!(
+            text(&by_old.stderr),
+            format!("dnsim: design {old:?} was renamed to {new:?}\n")
+        );
+        assert!(by_new.stderr.is_empty(), "{}", text(&by_new.stderr));
+    }
+    // A seed file saved under the new name, its variant edited back to the old one: it
+    // replays as saved, with the same single note.
+    let dir = std::env::temp_dir().join(format!("dnsim-cli-renamed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let saved = dir.join("new.toml");
+    let save = dnsim(&[
+        "replay",
+        "--variant",
+        "protect-referenced-cleanup",
+        "--seed",
+        "0",
+        "--save",
+        saved.to_str().unwrap(),
+        "--invariant",
+        "no_stale_overwrite",
+    ]);
+    assert_eq!(save.status.code(), Some(1), "{}", text(&save.stderr));
+    let old_file = dir.join("old.toml");
+    let content = std::fs::read_to_string(&saved).unwrap().replace(
+        "variant = \"protect-referenced-cleanup\"",
+        "variant = \"protect-active-cleanup\"",
+    );
+    assert!(content.contains("variant = \"protect-active-cleanup\""));
+    std::fs::write(&old_file, content).unwrap();
+    let replay = dnsim(&["replay", "--file", old_file.to_str().unwrap()]);
+    assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stdout));
+    assert_eq!(
+        text(&replay.stderr),
+        "dnsim: design \"protect-active-cleanup\" was renamed to \"protect-referenced-cleanup\"\n"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -224,6 +224,30 @@ fn matrix_refuses_a_design_named_twice() {
     assert_bad_input(&out, "--variants names original twice");
 }
 
+#[test]
+fn matrix_reads_parameters_after_a_variant_and_refuses_a_malformed_list() {
+    let matrix = |variants: &str| dnsim(&["matrix", "--seeds", "0..2", "--variants", variants]);
+    // `x=1` is a second parameter of leased-and-fenced (which has no such parameter), not a
+    // design of its own.
+    assert_bad_input(
+        &matrix("leased-and-fenced:lease_ttl_ms=250,x=1,original"),
+        "leased-and-fenced: unknown parameter \"x\"",
+    );
+    assert_bad_input(
+        &matrix("lease_ttl_ms=250,leased-enactor"),
+        "parameter \"lease_ttl_ms=250\" must follow a variant NAME:key=value",
+    );
+    assert_bad_input(
+        &matrix("leased-enactor,lease_ttl_ms=250"),
+        "must follow a variant NAME:key=value",
+    );
+    assert_bad_input(&matrix("original,,generation-fencing"), "an empty variant");
+    assert_bad_input(
+        &matrix("leased-enactor:lease_ttl_ms=250,original,leased-enactor:lease_ttl_ms=250"),
+        "--variants names leased-enactor:lease_ttl_ms=250 twice",
+    );
+}
+
 /// Shard reports of `hunt --seeds 0..40 --shard K/2 --json`, as JSON values.
 fn shard_reports(extra: &[&str]) -> Vec<serde_json::Value> {
     (1..=2)

@@ -23,7 +23,7 @@ fn matrix_json_carries_verdicts_reached_identical_seeds_and_measures() {
         "--seeds",
         "0..40",
         "--variants",
-        "generation-fencing,tolerate-missing-rollback",
+        "generation-fencing,repoint-missing-rollback",
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
@@ -59,6 +59,42 @@ fn matrix_json_carries_verdicts_reached_identical_seeds_and_measures() {
 }
 
 #[test]
+fn matrix_runs_one_design_with_several_parameters_and_original_anywhere_in_the_list() {
+    let out = dnsim(&[
+        "matrix",
+        "--json",
+        "--seeds",
+        "0..3",
+        "--variants",
+        "leased-enactor:lease_ttl_ms=250,leased-enactor",
+        "--variants",
+        "original",
+    ]);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        text(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let rows: Vec<&str> = report["designs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["variant"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "leased-enactor:lease_ttl_ms=250",
+            "leased-enactor",
+            "original"
+        ]
+    );
+    // original, not first in the list, ran once more as the baseline.
+    assert_eq!(report["runs"], 12);
+}
+
+#[test]
 fn sensitivity_prints_rates_per_value_and_draws_a_chart() {
     let dir = std::env::temp_dir().join(format!("dnsim-sensitivity-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -72,7 +108,7 @@ fn sensitivity_prints_rates_per_value_and_draws_a_chart() {
         "--seeds",
         "0..150",
         "--variants",
-        "original,protect-active-cleanup",
+        "original,protect-referenced-cleanup",
         "--json",
         "--svg",
         svg.to_str().unwrap(),

@@ -2,7 +2,7 @@
 //!
 //! Fencing makes the freshness check and the write one atomic step, so no older plan ever
 //! commits over a newer one (see `generation_fencing.rs`). Protected clean-up never deletes
-//! the tree a root alias or rollback record points at (see `protect_active_cleanup.rs`),
+//! the tree a root alias or rollback record points at (see `protect_referenced_cleanup.rs`),
 //! which also covers what fencing alone leaves open: a rollback record pointing at a plan
 //! more than the age threshold older, after an endpoint jumped many generations at once.
 //!

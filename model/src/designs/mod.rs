@@ -16,18 +16,18 @@ pub mod janitor_cleanup;
 pub mod leased_and_fenced;
 pub mod leased_enactor;
 pub mod original;
-pub mod protect_active_cleanup;
+pub mod protect_referenced_cleanup;
 pub mod recheck_before_write;
 pub mod repair_monitor;
-pub mod tolerate_missing_rollback;
+pub mod repoint_missing_rollback;
 
 /// Every design, in the order reports list them.
 pub const ALL: &[&dyn Design] = &[
     &original::Original,
     &recheck_before_write::RecheckBeforeWrite,
-    &protect_active_cleanup::ProtectActiveCleanup,
+    &protect_referenced_cleanup::ProtectReferencedCleanup,
     &generation_fencing::GenerationFencing,
-    &tolerate_missing_rollback::TolerateMissingRollback,
+    &repoint_missing_rollback::RepointMissingRollback,
     &fenced_and_protected::FencedAndProtected,
     &check_under_lock::CheckUnderLock,
     &leased_enactor::LeasedEnactor { lease_ttl_ms: None },
@@ -41,6 +41,24 @@ pub const ALL: &[&dyn Design] = &[
 /// The design named `name` with its default parameters, if there is one.
 pub fn by_name(name: &str) -> Option<&'static dyn Design> {
     ALL.iter().copied().find(|design| design.name() == name)
+}
+
+/// Designs renamed since they were first published, as (old name, new name): the names
+/// said less than the code did. An old name still parses, as the renamed design, so a
+/// user's command line or seed file keeps working; the CLI says so on stderr.
+pub const RENAMED: &[(&str, &str)] = &[
+    // It spares the rollback record's tree too, not only the active one.
+    ("protect-active-cleanup", "protect-referenced-cleanup"),
+    // It does not tolerate a missing rollback target: it points the record elsewhere.
+    ("tolerate-missing-rollback", "repoint-missing-rollback"),
+];
+
+/// The new name of a renamed design, if `name` is an old one.
+pub fn renamed(name: &str) -> Option<&'static str> {
+    RENAMED
+        .iter()
+        .find(|(old, _)| *old == name)
+        .map(|(_, new)| *new)
 }
 
 /// The names of every design, for error messages and help.
@@ -65,10 +83,9 @@ pub fn parse_among(
         Some((name, parameters)) => (name, Some(parameters)),
         None => (variant, None),
     };
-    let design = designs
-        .iter()
-        .copied()
-        .find(|design| design.name() == name)
+    let find = |name: &str| designs.iter().copied().find(|design| design.name() == name);
+    let design = find(name)
+        .or_else(|| renamed(name).and_then(find))
         .ok_or_else(|| {
             let names: Vec<&str> = designs.iter().map(|design| design.name()).collect();
             format!("unknown variant {name:?}: designs are {}", names.join(", "))
@@ -129,5 +146,14 @@ mod tests {
         assert!(error("nowhere").contains("unknown variant"));
         assert!(error("original:x=1").contains("takes no parameters"));
         assert!(error("original:x").contains("key=value"));
+    }
+
+    #[test]
+    fn an_old_name_parses_as_the_renamed_design() {
+        for (old, new) in RENAMED {
+            assert!(by_name(old).is_none(), "{old} is no design's name now");
+            assert_eq!(parse(old).unwrap().name(), *new);
+            assert_eq!(label(parse(old).unwrap()), *new);
+        }
     }
 }

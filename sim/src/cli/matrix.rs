@@ -8,7 +8,7 @@ use dnsim_model::Design;
 
 use super::progress::{progress_bar, StopArgs};
 use super::{
-    check_output, design, jobs, write_output, BadInput, DEFAULT_MATRIX_SEEDS, EXIT_CLEAN,
+    check_output, jobs, variant_list, write_output, BadInput, DEFAULT_MATRIX_SEEDS, EXIT_CLEAN,
     EXIT_VIOLATION,
 };
 use crate::exploring::exhaust;
@@ -27,8 +27,9 @@ pub(super) struct MatrixArgs {
     /// Seeds to run for every design, `A..B` (B excluded).
     #[arg(long, default_value = DEFAULT_MATRIX_SEEDS)]
     seeds: SeedRange,
-    /// Designs to compare, comma-separated (default: every design).
-    #[arg(long, value_delimiter = ',')]
+    /// Designs to compare, comma-separated, each NAME or NAME:key=value[,key=value]: an
+    /// item with `=` is a parameter of the variant before it (default: every design).
+    #[arg(long)]
     variants: Vec<String>,
     /// Print one JSON object (the report) instead of the table.
     #[arg(long)]
@@ -61,19 +62,8 @@ pub(super) fn run(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput
     let chosen: Vec<&'static dyn Design> = if args.variants.is_empty() {
         crate::registry::all()
     } else {
-        args.variants
-            .iter()
-            .map(|name| design(name.trim()))
-            .collect::<Result<_, _>>()?
+        variant_list(&args.variants)?
     };
-    for (i, design) in chosen.iter().enumerate() {
-        if chosen[..i].iter().any(|d| d.name() == design.name()) {
-            return Err(BadInput(format!(
-                "--variants names {} twice: name each design once",
-                design.name()
-            )));
-        }
-    }
     let shard = args
         .shard
         .map(|arg| arg.resolve().map_err(BadInput))
@@ -111,8 +101,9 @@ pub(super) fn run(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput
         )?;
         out.flush()?;
     }
-    // `original` runs too when not chosen, to tell which seeds a design left unchanged.
-    let runs_original = !chosen.iter().any(|d| d.name() == ORIGINAL);
+    // `original` runs first too when it is not the first design, to tell which seeds a
+    // design left unchanged.
+    let runs_original = chosen.first().map(|d| d.name()) != Some(ORIGINAL);
     let runs = seeds.len() * (chosen.len() + usize::from(runs_original)) as u64;
     let bar = progress_bar(runs, args.stop.quiet, "runs");
     let report = matrix_shard(&scenario, &chosen, args.strategy, seeds, &options, |done| {

@@ -326,6 +326,50 @@ fn design(variant: &str) -> Result<&'static dyn Design, BadInput> {
     crate::registry::parse(variant).map_err(BadInput)
 }
 
+/// The designs a `--variants` list names. Variants are separated by commas, each `NAME` or
+/// `NAME:key=value`; an item holding `=` (a design name never does) is one more parameter
+/// of the variant before it, so `leased-enactor:lease_ttl_ms=250,x=1,original` is two
+/// variants. The flag may be given more than once. A variant may appear once (by label).
+fn variant_list(given: &[String]) -> Result<Vec<&'static dyn Design>, BadInput> {
+    let mut variants: Vec<String> = Vec::new();
+    for item in given.iter().flat_map(|list| list.split(',')).map(str::trim) {
+        let parameter = item.contains('=') && !item.contains(':');
+        match variants.last_mut() {
+            _ if item.is_empty() => {
+                return Err(BadInput(format!(
+                    "--variants {:?}: an empty variant between commas",
+                    given.join(",")
+                )))
+            }
+            Some(variant) if parameter && variant.contains(':') => {
+                variant.push(',');
+                variant.push_str(item);
+            }
+            _ if parameter => {
+                return Err(BadInput(format!(
+                    "--variants: parameter {item:?} must follow a variant NAME:key=value"
+                )))
+            }
+            _ => variants.push(item.to_string()),
+        }
+    }
+    let mut chosen: Vec<&'static dyn Design> = Vec::new();
+    for variant in &variants {
+        let design = design(variant)?;
+        let label = dnsim_model::designs::label(design);
+        if chosen
+            .iter()
+            .any(|other| dnsim_model::designs::label(*other) == label)
+        {
+            return Err(BadInput(format!(
+                "--variants names {label} twice: name each variant once"
+            )));
+        }
+        chosen.push(design);
+    }
+    Ok(chosen)
+}
+
 fn jobs(requested: Option<usize>) -> Result<usize, BadInput> {
     match requested {
         Some(0) => Err(BadInput("--jobs must be at least 1".into())),

@@ -270,16 +270,18 @@ fn write_comparison(
     if agree == source.trace.len() && agree == outcome.trace.len() {
         return writeln!(out, "the two runs are identical ({agree} trace entries)");
     }
+    // The variant names in a column, with room for the longest (and a gap after it).
+    let width = source.variant.len().max(outcome.variant.len()).max(24) + 2;
     writeln!(out, "the runs agree for {agree} trace entries, then part:")?;
     writeln!(
         out,
-        "  {:<26}{}",
+        "  {:<width$}{}",
         source.variant,
         line(source.trace.get(agree))
     )?;
     writeln!(
         out,
-        "  {:<26}{}",
+        "  {:<width$}{}",
         outcome.variant,
         line(outcome.trace.get(agree))
     )?;
@@ -298,12 +300,12 @@ fn write_comparison(
             format_time(*at).trim_start()
         )?;
         if violation.invariant == InvariantId::Converges {
-            writeln!(out, "  {:<26}{}", source.variant, violation.message)?;
+            writeln!(out, "  {:<width$}{}", source.variant, violation.message)?;
             let ended = match outcome.violation(InvariantId::Converges) {
                 Some(theirs) => theirs.message.clone(),
                 None => "converged: every endpoint serves the last plan".to_string(),
             };
-            writeln!(out, "  {:<26}{ended}", outcome.variant)?;
+            writeln!(out, "  {:<width$}{ended}", outcome.variant)?;
             continue;
         }
         let Some(cause) = source.trace[..i].iter().rev().find_map(|(at, e)| match e {
@@ -314,7 +316,7 @@ fn write_comparison(
         };
         writeln!(
             out,
-            "  {:<26}{}  {}",
+            "  {:<width$}{}  {}",
             source.variant,
             format_time(cause.0),
             cause.1
@@ -335,8 +337,8 @@ fn write_comparison(
                 .min_by_key(|(at, _)| at.abs_diff(cause.0))
         };
         match nearest(true).or_else(|| nearest(false)) {
-            Some(entry) => writeln!(out, "  {:<26}{}", outcome.variant, line(Some(entry)))?,
-            None => writeln!(out, "  {:<26}(never takes that step)", outcome.variant)?,
+            Some(entry) => writeln!(out, "  {:<width$}{}", outcome.variant, line(Some(entry)))?,
+            None => writeln!(out, "  {:<width$}(never takes that step)", outcome.variant)?,
         }
     }
     Ok(())

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use dnsim_model::{designs, Design};
 
-use super::{check_output, design, jobs, write_output, BadInput, EXIT_CLEAN};
+use super::{check_output, jobs, variant_list, write_output, BadInput, EXIT_CLEAN};
 use crate::exploring::hunt::SeedRange;
 use crate::exploring::sensitivity::{render_markdown, render_text, scenarios, sensitivity, Knob};
 use crate::exploring::strategy::Strategy;
@@ -28,8 +28,9 @@ pub(super) struct SensitivityArgs {
     /// Seeds to run for every design at every value, `A..B` (B excluded).
     #[arg(long, default_value = "0..1000")]
     seeds: SeedRange,
-    /// Designs to compare, comma-separated (default: every design).
-    #[arg(long, value_delimiter = ',')]
+    /// Designs to compare, comma-separated, each NAME or NAME:key=value[,key=value]: an
+    /// item with `=` is a parameter of the variant before it (default: every design).
+    #[arg(long)]
     variants: Vec<String>,
     /// Print one JSON object (the report) instead of the table.
     #[arg(long)]
@@ -53,10 +54,7 @@ pub(super) fn run(args: SensitivityArgs, out: &mut dyn Write) -> Result<i32, Bad
     let chosen: Vec<&'static dyn Design> = if args.variants.is_empty() {
         designs::ALL.to_vec()
     } else {
-        args.variants
-            .iter()
-            .map(|name| design(name.trim()))
-            .collect::<Result<_, _>>()?
+        variant_list(&args.variants)?
     };
     let jobs = jobs(args.jobs)?;
     // Every value must make a valid scenario before anything runs or is written.

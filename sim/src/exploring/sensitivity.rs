@@ -182,13 +182,15 @@ pub fn sensitivity(
         .collect();
     let mut curves = Vec::new();
     for design in designs {
+        // Rows are by label: one design may run with several parameters.
+        let label = dnsim_model::designs::label(*design);
         for invariant in InvariantId::ALL {
             let points = values
                 .iter()
                 .zip(&reports)
                 .map(|(&value, report)| {
                     let cell = report
-                        .row(design.name())
+                        .row(&label)
                         .expect("every design ran")
                         .cell(invariant);
                     CurvePoint {
@@ -201,7 +203,7 @@ pub fn sensitivity(
                 })
                 .collect();
             curves.push(Curve {
-                variant: design.name().to_string(),
+                variant: label.clone(),
                 invariant,
                 points,
             });

@@ -6,7 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use dnsim_model::{Actor, EndpointId, Event};
+use dnsim_model::event::EventKind;
+use dnsim_model::{Actor, EndpointId};
 
 use super::Lanes;
 use crate::checking::invariants::InvariantId;
@@ -28,6 +29,9 @@ pub(super) const FONT: f64 = 10.0;
 /// Least horizontal gap between two labels in the same row.
 pub(super) const GAP: f64 = 4.0;
 
+/// The name of the lock service's lane.
+pub(super) const LOCK_SERVICE: &str = "lock-service";
+
 /// Label rows of a lane, in order of preference: 0 and 1 above the lane's centre line, 2 below.
 pub(super) const ABOVE_FIRST: &[usize] = &[0, 1, 2];
 pub(super) const BELOW_FIRST: &[usize] = &[2, 1, 0];
@@ -46,6 +50,12 @@ pub(super) struct Layout {
     pub(super) names: Vec<String>,
     pub(super) enactors: u8,
     pub(super) endpoints: u16,
+    /// Optional lanes, each drawn only if the trace has its events: the lock service (a
+    /// design with leases), a janitor and a monitor (designs' extra actors), and another
+    /// writer holding a lock.
+    pub(super) lock_service: bool,
+    pub(super) janitor: bool,
+    pub(super) monitor: bool,
     pub(super) other_writer: bool,
     /// The right end of the time axis, a whole number of ticks.
     pub(super) end_ms: u64,
@@ -65,21 +75,32 @@ pub(super) struct ViolationMark {
 
 impl Layout {
     pub(super) fn new(trace: &[(Duration, TraceEntry)], lanes: &Lanes) -> Layout {
-        let other_writer = trace.iter().any(|(_, entry)| {
-            matches!(
-                entry,
-                TraceEntry::Event(Event {
-                    actor: Actor::OtherWriter,
-                    ..
-                })
-            )
-        });
+        let events = || {
+            trace.iter().filter_map(|(_, entry)| match entry {
+                TraceEntry::Event(event) => Some(event),
+                _ => None,
+            })
+        };
+        // An actor has a lane if it did anything or met a fault.
+        let acts = |actor: Actor| {
+            trace.iter().any(|(_, entry)| match entry {
+                TraceEntry::Event(event) => event.actor == actor,
+                TraceEntry::Fault(scheduled) => scheduled.at.actor == actor,
+                TraceEntry::Violation(_) => false,
+            })
+        };
+        let lock_service =
+            events().any(|event| matches!(event.kind, EventKind::LeaseGranted { .. }));
+        let (janitor, monitor) = (acts(Actor::Janitor), acts(Actor::Monitor));
+        let other_writer = events().any(|event| event.actor == Actor::OtherWriter);
         let mut names = vec!["planner".to_string()];
         names.extend((1..=lanes.enactors).map(|n| Actor::Enactor(n).to_string()));
+        let optional = |shown: bool, name: &str| shown.then(|| name.to_string());
+        names.extend(optional(lock_service, LOCK_SERVICE));
         names.push("clean-up".to_string());
-        if other_writer {
-            names.push(Actor::OtherWriter.to_string());
-        }
+        names.extend(optional(janitor, "janitor"));
+        names.extend(optional(monitor, "monitor"));
+        names.extend(optional(other_writer, "other-writer"));
         names.extend(EndpointId::all(lanes.endpoints.into()).map(|e| e.to_string()));
 
         let last_ms = trace
@@ -94,6 +115,9 @@ impl Layout {
             names,
             enactors: lanes.enactors,
             endpoints: lanes.endpoints,
+            lock_service,
+            janitor,
+            monitor,
             other_writer,
             end_ms,
             tick_ms,
@@ -154,21 +178,41 @@ impl Layout {
         self.lanes_bottom() + AXIS
     }
 
+    /// The lock service's lane, right below the enactors (only with leases).
+    pub(super) fn lock_service_lane(&self) -> Option<usize> {
+        self.lock_service.then_some(1 + self.enactors as usize)
+    }
+
+    /// The enactors' clean-up work.
     pub(super) fn cleanup_lane(&self) -> usize {
-        1 + self.enactors as usize
+        1 + self.enactors as usize + usize::from(self.lock_service)
+    }
+
+    /// The optional actor lanes below clean-up, in order: janitor, monitor, other writer.
+    fn below_cleanup(&self, upto: usize) -> usize {
+        let shown = [self.janitor, self.monitor, self.other_writer];
+        self.cleanup_lane() + 1 + shown[..upto].iter().filter(|&&shown| shown).count()
     }
 
     pub(super) fn first_endpoint_lane(&self) -> usize {
-        self.cleanup_lane() + 1 + usize::from(self.other_writer)
+        self.below_cleanup(3)
     }
 
     pub(super) fn actor_lane(&self, actor: Actor) -> Option<usize> {
         match actor {
             Actor::Planner => Some(0),
             Actor::Enactor(n) => (1..=self.enactors).contains(&n).then_some(n as usize),
-            Actor::OtherWriter => self.other_writer.then_some(self.cleanup_lane() + 1),
-            // A design's extra actors have no lane of their own (yet).
-            Actor::Janitor | Actor::Monitor => None,
+            Actor::Janitor => self.janitor.then(|| self.below_cleanup(0)),
+            Actor::Monitor => self.monitor.then(|| self.below_cleanup(1)),
+            Actor::OtherWriter => self.other_writer.then(|| self.below_cleanup(2)),
+        }
+    }
+
+    /// Where `actor`'s clean-up is drawn: the janitor on its own lane, enactors on clean-up.
+    pub(super) fn cleanup_lane_of(&self, actor: Actor) -> usize {
+        match actor {
+            Actor::Janitor => self.actor_lane(actor).unwrap_or(self.cleanup_lane()),
+            _ => self.cleanup_lane(),
         }
     }
 

@@ -8,9 +8,10 @@
 //! How to read it:
 //!
 //! - **Lanes**, top to bottom: `planner`; every enactor (`enactor-1..N`, each in its own
-//!   colour); `clean-up` (the clean-up work of every enactor); `other-writer` (a writer outside
-//!   the automation holding an endpoint's lock, only if the run has one); then one lane per
-//!   endpoint (`regional`, `fips`, `ipv6`, `account-1`, ...).
+//!   colour); `lock-service` (only if the design takes leases); `clean-up` (the clean-up work
+//!   of every enactor); `janitor` and `monitor` (a design's extra actors, only if the run has
+//!   them); `other-writer` (a writer outside the automation holding an endpoint's lock, only
+//!   if the run has one); then one lane per endpoint (`regional`, `fips`, `ipv6`, ...).
 //! - **Plans** are dots on the planner lane. A **pick-up** is an arrow from the plan's dot to
 //!   the enactor that picked it up, labelled with its generation (`g17`): the arrow starts
 //!   when the plan was written and ends when it was picked up.
@@ -27,6 +28,15 @@
 //!   an injected fault (API delay or error, lock contention, planner burst), an amber bar a
 //!   stall (with the plan held and the endpoint it was applying, if it fits), a hatched bar a
 //!   crash until the restart, a grey bar (on `other-writer`) a seized lock until it expires.
+//! - **Leases** (`lock-service` lane): a grant is an arrow from the lock service to its
+//!   holder, labelled with its token (`t45`); a lease taken over after it expired is a bar
+//!   outlined in its holder's colour from its grant to its expiry, with a `×` where it
+//!   expired. A hollow diamond on an enactor's lane: it lost the lease, or dropped its plan.
+//! - An **alarm** (a design that freezes an endpoint instead of retrying) is a dashed red
+//!   line from the enactor down to a red diamond on the endpoint, labelled `ALARM`; the
+//!   endpoint's lane then carries a `frozen` bar to the end. A **repair** by the monitor is
+//!   an arrow from the `monitor` lane to the endpoint, labelled `repair g73`. The janitor's
+//!   deletions start from its own lane, drawn as clean-up's are.
 //! - A **red vertical line** across every lane marks the first violation of each invariant,
 //!   named at the top (`VIOLATION active_plan_exists`).
 //!

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use dnsim_model::event::{EventKind, Generations};
+use dnsim_model::lock_service::Lease;
 use dnsim_model::{Actor, EndpointId, Event, Fault, Generation, Step};
 
 use super::layout::*;
@@ -20,6 +21,8 @@ pub(super) struct Diagram<'a> {
     pub(super) published_ms: BTreeMap<Generation, u64>,
     /// The plan each enactor holds (picked up, not yet lost in a crash).
     pub(super) holding: BTreeMap<Actor, Generation>,
+    /// When each lease (by token) was granted: where its bar starts once its expiry is known.
+    pub(super) granted_ms: BTreeMap<u64, u64>,
     /// The run's stale writes, deleted live trees and empty answers.
     pub(super) episodes: &'a Episodes,
     /// Stalls, crashes and seized locks: drawn first, under everything else.
@@ -37,6 +40,7 @@ impl<'a> Diagram<'a> {
             episodes,
             published_ms: BTreeMap::new(),
             holding: BTreeMap::new(),
+            granted_ms: BTreeMap::new(),
             bars: Vec::new(),
             bar_texts: Vec::new(),
             marks: Vec::new(),
@@ -128,7 +132,7 @@ impl<'a> Diagram<'a> {
         let x = layout.x(at_ms);
         let colour = actor_colour(event.actor);
         let actor_lane = layout.actor_lane(event.actor);
-        let cleanup = layout.cleanup_lane();
+        let cleanup = layout.cleanup_lane_of(event.actor);
         match &event.kind {
             EventKind::PlanPublished { generation, burst } => {
                 self.published_ms.insert(*generation, at_ms);
@@ -309,14 +313,113 @@ impl<'a> Diagram<'a> {
                 let style = LabelStyle::plain(colour, MINOR, ABOVE_FIRST);
                 self.label(cleanup, x, text, &title, style);
             }
-            // Events of some designs only: told by the trace, not drawn (yet).
-            EventKind::LeaseGranted { .. }
-            | EventKind::LeaseLost { .. }
-            | EventKind::PlanAbandoned { .. }
-            | EventKind::Alarm { .. }
-            | EventKind::FrozenSkipped { .. }
-            | EventKind::Repaired { .. } => {}
+            EventKind::LeaseGranted { lease, expired } => {
+                self.lease_granted(at_ms, event.actor, lease, expired.as_ref(), &title);
+            }
+            EventKind::LeaseLost { .. } => {
+                let Some(lane) = actor_lane else { return };
+                self.mark(
+                    "lease-lost",
+                    &title,
+                    diamond(x, layout.y(lane), colour, false),
+                );
+                let style = LabelStyle::plain(colour, MINOR, BELOW_FIRST);
+                self.label(lane, x, "lease lost".to_string(), &title, style);
+            }
+            EventKind::PlanAbandoned { generation } => {
+                let Some(lane) = actor_lane else { return };
+                self.mark(
+                    "abandoned",
+                    &title,
+                    diamond(x, layout.y(lane), colour, false),
+                );
+                let style = LabelStyle::plain(colour, MINOR, BELOW_FIRST);
+                self.label(lane, x, format!("drops {generation}"), &title, style);
+            }
+            EventKind::Alarm { endpoint, .. } => {
+                let (Some(from), Some(to)) = (actor_lane, layout.endpoint_lane(*endpoint)) else {
+                    return;
+                };
+                let (y1, y2) = (layout.y(from), layout.y(to));
+                let shapes = format!(
+                    r#"<g stroke-dasharray="4,2">{}</g>{}"#,
+                    line(x, y1, x, y2, VIOLATION, 1.2),
+                    diamond(x, y2, VIOLATION, true)
+                );
+                self.mark("alarm", &title, shapes);
+                // Frozen from here on: the model has no operator to thaw it.
+                let x2 = layout.x(layout.end_ms);
+                let text = format!("{endpoint} frozen");
+                self.bar(("frozen", &title), to, (x, x2), &FROZEN, &[text]);
+                let style = LabelStyle::alarm(VIOLATION, ABOVE_FIRST);
+                self.label(to, x, "ALARM".to_string(), &title, style);
+            }
+            EventKind::FrozenSkipped { endpoint, .. } => {
+                let (Some(from), Some(to)) = (actor_lane, layout.endpoint_lane(*endpoint)) else {
+                    return;
+                };
+                let shapes = format!(
+                    r#"<g stroke-dasharray="1,3" opacity="0.6">{}</g>"#,
+                    line(x, layout.y(from), x, layout.y(to), GREY, 1.0)
+                );
+                self.mark("frozen-skipped", &title, shapes);
+            }
+            EventKind::Repaired {
+                endpoint,
+                generation,
+                ..
+            } => {
+                let (Some(from), Some(to)) = (actor_lane, layout.endpoint_lane(*endpoint)) else {
+                    return;
+                };
+                let shapes = arrow(x, layout.y(from), x, layout.y(to), colour, 1.6);
+                self.mark("repaired", &title, shapes);
+                // Placed before ordinary batches: it ends an empty answer.
+                let style = LabelStyle::plain(colour, PICKUP, ABOVE_FIRST);
+                self.label(to, x, format!("repair {generation}"), &title, style);
+            }
         }
+    }
+
+    /// A lease granted: an arrow from the lock service to its holder; and, if it took over
+    /// an expired lease, that lease's bar (grant to expiry) and a cross where it expired.
+    fn lease_granted(
+        &mut self,
+        at_ms: u64,
+        holder: Actor,
+        lease: &Lease,
+        expired: Option<&Lease>,
+        title: &str,
+    ) {
+        let layout = self.layout;
+        self.granted_ms.insert(lease.token, at_ms);
+        let Some(service) = layout.lock_service_lane() else {
+            return;
+        };
+        let (x, y) = (layout.x(at_ms), layout.y(service));
+        let colour = actor_colour(holder);
+        if let Some(to) = layout.actor_lane(holder) {
+            let shapes = dot(x, y, 2.4, colour) + &arrow(x, y, x, layout.y(to), colour, 1.0);
+            self.mark("lease-granted", title, shapes);
+        }
+        let style = LabelStyle::plain(colour, PICKUP, ABOVE_FIRST);
+        self.label(service, x, format!("t{}", lease.token), title, style);
+        let Some(expired) = expired else { return };
+        let expired_colour = actor_colour(expired.holder);
+        let end = layout.x(expired.expires_ms);
+        if let Some(&from_ms) = self.granted_ms.get(&expired.token) {
+            let text = format!("t{} {}", expired.token, expired.holder);
+            let style = lease_style(expired_colour);
+            let bar_title = format!("lease {expired}, expired; {title}");
+            self.bar(
+                ("lease", &bar_title),
+                service,
+                (layout.x(from_ms), end),
+                &style,
+                &[text],
+            );
+        }
+        self.mark("lease-expired", title, cross(end, y, GREY));
     }
 
     /// A red band on an endpoint's lane while it resolves to no addresses.

@@ -19,17 +19,25 @@ pub(super) const ENACTOR_COLOURS: [&str; 6] = [
     "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf",
 ];
 
+/// A design's extra actors, each in a colour no enactor has.
+pub(super) const JANITOR: &str = "#8c6d31";
+pub(super) const MONITOR: &str = "#393b79";
+
 pub(super) fn actor_colour(actor: Actor) -> &'static str {
     match actor {
         Actor::Planner => INK,
         Actor::Enactor(n) => ENACTOR_COLOURS[usize::from(n.max(1) - 1) % ENACTOR_COLOURS.len()],
-        Actor::OtherWriter | Actor::Janitor | Actor::Monitor => GREY,
+        Actor::Janitor => JANITOR,
+        Actor::Monitor => MONITOR,
+        Actor::OtherWriter => GREY,
     }
 }
 
 /// Every colour an arrow may have: each gets its own arrowhead marker.
 pub(super) fn arrow_colours() -> impl Iterator<Item = &'static str> {
-    [INK, GREY, WARNING].into_iter().chain(ENACTOR_COLOURS)
+    [INK, GREY, WARNING, JANITOR, MONITOR]
+        .into_iter()
+        .chain(ENACTOR_COLOURS)
 }
 
 pub(super) fn marker_id(colour: &str) -> String {
@@ -102,6 +110,19 @@ pub(super) fn tick(x: f64, y: f64, colour: &str) -> String {
     line(x, y - 5.0, x, y + 5.0, colour, 1.0)
 }
 
+/// A diamond: a lease lost or a plan dropped (hollow), an alarm (filled).
+pub(super) fn diamond(x: f64, y: f64, colour: &str, filled: bool) -> String {
+    let fill = if filled { colour } else { "#ffffff" };
+    let r = 4.5;
+    format!(
+        r#"<path d="M{x:.1},{:.1} L{:.1},{y:.1} L{x:.1},{:.1} L{:.1},{y:.1} Z" fill="{fill}" stroke="{colour}" stroke-width="1.2"/>"#,
+        y - r,
+        x + r,
+        y + r,
+        x - r
+    )
+}
+
 /// A small downward triangle just under the lane's centre line.
 pub(super) fn triangle(x: f64, y: f64) -> String {
     format!(
@@ -138,6 +159,21 @@ pub(super) const LOCK: BarStyle = BarStyle {
     stroke: GREY,
     halo: "#dddddd",
 };
+/// A frozen endpoint, from its alarm on: no enactor touches it until an operator does.
+pub(super) const FROZEN: BarStyle = BarStyle {
+    fill: "#dce6f0",
+    stroke: VIOLATION,
+    halo: "#dce6f0",
+};
+
+/// A lease of the lock service, from its grant to its expiry, outlined in its holder's colour.
+pub(super) fn lease_style(holder: &'static str) -> BarStyle {
+    BarStyle {
+        fill: "#f1f4f8",
+        stroke: holder,
+        halo: "#f1f4f8",
+    }
+}
 
 /// A bar from `x1` to `x2` on the centre line `y` of a lane.
 pub(super) fn bar(x1: f64, x2: f64, y: f64, style: &BarStyle) -> String {
@@ -201,7 +237,7 @@ pub(super) fn write_header(
     let empty = format!(
         r#"<rect x="-8" y="-7" width="16" height="14" fill="{VIOLATION}" opacity="0.13"/>"#
     );
-    let items: [(String, &str); 14] = [
+    let items: [(String, &str); 19] = [
         (dot(0.0, 0.0, 3.2, INK), "plan published"),
         (
             arrow(-7.0, -7.0, 6.0, 5.0, blue, 1.0),
@@ -231,6 +267,14 @@ pub(super) fn write_header(
             line(0.0, -8.0, 0.0, 7.0, VIOLATION, 2.0),
             "first violation of an invariant",
         ),
+        (
+            bar(-8.0, 8.0, 0.0, &lease_style(blue)),
+            "lease held, until it expired",
+        ),
+        (cross(0.0, 0.0, GREY), "lease expired"),
+        (diamond(0.0, 0.0, blue, false), "lease lost / plan dropped"),
+        (diamond(0.0, 0.0, VIOLATION, true), "ALARM: endpoint frozen"),
+        (arrow(0.0, -8.0, 0.0, 6.0, MONITOR, 1.2), "repair (gN)"),
     ];
     let mut x = 22.0;
     let mut y = 58.0;
@@ -269,6 +313,8 @@ pub(super) fn write_lanes(out: &mut String, layout: &Layout) -> fmt::Result {
         let colour = match lane {
             0 => INK,
             n if n <= layout.enactors as usize => actor_colour(Actor::Enactor(n as u8)),
+            n if Some(n) == layout.actor_lane(Actor::Janitor) => JANITOR,
+            n if Some(n) == layout.actor_lane(Actor::Monitor) => MONITOR,
             _ => INK,
         };
         writeln!(

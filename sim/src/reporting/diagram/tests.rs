@@ -232,3 +232,138 @@ fn the_other_writer_lane_appears_only_when_the_trace_has_one() {
     ];
     assert_eq!(lane_names(&doc), expected);
 }
+
+/// A seeded run of the incident scenario on `variant` with the default (swarm) faults, as the
+/// README's findings replay it, drawn.
+fn design_diagram(variant: &str, seed: u64) -> String {
+    let scenario = Scenario::load("incident").unwrap();
+    let design = designs::parse(variant).unwrap();
+    let mut spec = RunSpec::seeded(&scenario, design, seed);
+    spec.trace.keep = true;
+    let outcome = run(&spec);
+    render_svg(&outcome.trace, &Lanes::of(&scenario), variant)
+}
+
+/// The y of a lane's centre line, read from its name (drawn 4 px below it).
+fn lane_y(doc: &Document, lane: &str) -> f64 {
+    let name = doc
+        .descendants()
+        .find(|n| class_of(n) == "lane" && n.attribute("data-lane") == Some(lane))
+        .unwrap_or_else(|| panic!("no {lane} lane"));
+    name.attribute("y").unwrap().parse::<f64>().unwrap() - 4.0
+}
+
+/// The first number of attribute `name` on the first element of a mark (its start).
+fn first_attribute(mark: &Node, name: &str) -> f64 {
+    let element = mark
+        .descendants()
+        .find(|n| n.attribute(name).is_some())
+        .unwrap_or_else(|| panic!("a shape with {name}"));
+    element.attribute(name).unwrap().parse().unwrap()
+}
+
+#[test]
+fn leases_are_drawn_on_a_lock_service_lane_with_their_grants_and_expiries() {
+    // Seed 53: enactor-3's lease expires while its g44 batch is slow (README findings).
+    let svg = design_diagram("leased-enactor", 53);
+    let doc = Document::parse(&svg).unwrap();
+    let lanes = lane_names(&doc);
+    assert_eq!(
+        lanes[1..5],
+        ["enactor-1", "enactor-2", "enactor-3", "lock-service"]
+    );
+    let service = lane_y(&doc, "lock-service");
+    let grants: Vec<Node> = doc
+        .descendants()
+        .filter(|n| class_of(n) == "lease-granted")
+        .collect();
+    assert!(!grants.is_empty());
+    for grant in &grants {
+        assert_eq!(
+            first_attribute(grant, "cy"),
+            service,
+            "from the lock service"
+        );
+    }
+    let expired = titles(&doc, "lease-expired");
+    assert!(
+        expired
+            .iter()
+            .any(|t| t.contains("token 45 held by enactor-3") && t.contains("expired")),
+        "{expired:?}"
+    );
+    assert!(titles(&doc, "lease")
+        .iter()
+        .any(|t| t.starts_with("lease token 45 held by enactor-3")));
+    assert!(
+        doc.descendants().any(|n| n.text() == Some("t45")),
+        "token labels"
+    );
+}
+
+#[test]
+fn a_freeze_is_an_alarm_and_a_frozen_bar_on_the_endpoint() {
+    // Seed 47: fips's batch for g37 is rejected (rollback target g14 gone): frozen.
+    let svg = design_diagram("freeze-on-missing-target", 47);
+    let doc = Document::parse(&svg).unwrap();
+    let alarms = titles(&doc, "alarm");
+    assert_eq!(alarms.len(), 1, "{alarms:?}");
+    assert!(
+        alarms[0].contains("ALARM fips: batch for g37 rejected"),
+        "{alarms:?}"
+    );
+    let alarm = doc.descendants().find(|n| class_of(n) == "alarm").unwrap();
+    let fips = lane_y(&doc, "fips");
+    let diamond = alarm
+        .descendants()
+        .find(|n| n.has_tag_name("path"))
+        .unwrap();
+    assert!(
+        diamond
+            .attribute("d")
+            .unwrap()
+            .contains(&format!(",{fips:.1}")),
+        "the diamond is on fips's lane"
+    );
+    assert_eq!(titles(&doc, "frozen").len(), 1);
+    assert!(doc.descendants().any(|n| n.text() == Some("fips frozen")));
+    assert!(doc.descendants().any(|n| n.text() == Some("ALARM")));
+    assert!(!titles(&doc, "frozen-skipped").is_empty());
+}
+
+#[test]
+fn the_monitor_and_the_janitor_have_lanes_and_their_work_starts_there() {
+    // Seed 56: account-2 resolves to nothing; the monitor repairs it with g73.
+    let svg = design_diagram("repair-monitor", 56);
+    let doc = Document::parse(&svg).unwrap();
+    assert!(lane_names(&doc).contains(&"monitor".to_string()));
+    let monitor = lane_y(&doc, "monitor");
+    let repairs: Vec<Node> = doc
+        .descendants()
+        .filter(|n| class_of(n) == "repaired")
+        .collect();
+    assert!(titles(&doc, "repaired")
+        .iter()
+        .any(|t| t.contains("account-2: resolves to nothing; repairs with g73")));
+    for repair in &repairs {
+        assert_eq!(first_attribute(repair, "y1"), monitor, "from the monitor");
+    }
+    // g73's label finds no room beside account-2's alarms; g89's (fips, 120.6 s) does.
+    assert!(doc.descendants().any(|n| n.text() == Some("repair g89")));
+
+    // Seed 2: the janitor deletes old trees from every endpoint at 127 s.
+    let svg = design_diagram("janitor-cleanup", 2);
+    let doc = Document::parse(&svg).unwrap();
+    let lanes = lane_names(&doc);
+    let at = |lane: &str| lanes.iter().position(|name| name == lane);
+    assert_eq!(at("janitor"), at("clean-up").map(|lane| lane + 1));
+    let janitor = lane_y(&doc, "janitor");
+    let deletions: Vec<Node> = doc
+        .descendants()
+        .filter(|n| class_of(n) == "deleted")
+        .collect();
+    assert!(!deletions.is_empty());
+    for deletion in &deletions {
+        assert_eq!(first_attribute(deletion, "cy"), janitor, "from the janitor");
+    }
+}

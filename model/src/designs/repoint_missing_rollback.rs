@@ -1,9 +1,13 @@
-//! `tolerate-missing-rollback`: repair a missing rollback target instead of getting stuck.
+//! `repoint-missing-rollback`: point the rollback record elsewhere when its target is gone.
 //!
 //! In the incident every later batch had to point the rollback record at the previously
 //! active plan, which clean-up had deleted; Route 53 rejected each one and no enactor could
 //! make progress. Here, when the previously active plan's tree is gone, the enactor points
 //! the rollback record at the newest tree that still exists (or at the new plan itself).
+//! The batch does not tolerate a missing target (Route 53 would still reject one); it
+//! re-points the record at a surviving tree, so the rollback record may then name a plan
+//! that was never active at this endpoint. (It was first published as
+//! `tolerate-missing-rollback`, a name that hid that; the old name still parses.)
 //!
 //! What it fixes and what it does not:
 //!
@@ -16,11 +20,11 @@ use crate::design::{build_tree_and_flip, Design};
 use crate::dns::{Change, EndpointId, ZoneSnapshot};
 use crate::plan::Plan;
 
-pub struct TolerateMissingRollback;
+pub struct RepointMissingRollback;
 
-impl Design for TolerateMissingRollback {
+impl Design for RepointMissingRollback {
     fn name(&self) -> &'static str {
-        "tolerate-missing-rollback"
+        "repoint-missing-rollback"
     }
 
     fn summary(&self) -> &'static str {

@@ -1,7 +1,9 @@
-//! `protect-active-cleanup`: clean-up never deletes a plan any alias points at.
+//! `protect-referenced-cleanup`: clean-up never deletes a tree any alias points at.
 //!
 //! Clean-up reads the live zone (under the lock, like every batch) and leaves alone the tree
-//! the root alias points at and the tree the rollback record points at, however old.
+//! the root alias points at *and* the tree the rollback record points at, however old: every
+//! tree an alias references, not only the active one. (It was first published as
+//! `protect-active-cleanup`, a name that told half of it; the old name still parses.)
 //!
 //! What it fixes and what it does not:
 //!
@@ -19,11 +21,11 @@ use crate::design::{unreferenced_and_significantly_older, Design};
 use crate::dns::ZoneSnapshot;
 use crate::plan::Generation;
 
-pub struct ProtectActiveCleanup;
+pub struct ProtectReferencedCleanup;
 
-impl Design for ProtectActiveCleanup {
+impl Design for ProtectReferencedCleanup {
     fn name(&self) -> &'static str {
-        "protect-active-cleanup"
+        "protect-referenced-cleanup"
     }
 
     fn summary(&self) -> &'static str {
