@@ -10,8 +10,9 @@
 //! is an edge to the file that defines `SeedRange`, not to `lib.rs`.
 //!
 //! **Not edges:** intra-doc links and every other comment; a parent's `mod child;`
-//! declaration (and the `pub use child::...` re-exports of `lib.rs`, which only give the
-//! public API flat paths: they name, they do not depend); paths into other crates
+//! declaration, and its `pub use child::...` re-exports of its own children's items (they
+//! give the public API shorter paths, as `lib.rs` does: they name, they do not depend;
+//! any *other* `use` in the parent, and any path in its code, is an edge); paths into other crates
 //! (`dnsim_model::` from `sim`: Cargo keeps crates acyclic); and test code, that is items
 //! under `#[cfg(test)]` and the files they declare (a test sits above what it tests: the
 //! episodes' tests run a whole seed). Paths a glob `use` brings in unnamed are taken to name
@@ -183,6 +184,17 @@ impl Tree {
         module
     }
 
+    /// Whether `path`, written in `module`, names something inside one of its child modules.
+    fn descends(&self, module: usize, path: &[String]) -> bool {
+        let start = match path.first().map(String::as_str) {
+            Some("crate") if module == 0 => 1,
+            Some("self") => 1,
+            _ => 0,
+        };
+        path.get(start)
+            .is_some_and(|first| self.modules[module].children.contains_key(first))
+    }
+
     /// The file a path written in `module` leads to, if it leads into this crate.
     fn resolve(&self, module: usize, path: &[String], depth: usize) -> Option<usize> {
         if depth > 16 {
@@ -272,7 +284,7 @@ impl Edges<'_> {
                 }
                 j += 3;
             }
-            if path.len() >= 2 && matches!(path[0].as_str(), "crate" | "super" | "self") {
+            if path.len() >= 2 && self.starts_in_crate(&path[0]) {
                 self.edge(&path);
                 i = j;
             }
@@ -313,9 +325,11 @@ impl<'ast> Visit<'ast> for Edges<'_> {
     fn visit_item_use(&mut self, used: &'ast syn::ItemUse) {
         let mut paths = Vec::new();
         use_paths(&used.tree, &mut Vec::new(), &mut paths);
-        let root_reexport = self.module == 0 && matches!(used.vis, syn::Visibility::Public(_));
+        let public = !matches!(used.vis, syn::Visibility::Inherited);
         for (_, path) in paths {
-            if !root_reexport {
+            // A parent's `pub use` of its own descendants' items only gives them a shorter
+            // public path, as its `mod child;` declares them: neither is an edge.
+            if !(public && self.tree.descends(self.module, &path)) {
                 self.edge(&path);
             }
         }

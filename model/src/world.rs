@@ -13,7 +13,7 @@ use crate::plan::PlanStore;
 #[derive(Debug, Default)]
 pub struct World {
     /// One zone per endpoint, indexed by [`EndpointId`]. Changed only through
-    /// [`Ctx::change`] (and the lock alone by injected contention), which keeps `roots`.
+    /// [`Ctx::change`](crate::ctx::Ctx::change) (and the lock alone by injected contention), which keeps `roots`.
     pub zones: Vec<Zone>,
     /// How many endpoints' roots point at each generation (`g0`: no root yet), so that the
     /// oldest live generation is one lookup, not a scan of every zone.
