@@ -137,6 +137,11 @@ pub fn next_batch(
         from: built,
         to,
     });
+    assert!(
+        limits.admits(&part),
+        "a part of a tree fits one batch: {} changes",
+        part.len()
+    );
     NextBatch::Part {
         batch: part,
         generation,

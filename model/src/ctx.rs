@@ -11,11 +11,73 @@ use madsim::time::{sleep, TimeHandle};
 
 use crate::chaos::{Chaos, Fault, FaultKind, Site, Step};
 use crate::config::SystemConfig;
-use crate::dns::{BatchError, Change, Commit, LockRecord, WriteGuard, ZoneSnapshot};
+use crate::dns::{BatchError, Change, Commit, LockRecord, WriteGuard, Zone, ZoneSnapshot};
 use crate::event::{Event, EventKind, Observer};
 use crate::ids::{Actor, EndpointId, Generation};
 use crate::lock_service::Grant;
 use crate::world::World;
+
+/// The write path's postconditions, TigerBeetle-style: checked after every committed batch
+/// against the zone it left, in O(the batch), never O(the zone or the endpoints).
+fn assert_committed(site: &Site, zone: &Zone, changes: &[Change], commit: &Commit) {
+    let mut fence = None;
+    let mut root = None;
+    let mut deleted = 0;
+    for change in changes {
+        match change {
+            Change::CreateLock(lock) => {
+                assert_eq!(
+                    lock.holder, site.actor,
+                    "a batch takes the lock for its own writer, at {site}"
+                );
+                assert_eq!(
+                    zone.lock,
+                    Some(*lock),
+                    "a committed batch leaves the lock held by its writer, at {site}"
+                );
+            }
+            Change::DeleteTree(generation) => {
+                deleted += 1;
+                assert!(
+                    !zone.trees.contains_key(generation),
+                    "a tree a batch deleted is gone after it commits: {generation} at {site}"
+                );
+            }
+            Change::CreateFence(generation) => fence = Some(*generation),
+            Change::UpsertRoot(generation) => root = Some(*generation),
+            _ => {}
+        }
+    }
+    assert_eq!(
+        commit.trees_deleted.len(),
+        deleted,
+        "the commit reports every tree the batch deleted, at {site}"
+    );
+    if let Some(fence) = fence {
+        assert_eq!(
+            zone.fence,
+            Some(fence),
+            "a fence a batch wrote holds after it commits, at {site}"
+        );
+        if root.is_some() {
+            assert_eq!(
+                zone.fence, zone.root,
+                "a fenced design's fence equals its root after commit, at {site}"
+            );
+        }
+    }
+    if let Some(root) = root {
+        assert_eq!(
+            zone.root,
+            Some(root),
+            "the root is where the batch flipped it, at {site}"
+        );
+        assert!(
+            !zone.partial.contains_key(&root),
+            "a tree built in parts is complete before the root flips to it: {root} at {site}"
+        );
+    }
+}
 
 /// What a draw of benign noise is for (part of its key, so that two draws at one site differ).
 #[derive(Clone, Copy, Debug)]
@@ -263,6 +325,7 @@ impl Ctx {
                 }
             };
             if let Ok(commit) = &result {
+                assert_committed(site, &world.zones[endpoint.index()], changes, commit);
                 world.root_moved(commit.root_before, commit.root_after);
             }
             result

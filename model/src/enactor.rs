@@ -535,6 +535,10 @@ impl Enactor<'_> {
                     continue;
                 };
                 let victims = self.design.cleanup_victims(applied, age, &zone);
+                assert!(
+                    victims.iter().all(|&victim| zone.has_tree(victim)),
+                    "clean-up deletes only trees the zone has: {victims:?} at {site}"
+                );
                 if victims.is_empty() {
                     done = true;
                     break;
@@ -546,6 +550,10 @@ impl Enactor<'_> {
                     .await
                 {
                     Ok(commit) => {
+                        assert_eq!(
+                            commit.trees_deleted, victims,
+                            "clean-up deleted exactly the trees the design chose, at {site}"
+                        );
                         self.ctx.emit(
                             self.me,
                             EventKind::TreesDeleted {
@@ -576,6 +584,10 @@ impl Enactor<'_> {
             .borrow_mut()
             .store
             .delete_older_than(keep_from);
+        assert!(
+            deleted.iter().all(|&plan| plan < keep_from),
+            "clean-up never deletes a plan the design keeps: {deleted:?}, keeping from {keep_from}"
+        );
         if !deleted.is_empty() {
             self.ctx.emit(
                 self.me,
