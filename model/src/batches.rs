@@ -24,7 +24,7 @@
 //! enactor resumes from the records already there, and starts over if the tree was deleted.
 
 use crate::dns::{Change, ZoneSnapshot};
-use crate::plan::Generation;
+use crate::ids::Generation;
 
 /// The limits on one change batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,6 +137,11 @@ pub fn next_batch(
         from: built,
         to,
     });
+    assert!(
+        limits.admits(&part),
+        "a part of a tree fits one batch: {} changes",
+        part.len()
+    );
     NextBatch::Part {
         batch: part,
         generation,
@@ -148,8 +153,8 @@ pub fn next_batch(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chaos::Actor;
     use crate::dns::{LockRecord, Zone};
+    use crate::ids::Actor;
     use crate::plan::{LoadBalancer, Targets};
 
     const ROUTE53: BatchLimits = BatchLimits {

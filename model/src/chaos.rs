@@ -14,33 +14,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::dns::EndpointId;
-
-/// Who acts: the planner, an enactor (numbered from 1), a writer outside the automation
-/// that holds an endpoint's lock (injected lock contention), or an extra process some
-/// designs run (see [`crate::design::Design::extra_actors`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Actor {
-    Planner,
-    Enactor(u8),
-    OtherWriter,
-    /// A separate process that owns clean-up.
-    Janitor,
-    /// A separate process that watches what endpoints resolve to and repairs them.
-    Monitor,
-}
-
-impl fmt::Display for Actor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Actor::Planner => f.write_str("planner"),
-            Actor::Enactor(n) => write!(f, "enactor-{n}"),
-            Actor::OtherWriter => f.write_str("other-writer"),
-            Actor::Janitor => f.write_str("janitor"),
-            Actor::Monitor => f.write_str("monitor"),
-        }
-    }
-}
+pub use crate::ids::Actor;
+use crate::ids::EndpointId;
 
 /// What the actor is doing at a site.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

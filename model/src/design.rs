@@ -29,10 +29,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use crate::chaos::Actor;
-use crate::dns::{BatchError, Change, EndpointId, Zone, ZoneSnapshot};
-use crate::plan::{Generation, Plan};
-use crate::system::{Ctx, SystemConfig, World};
+use crate::config::SystemConfig;
+use crate::ctx::Ctx;
+pub use crate::dns::WriteGuard;
+use crate::dns::{BatchError, Change, ZoneSnapshot};
+use crate::ids::{Actor, EndpointId, Generation};
+use crate::plan::Plan;
+use crate::world::World;
 
 /// What a hook may look at: the clock, the configuration and the whole world, read-only.
 pub struct View<'a> {
@@ -66,12 +69,6 @@ pub enum OnMissingTarget {
 
 /// A check made on a separate read of the zone, outside any batch: `true` to go on.
 pub type SeparateCheck = fn(plan: &Plan, zone: &ZoneSnapshot) -> bool;
-
-/// A guard in the write path: given the zone as it is at commit and a batch Route 53 would
-/// accept, `Err(reason)` refuses the batch (nothing of it is applied). It runs on every
-/// batch, so it must cost O(the batch): read the records the batch touches, never walk or
-/// copy the zone.
-pub type WriteGuard = fn(zone: &Zone, changes: &[Change]) -> Result<(), &'static str>;
 
 /// An extra process the design runs beside the planner and enactors, for the whole run.
 pub type ExtraActor = Box<dyn FnOnce(Rc<Ctx>) -> Pin<Box<dyn Future<Output = ()>>>>;

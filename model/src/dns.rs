@@ -20,65 +20,10 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::str::FromStr;
 
-use crate::chaos::Actor;
-use crate::plan::{Generation, LoadBalancer, Targets};
-
-/// One DNS endpoint (one hosted zone). Named by position: `regional`, `fips`, `ipv6`, then
-/// `account-1`, `account-2`, ... for account-specific endpoints. At most
-/// [`EndpointId::MAX_COUNT`] endpoints (a scenario's `system.endpoints` range is narrower).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct EndpointId(pub u16);
-
-impl EndpointId {
-    pub const REGIONAL: EndpointId = EndpointId(0);
-    /// How many endpoints an id can name (`regional` .. `account-65533`).
-    pub const MAX_COUNT: usize = u16::MAX as usize;
-
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-
-    /// The first `count` endpoints.
-    pub fn all(count: usize) -> impl Iterator<Item = EndpointId> {
-        assert!(
-            count <= Self::MAX_COUNT,
-            "at most {} endpoints",
-            Self::MAX_COUNT
-        );
-        (0..count as u16).map(EndpointId)
-    }
-}
-
-impl fmt::Display for EndpointId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            0 => f.write_str("regional"),
-            1 => f.write_str("fips"),
-            2 => f.write_str("ipv6"),
-            n => write!(f, "account-{}", n - 2),
-        }
-    }
-}
-
-impl FromStr for EndpointId {
-    type Err = String;
-
-    fn from_str(name: &str) -> Result<EndpointId, String> {
-        match name {
-            "regional" => Ok(EndpointId(0)),
-            "fips" => Ok(EndpointId(1)),
-            "ipv6" => Ok(EndpointId(2)),
-            _ => name
-                .strip_prefix("account-")
-                .and_then(|n| n.parse::<u16>().ok())
-                .filter(|n| (1..=u16::MAX - 3).contains(n))
-                .map(|n| EndpointId(n + 2))
-                .ok_or_else(|| format!("not an endpoint name: {name:?}")),
-        }
-    }
-}
+pub use crate::ids::EndpointId;
+use crate::ids::{Actor, Generation};
+use crate::plan::{LoadBalancer, Targets};
 
 /// The lock record's value: who wrote it last and until when it is theirs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -232,6 +177,12 @@ impl ZoneSnapshot {
             .map_or(len, |&(_, built)| built)
     }
 }
+
+/// A design's guard in the write path (see `Design::write_guard`): given the zone as it is at
+/// commit and a batch Route 53 would accept, `Err(reason)` refuses the batch (nothing of it
+/// is applied). It runs on every batch, so it must cost O(the batch): read the records the
+/// batch touches, never walk or copy the zone.
+pub type WriteGuard = fn(zone: &Zone, changes: &[Change]) -> Result<(), &'static str>;
 
 /// One hosted zone.
 #[derive(Clone, Debug, Default)]
@@ -464,15 +415,6 @@ mod tests {
             changes.push(Change::UpsertRollback(previous));
         }
         zone.apply(&changes)
-    }
-
-    #[test]
-    fn endpoint_names_round_trip() {
-        for endpoint in EndpointId::all(8) {
-            assert_eq!(endpoint.to_string().parse::<EndpointId>(), Ok(endpoint));
-        }
-        assert!("account-0".parse::<EndpointId>().is_err());
-        assert!("nowhere".parse::<EndpointId>().is_err());
     }
 
     #[test]

@@ -18,13 +18,14 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use crate::batches::{next_batch, NextBatch};
-use crate::chaos::{Actor, Call, Fault, FaultKind, Site, Step};
-use crate::design::{LockChoice, OnMissingTarget};
-use crate::dns::{BatchError, Change, EndpointId, ZoneSnapshot};
+use crate::chaos::{Call, Fault, FaultKind, Site, Step};
+use crate::ctx::{Ctx, Noise};
+use crate::design::{Design, LockChoice, OnMissingTarget, View};
+use crate::dns::{BatchError, Change, ZoneSnapshot};
 use crate::event::EventKind;
+use crate::ids::{Actor, EndpointId, Generation};
 use crate::lock_service::Grant;
-use crate::plan::{Generation, Plan};
-use crate::system::{Ctx, Noise};
+use crate::plan::Plan;
 
 /// The enactor process died; its supervisor restarts it after `restart_ms`.
 struct Crashed {
@@ -56,7 +57,7 @@ struct Counters {
 }
 
 /// Runs enactor `id` for ever, restarting it after each crash.
-pub(crate) async fn supervise(ctx: Rc<Ctx>, id: u8) {
+pub(crate) async fn supervise(ctx: Rc<Ctx>, design: &'static dyn Design, id: u8) {
     let me = Actor::Enactor(id);
     let mut counters = Counters::default();
     // Enactors start at different moments, as independent processes do.
@@ -74,6 +75,7 @@ pub(crate) async fn supervise(ctx: Rc<Ctx>, id: u8) {
     loop {
         let mut enactor = Enactor {
             ctx: &ctx,
+            design,
             me,
             counters: &mut counters,
             plan: Generation(0),
@@ -87,6 +89,8 @@ pub(crate) async fn supervise(ctx: Rc<Ctx>, id: u8) {
 
 struct Enactor<'a> {
     ctx: &'a Ctx,
+    /// The design every decision a fix might change is asked of.
+    design: &'static dyn Design,
     me: Actor,
     counters: &'a mut Counters,
     /// The plan in hand, and which pass at it this is.
@@ -95,6 +99,18 @@ struct Enactor<'a> {
 }
 
 impl Enactor<'_> {
+    /// Asks the design a question, showing it the world as this enactor sees it now.
+    fn ask<R>(&self, question: impl FnOnce(&dyn Design, &View) -> R) -> R {
+        let world = self.ctx.world.borrow();
+        let view = View {
+            me: self.me,
+            now_ms: self.ctx.now_ms(),
+            config: &self.ctx.config,
+            world: &world,
+        };
+        question(self.design, &view)
+    }
+
     /// A site of the work on the plan in hand.
     fn site(&self, step: Step, attempt: u32) -> Site {
         Site {
@@ -159,7 +175,7 @@ impl Enactor<'_> {
             *polls = (plan.generation, 0);
         }
         polls.1 += 1;
-        let lock = self.ctx.ask(self.me, |design, view| design.lock(view));
+        let lock = self.ask(|design, view| design.lock(view));
         if let LockChoice::Lease { ttl_ms } = lock {
             if !self.take_lease(ttl_ms).await {
                 return Ok(());
@@ -170,9 +186,7 @@ impl Enactor<'_> {
         let Ok(oldest_live) = self.ctx.oldest_live_generation(&check).await else {
             return Ok(()); // The read failed; look again next poll.
         };
-        let picks_up = self.ctx.ask(self.me, |design, view| {
-            design.picks_up(view, &plan, oldest_live)
-        });
+        let picks_up = self.ask(|design, view| design.picks_up(view, &plan, oldest_live));
         if !picks_up {
             return Ok(());
         }
@@ -218,7 +232,7 @@ impl Enactor<'_> {
                 generation: plan.generation,
             },
         );
-        if self.ctx.design.enactors_clean_up() {
+        if self.design.enactors_clean_up() {
             self.clean_up(plan.generation, lock).await?;
         }
         Ok(())
@@ -352,7 +366,7 @@ impl Enactor<'_> {
     /// Applies `plan` to one endpoint, retrying until it succeeds (or the design skips the
     /// endpoint, freezes it, or abandons the plan).
     async fn apply(&self, plan: &Plan, endpoint: EndpointId, lock: LockChoice) -> Result<(), Stop> {
-        let design = self.ctx.design;
+        let design = self.design;
         let generation = plan.generation;
         for attempt in 1.. {
             let site = self.site(Step::Apply(endpoint), attempt);
@@ -366,10 +380,7 @@ impl Enactor<'_> {
                 );
                 return Ok(());
             }
-            if self
-                .ctx
-                .ask(self.me, |design, view| design.abandons(view, plan, attempt))
-            {
+            if self.ask(|design, view| design.abandons(view, plan, attempt)) {
                 self.ctx
                     .emit(self.me, EventKind::PlanAbandoned { generation });
                 return Err(Stop::Abandoned);
@@ -410,7 +421,7 @@ impl Enactor<'_> {
             };
             // The design's batch begins with the preamble (see `Design::batch`).
             let preamble_len = preamble.len();
-            let batch = self.ctx.ask(self.me, |design, view| {
+            let batch = self.ask(|design, view| {
                 if design.check_under_lock(view, plan, &zone) {
                     design.batch(view, plan, endpoint, &zone, preamble)
                 } else {
@@ -466,9 +477,9 @@ impl Enactor<'_> {
                     return Ok(());
                 }
                 Err(error @ BatchError::AliasTargetMissing { .. })
-                    if self.ctx.ask(self.me, |design, view| {
-                        design.on_missing_target(view, endpoint, &error)
-                    }) == OnMissingTarget::Freeze =>
+                    if self
+                        .ask(|design, view| design.on_missing_target(view, endpoint, &error))
+                        == OnMissingTarget::Freeze =>
                 {
                     self.ctx.world.borrow_mut().frozen.insert(endpoint);
                     self.ctx.emit(
@@ -523,7 +534,11 @@ impl Enactor<'_> {
                 let Some(mut batch) = self.preamble(&site, &zone, lock).await else {
                     continue;
                 };
-                let victims = self.ctx.design.cleanup_victims(applied, age, &zone);
+                let victims = self.design.cleanup_victims(applied, age, &zone);
+                assert!(
+                    victims.iter().all(|&victim| zone.has_tree(victim)),
+                    "clean-up deletes only trees the zone has: {victims:?} at {site}"
+                );
                 if victims.is_empty() {
                     done = true;
                     break;
@@ -535,6 +550,10 @@ impl Enactor<'_> {
                     .await
                 {
                     Ok(commit) => {
+                        assert_eq!(
+                            commit.trees_deleted, victims,
+                            "clean-up deleted exactly the trees the design chose, at {site}"
+                        );
                         self.ctx.emit(
                             self.me,
                             EventKind::TreesDeleted {
@@ -554,9 +573,7 @@ impl Enactor<'_> {
                     .emit(self.me, EventKind::CleanupGaveUp { endpoint });
             }
         }
-        let keep_from = self.ctx.ask(self.me, |design, view| {
-            design.plans_kept_from(view, applied)
-        });
+        let keep_from = self.ask(|design, view| design.plans_kept_from(view, applied));
         assert!(
             keep_from <= applied,
             "clean-up never deletes the plan just applied"
@@ -567,6 +584,10 @@ impl Enactor<'_> {
             .borrow_mut()
             .store
             .delete_older_than(keep_from);
+        assert!(
+            deleted.iter().all(|&plan| plan < keep_from),
+            "clean-up never deletes a plan the design keeps: {deleted:?}, keeping from {keep_from}"
+        );
         if !deleted.is_empty() {
             self.ctx.emit(
                 self.me,

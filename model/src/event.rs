@@ -8,11 +8,11 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::chaos::{Actor, Site};
-use crate::dns::{BatchError, Change, Commit, EndpointId, LockRecord};
+use crate::chaos::Site;
+use crate::dns::{BatchError, Change, Commit, LockRecord};
+use crate::ids::{Actor, EndpointId, Generation};
 use crate::lock_service::Lease;
-use crate::plan::Generation;
-use crate::system::World;
+use crate::world::World;
 
 /// One thing that happened, and who did it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -15,9 +15,13 @@
 //! makes (the pick-up check, the lock, what a batch holds, clean-up, what happens on a
 //! missing target, what the write path refuses) and can run extra actors.
 //!
-//! Reading order: [`plan`] (plans and their history), [`dns`] (zones, change batches, the
-//! lock), [`batches`] (Route 53's batch limits, trees built in parts), [`lock_service`] (leases outside Route 53), [`planner`], [`enactor`] (the race
-//! lives here), [`system`] (wiring and lifetime), [`design`] (the seam).
+//! Reading order: [`ids`] (who acts, on which endpoint, with which plan), [`plan`] (plans
+//! and their history), [`dns`] (zones, change batches, the lock), [`batches`] (Route 53's
+//! batch limits, trees built in parts), [`lock_service`] (leases outside Route 53),
+//! [`world`] and [`config`] (what the actors share, the system's knobs), [`ctx`] (what every
+//! actor holds and the calls it makes), [`planner`], [`enactor`] (the race lives here),
+//! [`design`] (the seam), [`system`] (wiring and lifetime). No file depends on one that
+//! depends on it (`tests/architecture.rs` checks): `ids` is at the bottom, `system` at the top.
 
 #[cfg(not(madsim))]
 compile_error!(
@@ -30,19 +34,25 @@ compile_error!(
 
 pub mod batches;
 pub mod chaos;
+pub mod config;
+pub mod ctx;
 pub mod design;
 pub mod designs;
 pub mod dns;
 pub mod enactor;
 pub mod event;
+pub mod ids;
 pub mod lock_service;
 pub mod plan;
 pub mod planner;
 pub mod system;
+pub mod world;
 
-pub use chaos::{Actor, Call, Chaos, Fault, FaultKind, Site, Step};
+pub use chaos::{Call, Chaos, Fault, FaultKind, Site, Step};
+pub use config::SystemConfig;
 pub use design::Design;
-pub use dns::{EndpointId, Zone};
+pub use dns::Zone;
 pub use event::{Event, Observer};
-pub use plan::{Generation, Plan, PlanStore};
-pub use system::{SystemConfig, World};
+pub use ids::{Actor, EndpointId, Generation};
+pub use plan::{Plan, PlanStore};
+pub use world::World;

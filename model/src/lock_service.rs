@@ -13,7 +13,7 @@
 
 use std::fmt;
 
-use crate::chaos::Actor;
+use crate::ids::Actor;
 
 /// One grant of the lease.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

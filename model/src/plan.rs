@@ -5,25 +5,10 @@
 //! are kept as a history (S3 in the real system) until clean-up deletes old ones.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::rc::Rc;
 
-use serde::{Deserialize, Serialize};
-
-use crate::dns::EndpointId;
-
-/// A plan's position in the history: higher is newer. Displayed as `g17`.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-#[serde(transparent)]
-pub struct Generation(pub u64);
-
-impl fmt::Display for Generation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "g{}", self.0)
-    }
-}
+use crate::ids::EndpointId;
+pub use crate::ids::Generation;
 
 /// One leaf record: a load balancer's address and its weight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

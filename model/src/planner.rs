@@ -8,10 +8,11 @@
 
 use std::rc::Rc;
 
-use crate::chaos::{Actor, Call, Fault, FaultKind, Site, Step};
+use crate::chaos::{Call, Fault, FaultKind, Site, Step};
+use crate::ctx::Ctx;
 use crate::event::EventKind;
-use crate::plan::{Generation, Plan};
-use crate::system::Ctx;
+use crate::ids::{Actor, Generation};
+use crate::plan::Plan;
 
 fn publish(ctx: &Ctx, burst: bool) -> Generation {
     let generation = {

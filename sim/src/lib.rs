@@ -8,11 +8,11 @@
 //! - [`running`]: one seed. [`scenario`]: the knobs of a run, from a TOML file;
 //!   [`faults`]: every fault is a named decision drawn from the seed (or replayed from a
 //!   recorded [`schedule`]); [`run`](mod@run): one seed, one [`run::Outcome`]; [`trace`]: what
-//!   happened, hashed as it happens ([`hash`]), printed in simulated time, filtered by
+//!   happened ([`entry`]: one line of it), hashed as it happens ([`hash`]), printed in simulated time, filtered by
 //!   [`trace_filter`]; [`seedfile`]: saved failing runs; [`watched`]: one run under the
 //!   wall-clock watchdog.
 //! - [`checking`]: the verdict of a run. [`invariants`]: one file per invariant, checked
-//!   after every event; [`oracle`]: the harness's own copy of every zone, rebuilt from
+//!   after every event by their checker; [`oracle`]: the harness's own copy of every zone, rebuilt from
 //!   committed batches; [`coverage`]: whether a run put each invariant to the test;
 //!   [`measures`]: how long a run hurt; [`verdict`]: violated, holds or vacuous.
 //! - [`exploring`]: many seeds. [`sweep`]: every core, with a watchdog and a [`clock`] tests
@@ -67,7 +67,9 @@ pub use exploring::{
     sweep,
 };
 pub use reporting::{chart, diagram, episodes, narrative};
-pub use running::{faults, hash, run, scenario, schedule, seedfile, trace, trace_filter, watched};
+pub use running::{
+    entry, faults, hash, run, scenario, schedule, seedfile, trace, trace_filter, watched,
+};
 
 pub use faults::{FaultSchedule, FaultSource, ScheduledFault};
 pub use hunt::{hunt, HuntReport, SeedRange};

@@ -1,4 +1,5 @@
-//! Output files written whole or not at all.
+//! Output files written whole or not at all, and standard output that a closed pipe ends
+//! quietly ([`PipeSafeStdout`]).
 //!
 //! Every file dnsim writes (a diagram, a seed file, a Markdown table) is first written to a
 //! temporary file in the same directory, then moved into place in one step: an existing file
@@ -96,6 +97,27 @@ impl Temporary {
 impl Drop for Temporary {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Standard output for a command-line tool: when the reader goes away (`dnsim ... | head`),
+/// exit quietly instead of reporting a broken pipe at every line.
+pub struct PipeSafeStdout;
+
+impl Write for PipeSafeStdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        quiet_on_broken_pipe(std::io::stdout().write(buf))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        quiet_on_broken_pipe(std::io::stdout().flush())
+    }
+}
+
+fn quiet_on_broken_pipe<T>(result: std::io::Result<T>) -> std::io::Result<T> {
+    match result {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        other => other,
     }
 }
 

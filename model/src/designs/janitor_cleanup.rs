@@ -30,11 +30,11 @@
 use std::rc::Rc;
 
 use crate::chaos::{Actor, Call, Site, Step};
+use crate::ctx::Ctx;
 use crate::design::{number_parameter, Design, ExtraActor};
 use crate::dns::{Change, EndpointId};
 use crate::event::EventKind;
 use crate::plan::Generation;
-use crate::system::Ctx;
 
 #[derive(Default)]
 pub struct JanitorCleanup {

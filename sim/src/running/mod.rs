@@ -1,5 +1,6 @@
 //! Running one seed: its scenario, its faults, the run itself, its trace and hash, saved seed files.
 
+pub mod entry;
 pub mod faults;
 pub mod hash;
 pub mod run;

@@ -18,6 +18,18 @@ use crate::running::run::{Outcome, RunSpec};
 use crate::running::scenario::{toml_error_line, Scenario};
 use crate::running::trace::format_hash;
 
+/// The environment variable madsim users reproduce a seed with; honoured wherever a seed is
+/// expected. An explicit `--seed`, `--seeds` or `--file` wins over it.
+pub const SEED_ENV: &str = "MADSIM_TEST_SEED";
+
+/// The command that replays one seed, as every command prints it: the seed is given as
+/// `MADSIM_TEST_SEED`, as madsim users reproduce failures.
+pub fn replay_command(scenario: &str, variant: &str, strategy: Strategy, seed: u64) -> String {
+    format!(
+        "{SEED_ENV}={seed} dnsim replay --scenario {scenario} --variant {variant} --strategy {strategy} --trace"
+    )
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedFile {
@@ -157,7 +169,7 @@ impl SeedFile {
     pub fn replay_command(&self, path: &Path) -> String {
         match self.faults_source {
             FaultsSource::Seed => {
-                crate::cli::replay_command(&self.scenario, &self.variant, self.strategy, self.seed)
+                replay_command(&self.scenario, &self.variant, self.strategy, self.seed)
             }
             FaultsSource::Schedule => format!("dnsim replay --file {} --trace", path.display()),
         }

@@ -25,32 +25,8 @@ use std::time::Duration;
 use dnsim_model::Event;
 
 use crate::checking::invariants::Violation;
+pub use crate::running::entry::{format_time, TraceEntry};
 pub use crate::running::hash::{format_hash, Fnv64};
-use crate::running::schedule::ScheduledFault;
-
-/// One line of the trace.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TraceEntry {
-    Event(Event),
-    Fault(ScheduledFault),
-    Violation(Violation),
-}
-
-impl fmt::Display for TraceEntry {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TraceEntry::Event(event) => write!(f, "{event}"),
-            TraceEntry::Fault(scheduled) => {
-                write!(f, "{:<12} {}: {}", "fault", scheduled.at, scheduled.fault)
-            }
-            TraceEntry::Violation(violation) => write!(
-                f,
-                "{:<12} !!! {} violated: {}",
-                "VIOLATION", violation.invariant, violation.message
-            ),
-        }
-    }
-}
 
 /// What to do with trace entries beyond hashing them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -125,11 +101,6 @@ impl Trace {
     pub fn into_entries(self) -> Vec<(Duration, TraceEntry)> {
         self.entries
     }
-}
-
-/// Renders simulated time as `123.456s`.
-pub fn format_time(at: Duration) -> String {
-    format!("{:>8}.{:03}s", at.as_secs(), at.subsec_millis())
 }
 
 #[cfg(test)]

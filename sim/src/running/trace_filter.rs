@@ -25,7 +25,7 @@ use dnsim_model::event::EventKind;
 use tracing::field::{Field, Visit};
 use tracing_subscriber::filter::{EnvFilter, LevelFilter};
 
-use crate::running::trace::{format_time, TraceEntry};
+use crate::running::entry::{format_time, TraceEntry};
 
 /// The prefix of every trace target.
 pub const TRACE_TARGET: &str = "dnsim::trace";
@@ -284,7 +284,7 @@ pub fn with_printed_trace<T>(only: Only, body: impl FnOnce() -> T) -> Result<T, 
     let subscriber = tracing_subscriber::fmt()
         .with_env_filter(env_filter()?)
         .event_format(TraceFormat { only })
-        .with_writer(|| crate::cli::PipeSafeStdout)
+        .with_writer(|| crate::output::PipeSafeStdout)
         .finish();
     Ok(tracing::subscriber::with_default(subscriber, body))
 }

@@ -1,7 +1,7 @@
 //! The invariants: named, documented claims checked after every event of a run.
 //!
 //! Each invariant lives in its own file with a `//!` essay saying what it claims and which
-//! step of the incident breaks it. The [`Checker`] runs them all: the safety invariants after
+//! step of the incident breaks it. The [`Checker`] (in `checker.rs`) runs them all: the safety invariants after
 //! every event (every DNS change, every plan deletion), the liveness one when the run ends.
 //! Only the first violation of each invariant in a run is reported.
 //!
@@ -11,17 +11,18 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::time::Duration;
 
-use dnsim_model::{EndpointId, Event, SystemConfig, World};
+use dnsim_model::{EndpointId, Event, World};
 use serde::{Deserialize, Serialize};
 
 mod active_plan_exists;
+mod checker;
 mod converges;
 mod endpoint_resolves;
 mod no_stale_overwrite;
 mod rollback_target_exists;
 
+pub use checker::Checker;
 pub use converges::converge_bound_ms;
 
 use crate::checking::measures::Watch;
@@ -132,73 +133,4 @@ pub struct Violation {
     pub invariant: InvariantId,
     pub sim_time_ms: u64,
     pub message: String,
-}
-
-/// Runs every invariant; remembers which have been violated.
-pub struct Checker {
-    invariants: Vec<Box<dyn Invariant>>,
-    violations: Vec<Violation>,
-}
-
-impl Checker {
-    /// Every invariant, for a system configured as `config`.
-    pub fn new(config: &SystemConfig) -> Checker {
-        Checker {
-            invariants: vec![
-                Box::new(no_stale_overwrite::NoStaleOverwrite::new(
-                    config.endpoints as usize,
-                )),
-                Box::new(active_plan_exists::ActivePlanExists),
-                Box::new(rollback_target_exists::RollbackTargetExists),
-                Box::new(endpoint_resolves::EndpointResolves),
-                Box::new(converges::Converges::new(config)),
-            ],
-            violations: Vec::new(),
-        }
-    }
-
-    fn record(
-        &mut self,
-        at: Duration,
-        id: InvariantId,
-        message: Option<String>,
-    ) -> Option<Violation> {
-        let message = message?;
-        if self.violations.iter().any(|v| v.invariant == id) {
-            return None;
-        }
-        let violation = Violation {
-            invariant: id,
-            sim_time_ms: at.as_millis() as u64,
-            message,
-        };
-        self.violations.push(violation.clone());
-        Some(violation)
-    }
-
-    /// Checks every invariant after `event`; returns the invariants newly violated.
-    pub fn after_event(&mut self, at: Duration, seen: &Seen<'_>) -> Vec<Violation> {
-        let mut new = Vec::new();
-        for i in 0..self.invariants.len() {
-            let id = self.invariants[i].id();
-            let message = self.invariants[i].after_event(seen);
-            new.extend(self.record(at, id, message));
-        }
-        new
-    }
-
-    /// Checks every invariant when the run ends at `at`.
-    pub fn at_end(&mut self, at: Duration, end: &End<'_>) -> Vec<Violation> {
-        let mut new = Vec::new();
-        for i in 0..self.invariants.len() {
-            let id = self.invariants[i].id();
-            let message = self.invariants[i].at_end(end);
-            new.extend(self.record(at, id, message));
-        }
-        new
-    }
-
-    pub fn into_violations(self) -> Vec<Violation> {
-        self.violations
-    }
 }

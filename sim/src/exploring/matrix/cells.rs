@@ -3,28 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
-use super::{Cell, DesignRow};
+use super::report::{Cell, DesignRow, SeedRecord};
 use crate::checking::coverage::Mark;
 use crate::checking::invariants::InvariantId;
 use crate::checking::measures::{MeasureSpreads, Measures};
 use crate::checking::verdict::Verdict;
-
-/// What the matrix keeps of one design's run on one seed: all a cell needs.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SeedRecord {
-    pub seed: u64,
-    /// The invariants the run violated, in [`InvariantId::ALL`] order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub violated: Vec<InvariantId>,
-    /// The invariants whose coverage mark the run reached, in the same order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub reached: Vec<InvariantId>,
-    /// The run's trace equals `original`'s under the same faults.
-    pub identical_to_original: bool,
-    pub measures: Measures,
-}
 
 /// The 95% upper bound on a rate of `k` in `n` (rule of three for k = 0, else Wilson).
 pub fn upper_95(k: u64, n: u64) -> f64 {

@@ -13,8 +13,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::cells::{self, SeedRecord};
-use super::{DesignRow, MatrixReport, ORIGINAL};
+use super::cells;
+use super::report::{DesignRow, MatrixReport, SeedRecord, ORIGINAL};
 use crate::checking::invariants::InvariantId;
 use crate::exploring::sweep::{Seeds, Shard, SweepEnd};
 

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Cell, DesignRow, MatrixReport, ORIGINAL};
+use super::report::{Cell, DesignRow, MatrixReport, ORIGINAL};
 use crate::checking::coverage::Mark;
 use crate::checking::invariants::InvariantId;
 use crate::checking::verdict::{Verdict, REACHED_FOR_HOLDS};

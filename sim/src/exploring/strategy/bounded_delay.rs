@@ -53,15 +53,13 @@
 //! d - 1 change points and the initial priorities.)
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use dnsim_model::{Actor, EndpointId, Fault, FaultKind, Site, Step};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
 
+use super::chooser::{Chooser, DelayAt, DelayPoint, StrategyChoices};
 use super::draw::{between, chance, draw_at_rates, probability_mut};
-use super::{Chooser, StrategyChoices};
 use crate::running::scenario::{FaultRates, Scenario};
 
 /// `bounded-delay`'s number of stall points per seed unless told otherwise.
@@ -70,50 +68,9 @@ pub const DEFAULT_DEPTH: u32 = 3;
 /// `bounded-delay`'s light faults: the scenario's probabilities times this (and no stalls).
 pub const LIGHT_FACTOR: f64 = 0.1;
 
-/// Where in an enactor's plan a bounded-delay stall strikes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(tag = "before", rename_all = "kebab-case")]
-pub enum DelayAt {
-    /// Before the first attempt at this endpoint (by index: 0 is `regional`), after the
-    /// one-time check and after the writes to the endpoints before it.
-    Write { endpoint: u16 },
-    /// Before the plan's clean-up, after it has been applied everywhere.
-    Cleanup,
-}
-
-/// One bounded-delay stall point.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DelayPoint {
-    pub enactor: u8,
-    /// 1-based: the enactor's n-th plan (a pick-up whose one-time check passed).
-    pub plan: u32,
-    pub at: DelayAt,
-    /// How long the stall lasts (cut short, as every stall is, when the fault phase ends).
-    pub ms: u64,
-    /// The site where it struck, if the run reached the point while faults were on.
-    pub struck_at: Option<Site>,
-}
-
 impl DelayPoint {
     fn same_place(&self, other: &DelayPoint) -> bool {
         (self.enactor, self.plan, self.at) == (other.enactor, other.plan, other.at)
-    }
-}
-
-impl fmt::Display for DelayPoint {
-    /// Where and how long; not whether it struck (see [`StrategyChoices`]'s display).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "stall enactor-{} {}ms at its plan #{} ",
-            self.enactor, self.ms, self.plan
-        )?;
-        match self.at {
-            DelayAt::Write { endpoint } => {
-                write!(f, "before its first write to {}", EndpointId(endpoint))
-            }
-            DelayAt::Cleanup => f.write_str("before its clean-up"),
-        }
     }
 }
 

@@ -16,8 +16,9 @@
 //!
 //! Each strategy is one file behind the small `Chooser` trait (the shape of shuttle's
 //! schedulers): `uniform`, `swarm` and `bounded_delay`, each opening with why it
-//! exists. This file holds what they share: the [`Strategy`] names the CLI and seed files
-//! use, what a strategy chose ([`StrategyChoices`]), and the trait.
+//! exists. This file holds the [`Strategy`] names the CLI and seed files use, and picks a
+//! strategy's chooser; `chooser.rs` holds what they share: the trait and what a strategy
+//! chose ([`StrategyChoices`]).
 //!
 //! ## Which is best
 //!
@@ -31,6 +32,7 @@
 //! ingredient: its rate does not depend on how rare the scenario's stalls are at all.
 
 mod bounded_delay;
+mod chooser;
 mod draw;
 mod swarm;
 mod uniform;
@@ -38,12 +40,13 @@ mod uniform;
 use std::fmt;
 use std::str::FromStr;
 
-use dnsim_model::{Fault, FaultKind, Site};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-pub use bounded_delay::{DelayAt, DelayPoint, DEFAULT_DEPTH, LIGHT_FACTOR};
-pub use swarm::{SwarmKind, SWARM_FACTOR};
+pub use bounded_delay::{DEFAULT_DEPTH, LIGHT_FACTOR};
+pub(crate) use chooser::Chooser;
+pub use chooser::{DelayAt, DelayPoint, StrategyChoices, SwarmKind};
+pub use swarm::SWARM_FACTOR;
 
 use crate::running::scenario::Scenario;
 
@@ -162,76 +165,6 @@ impl Strategy {
             Strategy::Swarm => Box::new(swarm::Swarm::draw(scenario, rng)),
             Strategy::BoundedDelay { depth } => {
                 Box::new(bounded_delay::BoundedDelay::draw(depth, scenario, rng))
-            }
-        }
-    }
-}
-
-/// A strategy at work in one seeded run: its choices, drawn at the start, and every
-/// decision after that. All randomness comes from the run's fault RNG.
-pub(crate) trait Chooser {
-    /// One decision: what fault of `kind`, if any, strikes at `site`.
-    fn decide(&mut self, rng: &mut ChaCha8Rng, site: &Site, kind: FaultKind) -> Option<Fault>;
-
-    /// What the strategy chose, so far (stall points record where they struck).
-    fn choices(&self) -> StrategyChoices;
-
-    /// What the strategy chose, as the first line of a traced replay (before any stall
-    /// point can have been reached).
-    fn announce(&self) -> String {
-        self.choices().to_string()
-    }
-}
-
-/// What a strategy chose for one run, recorded in its [`Outcome`](crate::running::run::Outcome).
-///
-/// For display only: the faults themselves are in the run's fault schedule, which is all
-/// a scripted replay needs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "strategy", rename_all = "kebab-case")]
-pub enum StrategyChoices {
-    /// Nothing to choose: the scenario's rates.
-    Uniform,
-    /// The fault mix of this seed, one entry per fault kind.
-    Swarm { mix: Vec<SwarmKind> },
-    /// The stall points of this seed (at most `depth`).
-    BoundedDelay { depth: u32, points: Vec<DelayPoint> },
-    /// A scripted replay: the faults came from a schedule; no strategy chose anything.
-    Scripted,
-}
-
-impl fmt::Display for StrategyChoices {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StrategyChoices::Uniform => f.write_str("uniform: the scenario's fault rates"),
-            StrategyChoices::Scripted => f.write_str("scripted: the faults of a recorded schedule"),
-            StrategyChoices::Swarm { mix } => {
-                f.write_str("swarm mix:")?;
-                for (i, entry) in mix.iter().enumerate() {
-                    let separator = if i == 0 { " " } else { ", " };
-                    match entry.factor {
-                        Some(factor) => write!(
-                            f,
-                            "{separator}{} x{factor:.2} (p={:.5})",
-                            draw::kind_name(entry.kind),
-                            entry.probability
-                        )?,
-                        None => write!(f, "{separator}{} off", draw::kind_name(entry.kind))?,
-                    }
-                }
-                Ok(())
-            }
-            StrategyChoices::BoundedDelay { depth, points } => {
-                write!(f, "bounded-delay, depth {depth}:")?;
-                for (i, point) in points.iter().enumerate() {
-                    let separator = if i == 0 { " " } else { "; " };
-                    write!(f, "{separator}{point}")?;
-                    match &point.struck_at {
-                        Some(site) => write!(f, " (struck at {site})")?,
-                        None => f.write_str(" (not reached)")?,
-                    }
-                }
-                Ok(())
             }
         }
     }

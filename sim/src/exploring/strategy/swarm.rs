@@ -29,10 +29,9 @@
 use dnsim_model::{Fault, FaultKind, Site};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
 
+use super::chooser::{Chooser, StrategyChoices, SwarmKind};
 use super::draw::{chance, draw_at_rates, probability_mut};
-use super::{Chooser, StrategyChoices};
 use crate::running::scenario::{FaultRates, Scenario};
 
 /// `swarm`'s range of factors on a fault kind's probability, drawn log-uniformly.
@@ -43,16 +42,6 @@ use crate::running::scenario::{FaultRates, Scenario};
 /// to the first `active_plan_exists` were 53 with [0.1, 10], 11 with [0.25, 32], 6 with
 /// [1, 30] and 4 with [1, 100], against 45 for `uniform`.
 pub const SWARM_FACTOR: [f64; 2] = [1.0, 100.0];
-
-/// One fault kind in a swarm mix.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SwarmKind {
-    pub kind: FaultKind,
-    /// The factor on the scenario's probability; `None` when the kind is off.
-    pub factor: Option<f64>,
-    /// The probability the run draws this kind at (0 when off, at most 1).
-    pub probability: f64,
-}
 
 /// The fault kinds in the order a swarm mix is drawn (and shown).
 const KINDS: [FaultKind; 6] = [

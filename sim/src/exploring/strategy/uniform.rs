@@ -7,8 +7,8 @@
 use dnsim_model::{Fault, FaultKind, Site};
 use rand_chacha::ChaCha8Rng;
 
+use super::chooser::{Chooser, StrategyChoices};
 use super::draw::draw_at_rates;
-use super::{Chooser, StrategyChoices};
 use crate::running::scenario::{FaultRates, Scenario};
 
 /// `uniform` at work in one run: the scenario's rates, nothing drawn up front.

@@ -17,7 +17,7 @@
 //! - a **stop request** (a deadline, Ctrl-C) stops workers taking new seeds; the seeds in
 //!   flight finish, so the seeds done are always a prefix of the sweep.
 //!
-//! The seeds themselves (ranges and shards) are in `seeds.rs`; one worker thread and the
+//! The seeds themselves (ranges and shards) and what became of each are in `seeds.rs`; one worker thread and the
 //! slot its watchdog reads are in `worker.rs`; this file is the calling thread's loop.
 
 mod seeds;
@@ -34,26 +34,12 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::exploring::clock::{Clock, RealClock};
-pub use seeds::{SeedRange, Seeds, Shard};
-use worker::{install_panic_hook, take, work, Message, Progress, Shared, Slot};
+pub use seeds::{SeedRange, SeedResult, Seeds, Shard};
+use worker::{install_panic_hook, take, work, Message, Progress, Shared, Slot, TICK};
 
 /// The default number of jobs: every core.
 pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-/// What became of one seed.
-#[derive(Debug)]
-pub enum SeedResult<T> {
-    Done(T),
-    /// The seed's run panicked.
-    Crashed {
-        message: String,
-    },
-    /// The seed overran its simulated-time limit or the wall-clock watchdog.
-    Hung {
-        reason: String,
-    },
 }
 
 /// How a sweep runs.
@@ -96,9 +82,6 @@ const WINDOW_PER_JOB: u64 = 32;
 /// Once a stop is requested, how long (on the clock) the seeds in flight may take to
 /// finish before the sweep gives up on them (they are then not reported at all).
 pub const STOP_GRACE: Duration = Duration::from_millis(500);
-
-/// How often the calling thread looks at the watchdog, the budget and the stop flag.
-const TICK: Duration = Duration::from_millis(100);
 
 /// How a sweep ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,5 @@
 //! Which seeds a sweep runs: a range of seeds (`A..B`), one shard of it (`K/N`), and the
-//! `i`-th seed of either.
+//! `i`-th seed of either; and what became of each seed.
 
 use std::fmt;
 use std::str::FromStr;
@@ -128,4 +128,18 @@ impl Seeds {
     pub fn iter(&self) -> impl Iterator<Item = u64> + '_ {
         (0..self.len()).map(|i| self.nth(i))
     }
+}
+
+/// What became of one seed.
+#[derive(Debug)]
+pub enum SeedResult<T> {
+    Done(T),
+    /// The seed's run panicked.
+    Crashed {
+        message: String,
+    },
+    /// The seed overran its simulated-time limit or the wall-clock watchdog.
+    Hung {
+        reason: String,
+    },
 }

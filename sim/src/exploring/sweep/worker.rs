@@ -9,8 +9,11 @@ use std::sync::{Arc, Condvar, Mutex, Once};
 
 use std::time::Duration;
 
-use super::{SeedResult, Seeds, TICK};
+use super::seeds::{SeedResult, Seeds};
 use crate::exploring::clock::Clock;
+
+/// How often the calling thread looks at the watchdog, the budget and the stop flag.
+pub(super) const TICK: Duration = Duration::from_millis(100);
 
 pub(super) enum Message<T> {
     Finished {

@@ -9,12 +9,29 @@ use std::time::Duration;
 use dnsim_model::event::EventKind;
 use dnsim_model::{Actor, EndpointId};
 
-use super::Lanes;
 use crate::checking::invariants::InvariantId;
-use crate::running::trace::{format_time, TraceEntry};
+use crate::running::entry::{format_time, TraceEntry};
+use crate::running::scenario::Scenario;
 
 // Geometry, in pixels.
 pub(super) const WIDTH: f64 = 1600.0;
+/// Which lanes to draw: the run's enactors and endpoints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lanes {
+    pub enactors: u8,
+    pub endpoints: u16,
+}
+
+impl Lanes {
+    /// The lanes of a run of `scenario`.
+    pub fn of(scenario: &Scenario) -> Lanes {
+        Lanes {
+            enactors: scenario.system.enactors,
+            endpoints: scenario.system.endpoints,
+        }
+    }
+}
+
 /// Left of the plot: the lane names.
 pub(super) const LEFT: f64 = 100.0;
 pub(super) const RIGHT: f64 = 24.0;

@@ -56,27 +56,10 @@ mod tests;
 use std::time::Duration;
 
 use crate::reporting::episodes::Episodes;
-use crate::running::scenario::Scenario;
 use crate::running::trace::TraceEntry;
+pub use layout::Lanes;
 use layout::Layout;
 use shapes::Diagram;
-
-/// Which lanes to draw: the run's enactors and endpoints.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Lanes {
-    pub enactors: u8,
-    pub endpoints: u16,
-}
-
-impl Lanes {
-    /// The lanes of a run of `scenario`.
-    pub fn of(scenario: &Scenario) -> Lanes {
-        Lanes {
-            enactors: scenario.system.enactors,
-            endpoints: scenario.system.endpoints,
-        }
-    }
-}
 
 /// Draws a run's trace as a space-time diagram (SVG document as a String).
 pub fn render_svg(trace: &[(Duration, TraceEntry)], lanes: &Lanes, title: &str) -> String {

@@ -12,6 +12,7 @@ use crate::checking::invariants::InvariantId;
 use crate::checking::invariants::Violation;
 use crate::exploring::strategy::Strategy;
 use crate::running::run::{run, Outcome, RunSpec};
+use crate::running::scenario::Scenario;
 
 /// A seeded run of the incident scenario on the original design, with its trace kept.
 fn incident_run(seed: u64) -> (Lanes, Outcome) {

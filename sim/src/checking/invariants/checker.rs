@@ -1,0 +1,80 @@
+//! The checker: every invariant of a run, asked after every event and at the end; the first
+//! violation of each is kept.
+
+use std::time::Duration;
+
+use dnsim_model::SystemConfig;
+
+use super::{
+    active_plan_exists, converges, endpoint_resolves, no_stale_overwrite, rollback_target_exists,
+    End, Invariant, InvariantId, Seen, Violation,
+};
+
+/// Runs every invariant; remembers which have been violated.
+pub struct Checker {
+    invariants: Vec<Box<dyn Invariant>>,
+    violations: Vec<Violation>,
+}
+
+impl Checker {
+    /// Every invariant, for a system configured as `config`.
+    pub fn new(config: &SystemConfig) -> Checker {
+        Checker {
+            invariants: vec![
+                Box::new(no_stale_overwrite::NoStaleOverwrite::new(
+                    config.endpoints as usize,
+                )),
+                Box::new(active_plan_exists::ActivePlanExists),
+                Box::new(rollback_target_exists::RollbackTargetExists),
+                Box::new(endpoint_resolves::EndpointResolves),
+                Box::new(converges::Converges::new(config)),
+            ],
+            violations: Vec::new(),
+        }
+    }
+
+    fn record(
+        &mut self,
+        at: Duration,
+        id: InvariantId,
+        message: Option<String>,
+    ) -> Option<Violation> {
+        let message = message?;
+        if self.violations.iter().any(|v| v.invariant == id) {
+            return None;
+        }
+        let violation = Violation {
+            invariant: id,
+            sim_time_ms: at.as_millis() as u64,
+            message,
+        };
+        self.violations.push(violation.clone());
+        Some(violation)
+    }
+
+    /// Checks every invariant after `event`; returns the invariants newly violated.
+    pub fn after_event(&mut self, at: Duration, seen: &Seen<'_>) -> Vec<Violation> {
+        let mut new = Vec::new();
+        for i in 0..self.invariants.len() {
+            let id = self.invariants[i].id();
+            let message = self.invariants[i].after_event(seen);
+            new.extend(self.record(at, id, message));
+        }
+        new
+    }
+
+    /// Checks every invariant when the run ends at `at`.
+    pub fn at_end(&mut self, at: Duration, end: &End<'_>) -> Vec<Violation> {
+        let mut new = Vec::new();
+        for i in 0..self.invariants.len() {
+            let id = self.invariants[i].id();
+            let message = self.invariants[i].at_end(end);
+            new.extend(self.record(at, id, message));
+        }
+        new
+    }
+
+    pub fn into_violations(self) -> Vec<Violation> {
+        self.violations
+    }
+}

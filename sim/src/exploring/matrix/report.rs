@@ -1,0 +1,125 @@
+//! What a matrix finds, as it is printed, saved as JSON and merged: a row per design, a cell
+//! per invariant, and (in a shard's report) a record per seed.
+
+use serde::{Deserialize, Serialize};
+
+use crate::checking::coverage::Mark;
+use crate::checking::invariants::InvariantId;
+use crate::checking::measures::{MeasureSpreads, Measures};
+use crate::checking::verdict::Verdict;
+use crate::exploring::hunt::SeedRange;
+use crate::exploring::strategy::Strategy;
+use crate::exploring::sweep::{Seeds, Shard, SweepEnd};
+
+/// The design every other is compared with.
+pub const ORIGINAL: &str = "original";
+
+/// One design against one invariant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Cell {
+    pub invariant: InvariantId,
+    pub seeds_run: u64,
+    pub violating_seeds: u64,
+    pub rate: f64,
+    /// 95% upper bound on the violation rate.
+    pub upper_95: f64,
+    pub first_seed: Option<u64>,
+    /// Median, over the violations found, of how many seeds a sweep runs to meet the next
+    /// one (seeds from the start of the range, or from the previous violating seed).
+    pub median_seeds_to_violation: Option<f64>,
+    /// What the first violation looked like.
+    pub first_message: Option<String>,
+    /// The invariant's coverage mark, and the seeds that reached it.
+    pub mark: Mark,
+    pub reached: u64,
+    pub verdict: Verdict,
+    /// The sweep stopped (Ctrl-C, time budget) before every seed ran: `seeds_run` is fewer.
+    #[serde(default)]
+    pub partial: bool,
+}
+
+impl Cell {
+    /// No seed violated the invariant (whether or not it was put to the test).
+    pub fn holds(&self) -> bool {
+        self.violating_seeds == 0
+    }
+}
+
+/// One design against every invariant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DesignRow {
+    pub variant: String,
+    pub cells: Vec<Cell>,
+    /// Seeds whose trace equals `original`'s under the same faults.
+    pub identical_to_original_seeds: u64,
+    /// Identical to `original` on every seed: the design changed nothing these runs exercise.
+    pub identical_to_original: bool,
+    /// The outage measures over every seed.
+    pub measures: MeasureSpreads,
+    /// A shard's report only: every seed's record, from which `merge` rebuilds the row.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seeds: Vec<SeedRecord>,
+}
+
+impl DesignRow {
+    pub fn cell(&self, invariant: InvariantId) -> &Cell {
+        self.cells
+            .iter()
+            .find(|cell| cell.invariant == invariant)
+            .expect("a cell per invariant")
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MatrixReport {
+    pub scenario: String,
+    /// The scenario's digest: shards of one matrix must have run the same scenario.
+    #[serde(default)]
+    pub scenario_digest: String,
+    /// How each seed chose its faults.
+    pub strategy: Strategy,
+    pub seeds: SeedRange,
+    /// The shard of `seeds` this report covers (`matrix --shard K/N`); `None` for all of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+    pub designs: Vec<DesignRow>,
+    pub runs: u64,
+    pub wall_ms: f64,
+    /// How the matrix ended; when stopped early, the designs not reached have no row.
+    #[serde(default = "completed")]
+    pub end: SweepEnd,
+}
+
+fn completed() -> SweepEnd {
+    SweepEnd::Completed
+}
+
+impl MatrixReport {
+    pub fn row(&self, variant: &str) -> Option<&DesignRow> {
+        self.designs.iter().find(|row| row.variant == variant)
+    }
+
+    /// How many seeds the report covers: its shard's, or the whole range's.
+    pub fn seeds_covered(&self) -> u64 {
+        Seeds {
+            range: self.seeds,
+            shard: self.shard,
+        }
+        .len()
+    }
+}
+
+/// What the matrix keeps of one design's run on one seed: all a cell needs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeedRecord {
+    pub seed: u64,
+    /// The invariants the run violated, in [`InvariantId::ALL`] order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub violated: Vec<InvariantId>,
+    /// The invariants whose coverage mark the run reached, in the same order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reached: Vec<InvariantId>,
+    /// The run's trace equals `original`'s under the same faults.
+    pub identical_to_original: bool,
+    pub measures: Measures,
+}
