@@ -9,6 +9,10 @@
 //! Each value is applied to a copy of the scenario, which is then validated exactly as a
 //! scenario file is (it is written out as TOML and read back), so a value the scenario
 //! cannot take is bad input, reported before anything runs.
+//!
+//! [`sensitivity_with`] stops cleanly (Ctrl-C, time budget) as the matrix does: the values
+//! that finished keep their points, the value stopped part-way has points marked
+//! [`CurvePoint::partial`] for the designs it reached, and the values not reached have none.
 
 use std::fmt;
 use std::fmt::Write as _;
@@ -20,8 +24,9 @@ use serde::{Deserialize, Serialize};
 use crate::checking::invariants::InvariantId;
 use crate::checking::verdict::Verdict;
 use crate::exploring::hunt::SeedRange;
-use crate::exploring::matrix::{matrix, MatrixReport};
+use crate::exploring::matrix::{matrix_with, MatrixReport, ORIGINAL};
 use crate::exploring::strategy::Strategy;
+use crate::exploring::sweep::{budget_left, SweepEnd, SweepOptions};
 use crate::running::scenario::{Scenario, ScenarioError};
 
 /// A scenario knob a sensitivity curve can vary.
@@ -112,6 +117,10 @@ pub struct CurvePoint {
     pub upper_95: f64,
     pub verdict: Verdict,
     pub reached: u64,
+    /// The matrix at this value stopped (Ctrl-C, time budget) before every seed ran for
+    /// this design: the point is over fewer seeds than the others.
+    #[serde(default)]
+    pub partial: bool,
 }
 
 /// One design against one invariant, as the knob varies.
@@ -132,6 +141,14 @@ pub struct SensitivityReport {
     pub curves: Vec<Curve>,
     pub runs: u64,
     pub wall_ms: f64,
+    /// How the curves ended; when stopped early, a curve has no point at the values not
+    /// reached.
+    #[serde(default = "completed")]
+    pub end: SweepEnd,
+}
+
+fn completed() -> SweepEnd {
+    SweepEnd::Completed
 }
 
 impl SensitivityReport {
@@ -175,29 +192,76 @@ pub fn sensitivity(
     seeds: SeedRange,
     jobs: usize,
 ) -> Result<SensitivityReport, ScenarioError> {
+    let options = SweepOptions::new(jobs);
+    sensitivity_with(
+        scenario,
+        knob,
+        values,
+        designs,
+        strategy,
+        seeds,
+        &options,
+        |_| {},
+    )
+}
+
+/// The runs [`sensitivity_with`] makes: every design (and `original`, which the matrix runs
+/// anyway to compare traces) on every seed at every value.
+pub fn runs_planned(values: &[u64], designs: &[&'static dyn Design], seeds: SeedRange) -> u64 {
+    let original_too = u64::from(!designs.iter().any(|d| d.name() == ORIGINAL));
+    values.len() as u64 * (designs.len() as u64 + original_too) * seeds.len()
+}
+
+/// [`sensitivity`] that stops cleanly on `options.stop` (Ctrl-C) or at
+/// `options.time_budget` (read on `options.clock`, shared by every value), and calls
+/// `on_progress` with the runs done so far (of [`runs_planned`]).
+#[allow(clippy::too_many_arguments)]
+pub fn sensitivity_with(
+    scenario: &Scenario,
+    knob: Knob,
+    values: &[u64],
+    designs: &[&'static dyn Design],
+    strategy: Strategy,
+    seeds: SeedRange,
+    options: &SweepOptions,
+    mut on_progress: impl FnMut(u64),
+) -> Result<SensitivityReport, ScenarioError> {
     let varied = scenarios(scenario, knob, values)?;
-    let reports: Vec<MatrixReport> = varied
-        .iter()
-        .map(|scenario| matrix(scenario, designs, strategy, seeds, jobs))
-        .collect();
+    let began = options.clock.now();
+    let mut end = SweepEnd::Completed;
+    let mut runs_before = 0;
+    let mut reports: Vec<MatrixReport> = Vec::new();
+    for scenario in &varied {
+        let Some(these) = budget_left(options, began) else {
+            end = SweepEnd::TimeBudget;
+            break;
+        };
+        let report = matrix_with(scenario, designs, strategy, seeds, &these, |done| {
+            on_progress(runs_before + done)
+        });
+        runs_before += report.runs;
+        end = report.end;
+        reports.push(report);
+        if end != SweepEnd::Completed {
+            break;
+        }
+    }
     let mut curves = Vec::new();
     for design in designs {
         for invariant in InvariantId::ALL {
             let points = values
                 .iter()
                 .zip(&reports)
-                .map(|(&value, report)| {
-                    let cell = report
-                        .row(design.name())
-                        .expect("every design ran")
-                        .cell(invariant);
-                    CurvePoint {
+                .filter_map(|(&value, report)| {
+                    let cell = report.row(design.name())?.cell(invariant);
+                    Some(CurvePoint {
                         value,
                         rate: cell.rate,
                         upper_95: cell.upper_95,
                         verdict: cell.verdict,
                         reached: cell.reached,
-                    }
+                        partial: cell.partial,
+                    })
                 })
                 .collect();
             curves.push(Curve {
@@ -216,15 +280,44 @@ pub fn sensitivity(
         curves,
         runs: reports.iter().map(|r| r.runs).sum(),
         wall_ms: reports.iter().map(|r| r.wall_ms).sum(),
+        end,
     })
 }
 
+/// A curve's text at `value`: its point, or `-` where the run stopped before it.
+fn cell_text(curve: &Curve, value: u64) -> String {
+    curve
+        .points
+        .iter()
+        .find(|point| point.value == value)
+        .map_or("-".to_string(), point_text)
+}
+
+/// What the table says under it when the curves stopped early.
+fn stopped_note(report: &SensitivityReport) -> Option<String> {
+    let why = match report.end {
+        SweepEnd::Completed => return None,
+        SweepEnd::TimeBudget => "stopped at the time budget",
+        SweepEnd::Interrupted => "interrupted",
+    };
+    Some(format!(
+        "{why} after {} runs: points marked * are partial (fewer than {} seeds), \"-\" was not run",
+        report.runs,
+        report.seeds.len()
+    ))
+}
+
 fn point_text(point: &CurvePoint) -> String {
-    match point.verdict {
+    let text = match point.verdict {
         Verdict::Violated if point.rate >= 0.01 => format!("{:.1}%", point.rate * 100.0),
         Verdict::Violated => format!("{:.2}%", point.rate * 100.0),
         Verdict::Holds => "0".to_string(),
         Verdict::Vacuous => format!("vac({})", point.reached),
+    };
+    if point.partial {
+        text + "*"
+    } else {
+        text
     }
 }
 
@@ -250,8 +343,8 @@ pub fn render_text(report: &SensitivityReport) -> String {
             curve.variant,
             curve.invariant.as_str()
         );
-        for point in &curve.points {
-            let _ = write!(out, "  {:>9}", point_text(point));
+        for &value in &report.values {
+            let _ = write!(out, "  {:>9}", cell_text(curve, value));
         }
         let _ = writeln!(out);
     }
@@ -263,6 +356,9 @@ pub fn render_text(report: &SensitivityReport) -> String {
         report.scenario,
         report.strategy
     );
+    if let Some(note) = stopped_note(report) {
+        let _ = writeln!(out, "{note}");
+    }
     out
 }
 
@@ -282,12 +378,15 @@ pub fn render_markdown(report: &SensitivityReport) -> String {
     let _ = writeln!(out, "|---|---|{}", "---|".repeat(report.values.len()));
     for curve in &report.curves {
         let _ = write!(out, "| `{}` | `{}` |", curve.variant, curve.invariant);
-        for point in &curve.points {
-            let _ = write!(out, " {} |", point_text(point));
+        for &value in &report.values {
+            let _ = write!(out, " {} |", cell_text(curve, value));
         }
         let _ = writeln!(out);
     }
     let _ = writeln!(out, "\nViolation rate; \"0\": holds; \"vac(n)\": no violation, but the invariant's coverage mark was reached in only n seeds (vacuous).");
+    if let Some(note) = stopped_note(report) {
+        let _ = writeln!(out, "\n{note}.");
+    }
     out
 }
 
