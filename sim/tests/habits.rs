@@ -232,6 +232,15 @@ fn long_commands_take_a_time_budget_and_print_what_finished() {
         vec!["matrix", "--seeds", "0..500", "--time-budget", "1ns"],
         vec!["strategies", "--trials", "5", "--time-budget", "1ns"],
         vec![
+            "bench",
+            "--no-memory",
+            "--no-exhaust",
+            "--seeds",
+            "100",
+            "--time-budget",
+            "1ns",
+        ],
+        vec![
             "sensitivity",
             "--knob",
             "stall_ms_max",
