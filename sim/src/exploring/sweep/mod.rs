@@ -33,7 +33,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::exploring::clock::{Clock, RealClock};
+use crate::exploring::clock::{process_clock, Clock};
 pub use seeds::{SeedRange, Seeds, Shard};
 use worker::{install_panic_hook, take, work, Message, Progress, Shared, Slot};
 
@@ -79,7 +79,7 @@ impl SweepOptions {
             watchdog: Duration::from_secs(10),
             stop: Arc::new(AtomicBool::new(false)),
             time_budget: None,
-            clock: RealClock::shared(),
+            clock: process_clock(),
         }
     }
 }
