@@ -19,6 +19,8 @@
 //! lock), [`batches`] (Route 53's batch limits, trees built in parts), [`lock_service`] (leases outside Route 53), [`planner`], [`enactor`] (the race
 //! lives here), [`system`] (wiring and lifetime), [`design`] (the seam).
 
+#![warn(missing_docs)]
+
 #[cfg(not(madsim))]
 compile_error!(
     "dnsim must be compiled with `--cfg madsim`. In dnsim's repository, .cargo/config.toml \

@@ -37,6 +37,7 @@ pub struct SystemConfig {
     pub api_latency_ms: (u64, u64),
     /// Back-off after a failed attempt: `base * 2^(attempt-1)`, capped, times a jitter in [0.5, 1].
     pub backoff_base_ms: u64,
+    /// The cap on that back-off, in ms.
     pub backoff_cap_ms: u64,
     /// Clean-up's attempts per endpoint before it gives up until the next plan.
     pub cleanup_attempts: u32,
@@ -150,6 +151,7 @@ pub struct World {
     /// How many endpoints' roots point at each generation (`g0`: no root yet), so that the
     /// oldest live generation is one lookup, not a scan of every zone.
     roots: BTreeMap<Generation, usize>,
+    /// The plan history.
     pub store: PlanStore,
     /// The plan each enactor has picked up and not finished (a registry any actor may read).
     pub in_flight: BTreeMap<Actor, Generation>,
@@ -160,6 +162,7 @@ pub struct World {
 }
 
 impl World {
+    /// The zone of `endpoint`.
     pub fn zone(&self, endpoint: EndpointId) -> &Zone {
         &self.zones[endpoint.index()]
     }
@@ -202,6 +205,7 @@ impl World {
         *self.roots.entry(to.unwrap_or_default()).or_insert(0) += 1;
     }
 
+    /// Every endpoint with its zone, in id order.
     pub fn endpoints(&self) -> impl Iterator<Item = (EndpointId, &Zone)> {
         self.zones
             .iter()
@@ -213,8 +217,11 @@ impl World {
 /// What every actor holds: the configuration, the world, the design and the two seams.
 /// Extra actors of a design (see [`Design::extra_actors`]) hold it too.
 pub struct Ctx {
+    /// The system's configuration.
     pub config: SystemConfig,
+    /// The design the system runs.
     pub design: &'static dyn Design,
+    /// The world every actor reads and writes (one simulated thread, so a `RefCell`).
     pub world: RefCell<World>,
     chaos: Rc<dyn Chaos>,
     observer: Rc<dyn Observer>,
@@ -230,10 +237,12 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// Simulated time since the run began.
     pub fn now(&self) -> Duration {
         self.time.elapsed() - self.start
     }
 
+    /// Simulated time since the run began, in ms.
     pub fn now_ms(&self) -> u64 {
         self.now().as_millis() as u64
     }
@@ -274,6 +283,7 @@ impl Ctx {
             .on_event(self.now(), &Event { actor, kind }, &world);
     }
 
+    /// Asks the chaos seam whether a fault of `kind` strikes at `site`.
     pub fn decide(&self, site: &Site, kind: FaultKind) -> Option<Fault> {
         let fault = self.chaos.decide(site, kind);
         if let Some(fault) = fault {
@@ -334,10 +344,12 @@ impl Ctx {
             .max(1)
     }
 
+    /// Sleeps `ms` of simulated time (one simulated event).
     pub async fn sleep_ms(&self, ms: u64) {
         self.sleep_us(ms.saturating_mul(1000)).await;
     }
 
+    /// Sleeps `us` of simulated time (one simulated event).
     pub async fn sleep_us(&self, us: u64) {
         sleep(Duration::from_micros(us)).await;
         self.simulated_events.set(self.simulated_events.get() + 1);

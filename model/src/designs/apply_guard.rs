@@ -22,6 +22,7 @@
 use crate::design::{Design, WriteGuard};
 use crate::dns::Zone;
 
+/// The `apply-guard` design (see the module's essay).
 pub struct ApplyGuard;
 
 /// Refuses a batch that deletes the live tree or leaves the endpoint with no addresses.

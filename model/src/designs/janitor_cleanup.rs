@@ -33,6 +33,7 @@ use crate::plan::Generation;
 use crate::system::Ctx;
 
 #[derive(Default)]
+/// The `janitor-cleanup` design (see the module's essay).
 pub struct JanitorCleanup {
     /// How often the janitor wakes; `None`: five times the scenario's `enactor_poll_ms`.
     pub interval_ms: Option<u64>,

@@ -19,6 +19,7 @@ use crate::design::{unreferenced_and_significantly_older, Design};
 use crate::dns::ZoneSnapshot;
 use crate::plan::Generation;
 
+/// The `protect-active-cleanup` design (see the module's essay).
 pub struct ProtectActiveCleanup;
 
 impl Design for ProtectActiveCleanup {

@@ -16,6 +16,7 @@ use crate::design::{build_tree_and_flip, Design};
 use crate::dns::{Change, EndpointId, ZoneSnapshot};
 use crate::plan::Plan;
 
+/// The `tolerate-missing-rollback` design (see the module's essay).
 pub struct TolerateMissingRollback;
 
 impl Design for TolerateMissingRollback {

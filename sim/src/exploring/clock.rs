@@ -22,6 +22,7 @@ pub struct RealClock {
 }
 
 impl RealClock {
+    /// A real clock, shared.
     pub fn shared() -> Arc<dyn Clock> {
         Arc::new(RealClock {
             origin: Instant::now(),
@@ -42,12 +43,14 @@ pub struct ManualClock {
 }
 
 impl ManualClock {
+    /// A clock at zero.
     pub const fn new() -> ManualClock {
         ManualClock {
             now: Mutex::new(Duration::ZERO),
         }
     }
 
+    /// Moves the clock `by` forward.
     pub fn advance(&self, by: Duration) {
         *self.now.lock().expect("not poisoned") += by;
     }

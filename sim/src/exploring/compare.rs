@@ -45,6 +45,7 @@ pub type SeedsToFirst = Option<u64>;
 /// One strategy against one invariant, over every trial.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InvariantStats {
+    /// The invariant.
     pub invariant: InvariantId,
     /// Per trial, in trial order.
     pub seeds_to_first: Vec<SeedsToFirst>,
@@ -54,6 +55,7 @@ pub struct InvariantStats {
     pub p90: SeedsToFirst,
     /// Seeds that violated the invariant, over every seed the trials ran.
     pub violating_seeds: u64,
+    /// `violating_seeds` over every seed the trials ran.
     pub rate: f64,
 }
 
@@ -67,6 +69,7 @@ impl InvariantStats {
 /// One strategy, every invariant.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StrategyRow {
+    /// The strategy.
     pub strategy: Strategy,
     /// Seeds run over every trial.
     pub seeds_run: u64,
@@ -77,6 +80,7 @@ pub struct StrategyRow {
 }
 
 impl StrategyRow {
+    /// The stats of `invariant`.
     pub fn stats(&self, invariant: InvariantId) -> &InvariantStats {
         self.invariants
             .iter()
@@ -93,11 +97,17 @@ impl StrategyRow {
 /// Every strategy of [`Strategy::ALL`] on one scenario and design.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StrategyReport {
+    /// The scenario's name.
     pub scenario: String,
+    /// The design's label (its name, with any parameters).
     pub variant: String,
+    /// Trials asked for, per strategy.
     pub trials: u32,
+    /// The most seeds a trial runs.
     pub seeds_per_trial_cap: u64,
+    /// Worker threads used (the results do not depend on it).
     pub jobs: usize,
+    /// One row per strategy reached, in the order given.
     pub rows: Vec<StrategyRow>,
     /// How the comparison ended; when stopped early, a row may hold fewer trials than
     /// `trials`, and strategies not reached have no row.
@@ -124,6 +134,7 @@ fn completed() -> SweepEnd {
 }
 
 impl StrategyReport {
+    /// The row of `strategy`, if it was reached.
     pub fn row(&self, strategy: Strategy) -> Option<&StrategyRow> {
         self.rows.iter().find(|row| row.strategy == strategy)
     }

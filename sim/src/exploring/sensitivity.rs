@@ -48,6 +48,7 @@ pub enum Knob {
 }
 
 impl Knob {
+    /// Every knob.
     pub const ALL: [Knob; 6] = [
         Knob::StallMsMax,
         Knob::CleanupAgeGenerations,
@@ -57,6 +58,7 @@ impl Knob {
         Knob::Enactors,
     ];
 
+    /// The knob's name, as on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
             Knob::StallMsMax => "stall_ms_max",
@@ -112,10 +114,15 @@ impl FromStr for Knob {
 /// One value of the knob: a cell of the matrix run there.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CurvePoint {
+    /// The knob's value.
     pub value: u64,
+    /// The violation rate there.
     pub rate: f64,
+    /// Its 95% upper bound.
     pub upper_95: f64,
+    /// The cell's verdict there.
     pub verdict: Verdict,
+    /// Seeds that reached the invariant's coverage mark there.
     pub reached: u64,
     /// The matrix at this value stopped (Ctrl-C, time budget) before every seed ran for
     /// this design: the point is over fewer seeds than the others.
@@ -126,20 +133,32 @@ pub struct CurvePoint {
 /// One design against one invariant, as the knob varies.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Curve {
+    /// The design's name.
     pub variant: String,
+    /// The invariant.
     pub invariant: InvariantId,
+    /// One point per value reached, in the order of the values.
     pub points: Vec<CurvePoint>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// The verdict matrix at each value of one knob, as curves.
 pub struct SensitivityReport {
+    /// The scenario's name.
     pub scenario: String,
+    /// How each seed chose its faults.
     pub strategy: Strategy,
+    /// The seeds run at every value.
     pub seeds: SeedRange,
+    /// The knob varied.
     pub knob: Knob,
+    /// Its values, in the order given.
     pub values: Vec<u64>,
+    /// One curve per design and invariant.
     pub curves: Vec<Curve>,
+    /// Runs made over every value.
     pub runs: u64,
+    /// Wall time over every value (not deterministic).
     pub wall_ms: f64,
     /// How the curves ended; when stopped early, a curve has no point at the values not
     /// reached.
@@ -152,6 +171,7 @@ fn completed() -> SweepEnd {
 }
 
 impl SensitivityReport {
+    /// The curve of `variant` against `invariant`.
     pub fn curve(&self, variant: &str, invariant: InvariantId) -> Option<&Curve> {
         self.curves
             .iter()

@@ -31,8 +31,11 @@ use crate::running::schedule::ScheduledFault;
 /// One line of the trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TraceEntry {
+    /// A model event.
     Event(Event),
+    /// An injected fault.
     Fault(ScheduledFault),
+    /// A broken invariant.
     Violation(Violation),
 }
 
@@ -71,6 +74,7 @@ pub struct Trace {
 }
 
 impl Trace {
+    /// An empty trace that keeps or prints as `mode` says.
     pub fn new(mode: TraceMode) -> Trace {
         Trace {
             mode,
@@ -78,6 +82,7 @@ impl Trace {
         }
     }
 
+    /// Records an entry at simulated time `at`.
     pub fn push(&mut self, at: Duration, entry: TraceEntry) {
         self.hash_line(at, &entry);
         if self.mode.print {
@@ -106,6 +111,7 @@ impl Trace {
         self.count += 1;
     }
 
+    /// Records the violations found at `at`.
     pub fn extend_violations(&mut self, at: Duration, violations: Vec<Violation>) {
         for violation in violations {
             self.push(at, TraceEntry::Violation(violation));
@@ -122,6 +128,7 @@ impl Trace {
         self.count
     }
 
+    /// The entries kept, with their times.
     pub fn into_entries(self) -> Vec<(Duration, TraceEntry)> {
         self.entries
     }

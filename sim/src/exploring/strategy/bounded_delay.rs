@@ -76,7 +76,10 @@ pub const LIGHT_FACTOR: f64 = 0.1;
 pub enum DelayAt {
     /// Before the first attempt at this endpoint (by index: 0 is `regional`), after the
     /// one-time check and after the writes to the endpoints before it.
-    Write { endpoint: u16 },
+    Write {
+        /// The endpoint's index.
+        endpoint: u16,
+    },
     /// Before the plan's clean-up, after it has been applied everywhere.
     Cleanup,
 }
@@ -84,9 +87,11 @@ pub enum DelayAt {
 /// One bounded-delay stall point.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DelayPoint {
+    /// The enactor's number (from 1).
     pub enactor: u8,
     /// 1-based: the enactor's n-th plan (a pick-up whose one-time check passed).
     pub plan: u32,
+    /// Where in that plan.
     pub at: DelayAt,
     /// How long the stall lasts (cut short, as every stall is, when the fault phase ends).
     pub ms: u64,

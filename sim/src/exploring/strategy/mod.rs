@@ -55,7 +55,10 @@ pub enum Strategy {
     /// A fault mix drawn per seed.
     Swarm,
     /// At most `depth` long stalls at chosen points, light faults elsewhere.
-    BoundedDelay { depth: u32 },
+    BoundedDelay {
+        /// The most stall points a seed picks.
+        depth: u32,
+    },
 }
 
 impl Strategy {
@@ -193,9 +196,17 @@ pub enum StrategyChoices {
     /// Nothing to choose: the scenario's rates.
     Uniform,
     /// The fault mix of this seed, one entry per fault kind.
-    Swarm { mix: Vec<SwarmKind> },
+    Swarm {
+        /// One entry per fault kind.
+        mix: Vec<SwarmKind>,
+    },
     /// The stall points of this seed (at most `depth`).
-    BoundedDelay { depth: u32, points: Vec<DelayPoint> },
+    BoundedDelay {
+        /// The most stall points a seed could pick.
+        depth: u32,
+        /// The points this seed picked.
+        points: Vec<DelayPoint>,
+    },
     /// A scripted replay: the faults came from a schedule; no strategy chose anything.
     Scripted,
 }

@@ -47,6 +47,7 @@ pub const SWARM_FACTOR: [f64; 2] = [1.0, 100.0];
 /// One fault kind in a swarm mix.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SwarmKind {
+    /// The fault kind.
     pub kind: FaultKind,
     /// The factor on the scenario's probability; `None` when the kind is off.
     pub factor: Option<f64>,

@@ -45,13 +45,16 @@ pub fn default_jobs() -> usize {
 /// What became of one seed.
 #[derive(Debug)]
 pub enum SeedResult<T> {
+    /// The seed ran; its result.
     Done(T),
     /// The seed's run panicked.
     Crashed {
+        /// The panic's message and location.
         message: String,
     },
     /// The seed overran its simulated-time limit or the wall-clock watchdog.
     Hung {
+        /// Why it was deemed hung.
         reason: String,
     },
 }
@@ -73,6 +76,8 @@ pub struct SweepOptions {
 }
 
 impl SweepOptions {
+    /// Options on `jobs` threads: a 10 s watchdog, no time budget, a stop flag of its own, and
+    /// the process's clock ([`crate::clock::process_clock`]).
     pub fn new(jobs: usize) -> SweepOptions {
         SweepOptions {
             jobs,
