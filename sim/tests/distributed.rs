@@ -210,3 +210,139 @@ fn shards_run_as_each_engine_runs_them_merge_to_the_unsharded_report() {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+/// A matrix report without its wall-clock time.
+fn matrix_findings(out: &Output) -> serde_json::Value {
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["wall_ms"] = 0.into();
+    report
+}
+
+#[test]
+fn matrix_shards_run_as_each_engine_runs_them_merge_to_the_unsharded_matrix() {
+    let args: Vec<String> = [
+        "matrix",
+        "--seeds",
+        "0..24",
+        "--variants",
+        "generation-fencing,check-under-lock",
+        "--json",
+        "--quiet",
+    ]
+    .map(String::from)
+    .to_vec();
+    let whole = matrix_findings(&run(&args, &[]));
+    assert!(whole.get("shard").is_none(), "the whole matrix is no shard");
+    let sharded: Vec<String> = args
+        .iter()
+        .cloned()
+        .chain(["--shard".into(), "env".into()])
+        .collect();
+    let shards = 3;
+    let engines = [
+        ("matrix-kubernetes", "JOB_COMPLETION_INDEX"),
+        ("matrix-github", "DNSIM_SHARD_INDEX"),
+    ];
+    for (engine, index_name) in engines {
+        let dir = temp_dir(engine);
+        let vars = |i: u64| {
+            [
+                (index_name, i.to_string()),
+                ("DNSIM_SHARD_COUNT", shards.to_string()),
+            ]
+        };
+        let mut paths = Vec::new();
+        for i in 0..shards {
+            let out = run(&sharded, &vars(i));
+            let shard = matrix_findings(&out);
+            assert_eq!(shard["shard"]["index"], i + 1, "{engine}");
+            let path = dir.join(format!("shard-{i}.json"));
+            std::fs::write(&path, &out.stdout).unwrap();
+            paths.push(path);
+        }
+        assert_eq!(
+            matrix_findings(&merge(&paths)),
+            whole,
+            "{engine}: merged shards equal the unsharded matrix"
+        );
+
+        // Shard 2 retried: the same findings, and merge takes both.
+        let retried = run(&sharded, &vars(1));
+        let retry = dir.join("shard-1-retry.json");
+        std::fs::write(&retry, &retried.stdout).unwrap();
+        let mut with_retry = paths.clone();
+        with_retry.push(retry.clone());
+        assert_eq!(matrix_findings(&merge(&with_retry)), whole, "{engine}");
+
+        // A duplicate that differs is refused, naming the file.
+        let mut differing: serde_json::Value = serde_json::from_slice(&retried.stdout).unwrap();
+        differing["runs"] = (differing["runs"].as_u64().unwrap() + 1).into();
+        std::fs::write(&retry, differing.to_string()).unwrap();
+        let refused = merge(&with_retry);
+        assert_eq!(refused.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains("shard-1-retry.json")
+                && stderr.contains("appears twice with different results"),
+            "{stderr}"
+        );
+
+        // A shard missing, or a cell that its records do not bear out, is refused.
+        let refused = merge(&paths[..2]);
+        assert_eq!(refused.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("missing shards: 3/3"));
+        let mut forged: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&paths[0]).unwrap()).unwrap();
+        let cell = &mut forged["designs"][0]["cells"][0];
+        cell["violating_seeds"] = (cell["violating_seeds"].as_u64().unwrap() + 1).into();
+        std::fs::write(&paths[0], forged.to_string()).unwrap();
+        let refused = merge(&paths);
+        assert_eq!(refused.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains("shard-0.json") && stderr.contains("do not match its seed records"),
+            "{stderr}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[test]
+fn merge_refuses_a_hunt_and_a_matrix_together() {
+    let dir = temp_dir("mixed");
+    let hunt = run(
+        &["hunt", "--seeds", "0..4", "--json", "-q", "--shard", "1/2"].map(String::from),
+        &[],
+    );
+    let matrix = run(
+        &[
+            "matrix",
+            "--seeds",
+            "0..4",
+            "--variants",
+            "original",
+            "--json",
+            "-q",
+            "--shard",
+            "2/2",
+        ]
+        .map(String::from),
+        &[],
+    );
+    let paths = [dir.join("hunt.json"), dir.join("matrix.json")];
+    std::fs::write(&paths[0], &hunt.stdout).unwrap();
+    std::fs::write(&paths[1], &matrix.stdout).unwrap();
+    let refused = merge(&paths);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("a matrix report, but") && stderr.contains("is a hunt report"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

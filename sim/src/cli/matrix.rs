@@ -13,9 +13,10 @@ use super::{
 };
 use crate::exploring::exhaust;
 use crate::exploring::hunt::SeedRange;
-use crate::exploring::matrix::{matrix_with, render_markdown, render_text};
+use crate::exploring::matrix::{matrix_shard, render_markdown, render_text, ORIGINAL};
+use crate::exploring::shard_env::ShardArg;
 use crate::exploring::strategy::Strategy;
-use crate::exploring::sweep::SweepEnd;
+use crate::exploring::sweep::{Seeds, SweepEnd};
 use crate::running::scenario::{self, Scenario};
 
 #[derive(Args, Debug)]
@@ -41,6 +42,11 @@ pub(super) struct MatrixArgs {
     /// Worker threads (default: every core). Results do not depend on it.
     #[arg(long)]
     jobs: Option<usize>,
+    /// Run only shard K of N of the seeds, for every design (round-robin), e.g. `--shard
+    /// 2/4`; or `env`, as for `hunt`. With `--json`, the report keeps every seed's record, and
+    /// `dnsim merge` makes the whole matrix from every shard's report.
+    #[arg(long, value_name = "K/N|env")]
+    shard: Option<ShardArg>,
     #[command(flatten)]
     stop: StopArgs,
     /// Also run every fault schedule of at most K faults (as `dnsim exhaust`, default
@@ -68,6 +74,26 @@ pub(super) fn run(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput
             )));
         }
     }
+    let shard = args
+        .shard
+        .map(|arg| arg.resolve().map_err(BadInput))
+        .transpose()?;
+    let seeds = Seeds {
+        range: args.seeds,
+        shard,
+    };
+    if shard.is_some() && args.exhaustive.is_some() {
+        return Err(BadInput(
+            "--exhaustive cannot be sharded: it enumerates every schedule, not seeds; run it without --shard".into(),
+        ));
+    }
+    if seeds.is_empty() {
+        return Err(BadInput(format!(
+            "shard {} holds no seed of {}: give fewer shards or more seeds",
+            shard.expect("only a shard can be empty"),
+            args.seeds
+        )));
+    }
     let jobs = jobs(args.jobs)?;
     let options = args.stop.options(jobs)?;
     if let Some(path) = &args.markdown {
@@ -76,24 +102,22 @@ pub(super) fn run(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput
     if !args.json {
         writeln!(
             out,
-            "matrix: scenario={} strategy={} seeds={} designs={} jobs={jobs}",
+            "matrix: scenario={} strategy={} seeds={}{} designs={} jobs={jobs}",
             args.scenario,
             args.strategy,
             args.seeds,
+            shard.map_or(String::new(), |shard| format!(" shard={shard}")),
             chosen.len()
         )?;
         out.flush()?;
     }
-    let runs = args.seeds.len() * chosen.len() as u64;
+    // `original` runs too when not chosen, to tell which seeds a design left unchanged.
+    let runs_original = !chosen.iter().any(|d| d.name() == ORIGINAL);
+    let runs = seeds.len() * (chosen.len() + usize::from(runs_original)) as u64;
     let bar = progress_bar(runs, args.stop.quiet, "runs");
-    let report = matrix_with(
-        &scenario,
-        &chosen,
-        args.strategy,
-        args.seeds,
-        &options,
-        |done| bar.set_position(done),
-    );
+    let report = matrix_shard(&scenario, &chosen, args.strategy, seeds, &options, |done| {
+        bar.set_position(done)
+    });
     bar.finish_and_clear();
     let exhaustive = args
         .exhaustive
@@ -127,6 +151,12 @@ pub(super) fn run(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput
         if let Some(path) = &args.markdown {
             writeln!(out, "wrote {}", path.display())?;
         }
+        if let Some(shard) = shard {
+            writeln!(
+                out,
+                "this is shard {shard} only: run every shard with --json and join them with `dnsim merge`"
+            )?;
+        }
         let not_run: Vec<String> = chosen
             .iter()
             .filter(|design| report.row(&dnsim_model::designs::label(**design)).is_none())
@@ -142,7 +172,7 @@ pub(super) fn run(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput
                 out,
                 "{why} after {} of {runs} runs: cells marked partial ran fewer than {} seeds; not run: {}",
                 report.runs,
-                args.seeds.len(),
+                seeds.len(),
                 if not_run.is_empty() { "none".to_string() } else { not_run.join(", ") }
             )?;
         }

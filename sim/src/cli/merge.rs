@@ -1,44 +1,106 @@
-//! `dnsim merge`: one report from the JSON reports of the shards of one hunt.
+//! `dnsim merge`: one report from the JSON reports of the shards of one hunt or one matrix.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
+use serde::de::DeserializeOwned;
 
 use super::{BadInput, EXIT_CLEAN, EXIT_VIOLATION};
 use crate::exploring::hunt::HuntReport;
+use crate::exploring::matrix::merge::merge_matrix_reports;
+use crate::exploring::matrix::MatrixReport;
 use crate::exploring::merge::merge_reports;
 
 #[derive(Args, Debug)]
 pub(super) struct MergeArgs {
-    /// The `hunt --json --shard K/N` reports, one per shard, in any order.
+    /// The `hunt --json --shard K/N` or `matrix --json --shard K/N` reports, one per shard,
+    /// in any order.
     #[arg(required = true, value_name = "REPORT")]
     reports: Vec<PathBuf>,
 }
 
+/// What a shard's report is a part of: told apart by its top-level keys.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Hunt,
+    Matrix,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Hunt => "hunt",
+            Kind::Matrix => "matrix",
+        }
+    }
+}
+
 pub(super) fn run(args: MergeArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
-    let reports = args
+    let texts = args
         .reports
         .iter()
         .map(|path| {
+            let name = path.display().to_string();
             let text = std::fs::read_to_string(path)
-                .map_err(|e| BadInput(format!("report {}: {e}", path.display())))?;
-            let report = serde_json::from_str::<HuntReport>(&text).map_err(|e| {
-                BadInput(format!(
-                    "report {}:{}:{}: {e}",
-                    path.display(),
-                    e.line(),
-                    e.column()
-                ))
-            })?;
-            Ok::<_, BadInput>((path.display().to_string(), report))
+                .map_err(|e| BadInput(format!("report {name}: {e}")))?;
+            let value: serde_json::Value = parse(&name, &text)?;
+            let kind = if value.get("tallies").is_some() {
+                Kind::Hunt
+            } else if value.get("designs").is_some() {
+                Kind::Matrix
+            } else {
+                return Err(BadInput(format!(
+                    "report {name}: neither a hunt nor a matrix report (run hunt or matrix with --shard K/N --json)"
+                )));
+            };
+            Ok((name, text, kind))
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    let merged = merge_reports(reports).map_err(BadInput)?;
-    writeln!(out, "{}", serde_json::to_string_pretty(&merged)?)?;
-    Ok(if merged.summary.found_anything() {
-        EXIT_VIOLATION
-    } else {
-        EXIT_CLEAN
-    })
+        .collect::<Result<Vec<_>, BadInput>>()?;
+    let (first_name, _, kind) = &texts[0];
+    if let Some((name, _, other)) = texts.iter().find(|(_, _, k)| k != kind) {
+        return Err(BadInput(format!(
+            "report {name}: a {} report, but {first_name} is a {} report: merge the shards of one run",
+            other.name(),
+            kind.name()
+        )));
+    }
+    match kind {
+        Kind::Hunt => {
+            let reports = texts
+                .iter()
+                .map(|(name, text, _)| Ok((name.clone(), parse::<HuntReport>(name, text)?)))
+                .collect::<Result<Vec<_>, BadInput>>()?;
+            let merged = merge_reports(reports).map_err(BadInput)?;
+            writeln!(out, "{}", serde_json::to_string_pretty(&merged)?)?;
+            Ok(if merged.summary.found_anything() {
+                EXIT_VIOLATION
+            } else {
+                EXIT_CLEAN
+            })
+        }
+        Kind::Matrix => {
+            let reports = texts
+                .iter()
+                .map(|(name, text, _)| Ok((name.clone(), parse::<MatrixReport>(name, text)?)))
+                .collect::<Result<Vec<_>, BadInput>>()?;
+            let merged = merge_matrix_reports(reports).map_err(BadInput)?;
+            writeln!(out, "{}", serde_json::to_string_pretty(&merged)?)?;
+            let any_violation = merged
+                .designs
+                .iter()
+                .any(|row| row.cells.iter().any(|cell| !cell.holds()));
+            Ok(if any_violation {
+                EXIT_VIOLATION
+            } else {
+                EXIT_CLEAN
+            })
+        }
+    }
+}
+
+/// A report parsed, or one line naming the file, line and column.
+fn parse<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, BadInput> {
+    serde_json::from_str(text)
+        .map_err(|e| BadInput(format!("report {name}:{}:{}: {e}", e.line(), e.column())))
 }

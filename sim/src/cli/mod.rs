@@ -101,9 +101,9 @@ enum Command {
     /// Compare the fault strategies: seeds to the first violation of each invariant.
     #[command(after_help = "Exit status: 0 (it measures, it does not judge); 2 bad input.")]
     Strategies(strategies::StrategiesArgs),
-    /// Merge the JSON reports of the shards of one hunt into one report.
+    /// Merge the JSON reports of the shards of one hunt (or one matrix) into one report.
     #[command(
-        after_help = "Exit status: 0 the merged hunt found nothing; 1 it found a violation, crash or hang; 2 bad input: a report that is malformed, not a shard, of another hunt, or whose seeds or totals do not add up (the error names the file)."
+        after_help = "Exit status: 0 the merged hunt or matrix found nothing; 1 it found a violation, crash or hang; 2 bad input: a report that is malformed, not a shard, of another hunt or matrix, or whose seeds or totals do not add up (the error names the file)."
     )]
     Merge(merge::MergeArgs),
     /// Run each seed twice, on different worker threads, and compare trace hashes.

@@ -287,11 +287,21 @@ pub fn run_seeds_until<T: Send + 'static>(
     seeds: SeedRange,
     options: &SweepOptions,
     run_one: impl Fn(u64) -> T + Send + Sync + 'static,
+    on_progress: impl FnMut(u64),
+) -> (Vec<T>, SweepEnd) {
+    run_shard_until(Seeds::all(seeds), options, run_one, on_progress)
+}
+
+/// [`run_seeds_until`] on any [`Seeds`]: a range or one shard of it.
+pub fn run_shard_until<T: Send + 'static>(
+    seeds: Seeds,
+    options: &SweepOptions,
+    run_one: impl Fn(u64) -> T + Send + Sync + 'static,
     mut on_progress: impl FnMut(u64),
 ) -> (Vec<T>, SweepEnd) {
     let mut results = Vec::with_capacity(seeds.len() as usize);
     let end = sweep(
-        Seeds::all(seeds),
+        seeds,
         options,
         Arc::new(run_one),
         |seed, result| {

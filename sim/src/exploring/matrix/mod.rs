@@ -1,0 +1,330 @@
+//! The verdict matrix: every design against every invariant, on the same seeds.
+//!
+//! For each design and invariant, a cell gives the seeds run, the seeds that violated it,
+//! the rate, a 95% upper bound on the rate, the first violating seed and the median number
+//! of seeds run before meeting a violation; and the seeds that reached the invariant's
+//! coverage mark (see [`crate::coverage`]), from which its [`Verdict`]: `violated`, `holds`,
+//! or `vacuous` when too few seeds put the invariant to the test.
+//!
+//! For each design it also counts the seeds whose trace is identical to `original`'s under
+//! the same faults (a design identical on every seed changed nothing the scenario exercises),
+//! and spreads the outage measures (see [`crate::measures`]) so that designs that both hold
+//! can be ranked by how long endpoints answered with nothing and how long repair took.
+//!
+//! The upper bound is the rule of three (3/n) when no seed violated, and the Wilson score
+//! interval's upper end (z = 1.96) otherwise.
+//!
+//! A matrix can be split across machines like a hunt (`matrix --shard K/N --json`): each
+//! shard runs every design on its seeds and keeps, for each, one [`SeedRecord`] per seed
+//! (what it violated and reached, whether it matched `original`, its measures); `dnsim
+//! merge` checks the shards and rebuilds every cell from their records with the same code
+//! an unsharded matrix uses ([`merge`]), so the merged report equals the unsharded one.
+//!
+//! Files: this one runs the matrix; [`cells`] turns per-seed records into a row, [`render`]
+//! prints it, [`merge`] joins shards.
+
+pub mod cells;
+pub mod merge;
+mod render;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use dnsim_model::Design;
+use serde::{Deserialize, Serialize};
+
+use crate::checking::coverage::Mark;
+use crate::checking::invariants::{InvariantId, Violation};
+use crate::checking::measures::{MeasureSpreads, Measures};
+use crate::checking::verdict::Verdict;
+use crate::exploring::hunt::SeedRange;
+use crate::exploring::strategy::Strategy;
+use crate::exploring::sweep::{budget_left, run_shard_until, Seeds, Shard, SweepEnd, SweepOptions};
+use crate::running::run::{run, RunSpec};
+use crate::running::scenario::Scenario;
+pub use cells::{upper_95, SeedRecord};
+pub use render::{render_markdown, render_text};
+
+/// One design against one invariant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Cell {
+    /// The invariant.
+    pub invariant: InvariantId,
+    /// Seeds run.
+    pub seeds_run: u64,
+    /// Seeds that violated the invariant.
+    pub violating_seeds: u64,
+    /// `violating_seeds / seeds_run`.
+    pub rate: f64,
+    /// 95% upper bound on the violation rate.
+    pub upper_95: f64,
+    /// The lowest seed that violated it.
+    pub first_seed: Option<u64>,
+    /// Median, over the violations found, of how many seeds a sweep runs to meet the next
+    /// one (seeds from the start of the range, or from the previous violating seed).
+    pub median_seeds_to_violation: Option<f64>,
+    /// What the first violation looked like.
+    pub first_message: Option<String>,
+    /// The invariant's coverage mark, and the seeds that reached it.
+    pub mark: Mark,
+    /// Seeds that reached the mark.
+    pub reached: u64,
+    /// Violated, holds, or vacuous.
+    pub verdict: Verdict,
+    /// The sweep stopped (Ctrl-C, time budget) before every seed ran: `seeds_run` is fewer.
+    #[serde(default)]
+    pub partial: bool,
+}
+
+impl Cell {
+    /// No seed violated the invariant (whether or not it was put to the test).
+    pub fn holds(&self) -> bool {
+        self.violating_seeds == 0
+    }
+}
+
+/// One design against every invariant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DesignRow {
+    /// The design's label.
+    pub variant: String,
+    /// One cell per invariant, in [`InvariantId::ALL`]'s order.
+    pub cells: Vec<Cell>,
+    /// Seeds whose trace equals `original`'s under the same faults.
+    pub identical_to_original_seeds: u64,
+    /// Identical to `original` on every seed: the design changed nothing these runs exercise.
+    pub identical_to_original: bool,
+    /// The outage measures over every seed.
+    pub measures: MeasureSpreads,
+    /// A shard's report only: every seed's record, from which `merge` rebuilds the row.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seeds: Vec<SeedRecord>,
+}
+
+impl DesignRow {
+    /// The cell of `invariant`.
+    pub fn cell(&self, invariant: InvariantId) -> &Cell {
+        self.cells
+            .iter()
+            .find(|cell| cell.invariant == invariant)
+            .expect("a cell per invariant")
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Every design against every invariant on the same seeds.
+pub struct MatrixReport {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The scenario's digest: shards of one matrix must have run the same scenario.
+    #[serde(default)]
+    pub scenario_digest: String,
+    /// How each seed chose its faults.
+    pub strategy: Strategy,
+    /// The seeds every design ran.
+    pub seeds: SeedRange,
+    /// The shard of `seeds` this report covers (`matrix --shard K/N`); `None` for all of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+    /// One row per design reached, in the order given.
+    pub designs: Vec<DesignRow>,
+    /// Runs made (those of `original` too, when it was run only to compare with).
+    pub runs: u64,
+    /// Wall time (not deterministic).
+    pub wall_ms: f64,
+    /// How the matrix ended; when stopped early, the designs not reached have no row.
+    #[serde(default = "completed")]
+    pub end: SweepEnd,
+}
+
+fn completed() -> SweepEnd {
+    SweepEnd::Completed
+}
+
+impl MatrixReport {
+    /// The row of the design labelled `variant`, if it was reached.
+    pub fn row(&self, variant: &str) -> Option<&DesignRow> {
+        self.designs.iter().find(|row| row.variant == variant)
+    }
+
+    /// How many seeds the report covers: its shard's, or the whole range's.
+    pub fn seeds_covered(&self) -> u64 {
+        Seeds {
+            range: self.seeds,
+            shard: self.shard,
+        }
+        .len()
+    }
+}
+
+/// The design every other is compared with.
+pub const ORIGINAL: &str = "original";
+
+/// What the matrix keeps of one seed's run.
+struct SeedSummary {
+    violations: Vec<Violation>,
+    coverage: Vec<Mark>,
+    trace_hash: u64,
+    measures: Measures,
+}
+
+/// Runs every design on every seed of `seeds`, on `jobs` threads (and `original` too, if it
+/// is not among them, to tell which seeds a design left unchanged).
+pub fn matrix(
+    scenario: &Scenario,
+    designs: &[&'static dyn Design],
+    strategy: Strategy,
+    seeds: SeedRange,
+    jobs: usize,
+) -> MatrixReport {
+    let options = SweepOptions::new(jobs);
+    matrix_with(scenario, designs, strategy, seeds, &options, |_| {})
+}
+
+/// [`matrix`] that stops cleanly on `options.stop` (Ctrl-C) or at `options.time_budget`
+/// (read on `options.clock`), and calls `on_progress` with the runs done so far. A design
+/// stopped part-way has its cells marked [`Cell::partial`]; designs not reached have no row.
+pub fn matrix_with(
+    scenario: &Scenario,
+    designs: &[&'static dyn Design],
+    strategy: Strategy,
+    seeds: SeedRange,
+    options: &SweepOptions,
+    on_progress: impl FnMut(u64),
+) -> MatrixReport {
+    matrix_shard(
+        scenario,
+        designs,
+        strategy,
+        Seeds::all(seeds),
+        options,
+        on_progress,
+    )
+}
+
+/// [`matrix_with`] on one shard of the seeds (or all of them). A shard's report keeps every
+/// seed's [`SeedRecord`] in its rows, for [`merge::merge_matrix_reports`].
+pub fn matrix_shard(
+    scenario: &Scenario,
+    designs: &[&'static dyn Design],
+    strategy: Strategy,
+    seeds: Seeds,
+    options: &SweepOptions,
+    mut on_progress: impl FnMut(u64),
+) -> MatrixReport {
+    let started = Instant::now();
+    let began = options.clock.now();
+    let mut rows = Vec::new();
+    let mut end = SweepEnd::Completed;
+    let mut runs = 0;
+    let scenario_arc = Arc::new(scenario.clone());
+    let mut run_design = |design: &'static dyn Design, end: &mut SweepEnd| {
+        let Some(these) = budget_left(options, began) else {
+            *end = SweepEnd::TimeBudget;
+            return Vec::new();
+        };
+        let scenario = scenario_arc.clone();
+        let done_before = runs;
+        let (outcomes, ended) = run_shard_until(
+            seeds,
+            &these,
+            move |seed| {
+                let spec = RunSpec::seeded(&scenario, design, seed).with_strategy(strategy);
+                let outcome = run(&spec);
+                SeedSummary {
+                    violations: outcome.violations,
+                    coverage: outcome.coverage,
+                    trace_hash: outcome.trace_hash,
+                    measures: outcome.measures,
+                }
+            },
+            |done| on_progress(done_before + done),
+        );
+        runs += outcomes.len() as u64;
+        if ended != SweepEnd::Completed {
+            *end = ended;
+        }
+        outcomes
+    };
+    let mut original_hashes: Option<Vec<u64>> = None;
+    if !designs.iter().any(|d| d.name() == ORIGINAL) {
+        let original = dnsim_model::designs::by_name(ORIGINAL).expect("original is registered");
+        let outcomes = run_design(original, &mut end);
+        original_hashes = Some(outcomes.iter().map(|s| s.trace_hash).collect());
+    }
+    for &design in designs {
+        if end != SweepEnd::Completed {
+            break;
+        }
+        let outcomes = run_design(design, &mut end);
+        if outcomes.is_empty() {
+            break;
+        }
+        if design.name() == ORIGINAL {
+            original_hashes = Some(outcomes.iter().map(|s| s.trace_hash).collect());
+        }
+        let original = original_hashes
+            .as_ref()
+            .expect("original ran first or is this design");
+        let records: Vec<SeedRecord> = seeds
+            .iter()
+            .zip(&outcomes)
+            .zip(original)
+            .map(|((seed, summary), original_hash)| summary.record(seed, *original_hash))
+            .collect();
+        // The first message of each invariant: outcomes are in seed order.
+        let mut first_messages = BTreeMap::new();
+        for (seed, summary) in seeds.iter().zip(&outcomes) {
+            for violation in &summary.violations {
+                first_messages
+                    .entry(violation.invariant)
+                    .or_insert_with(|| (seed, violation.message.clone()));
+            }
+        }
+        let mut row = cells::design_row(
+            dnsim_model::designs::label(design),
+            design.name() == ORIGINAL,
+            &records,
+            &first_messages,
+            seeds.len(),
+            seeds.range.start,
+        );
+        if seeds.shard.is_some() {
+            row.seeds = records;
+        }
+        rows.push(row);
+    }
+    MatrixReport {
+        scenario: scenario.name.clone(),
+        scenario_digest: scenario.digest(),
+        strategy,
+        seeds: seeds.range,
+        shard: seeds.shard,
+        runs,
+        designs: rows,
+        wall_ms: started.elapsed().as_secs_f64() * 1e3,
+        end,
+    }
+}
+
+impl SeedSummary {
+    /// What a shard keeps of this run (`original_hash`: `original`'s trace on the seed).
+    fn record(&self, seed: u64, original_hash: u64) -> SeedRecord {
+        let violated = InvariantId::ALL
+            .into_iter()
+            .filter(|id| self.violations.iter().any(|v| v.invariant == *id))
+            .collect();
+        let reached = InvariantId::ALL
+            .into_iter()
+            .filter(|id| self.coverage.contains(&Mark::of(*id)))
+            .collect();
+        SeedRecord {
+            seed,
+            violated,
+            reached,
+            identical_to_original: self.trace_hash == original_hash,
+            measures: self.measures,
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! The matrix as a reviewer reads it: plain-text tables for the terminal, Markdown for a
+//! design review.
+
+use std::fmt::Write as _;
+
+use super::{Cell, DesignRow, MatrixReport, ORIGINAL};
+use crate::checking::coverage::Mark;
+use crate::checking::invariants::InvariantId;
+use crate::checking::verdict::{Verdict, REACHED_FOR_HOLDS};
+
+fn percent(rate: f64) -> String {
+    if rate == 0.0 {
+        "0".to_string()
+    } else if rate >= 0.01 {
+        format!("{:.1}%", rate * 100.0)
+    } else {
+        format!("{:.3}%", rate * 100.0)
+    }
+}
+
+fn cell_text(cell: &Cell) -> String {
+    let verdict = verdict_text(cell);
+    if cell.partial {
+        format!("{verdict} partial")
+    } else {
+        verdict
+    }
+}
+
+fn verdict_text(cell: &Cell) -> String {
+    match cell.verdict {
+        Verdict::Violated => format!("VIOLATED {}", percent(cell.rate)),
+        Verdict::Holds => format!(
+            "holds <{}, reached {}",
+            percent(cell.upper_95),
+            cell.reached
+        ),
+        Verdict::Vacuous => format!("VACUOUS: reached {}", cell.reached),
+    }
+}
+
+fn cell_markdown(cell: &Cell) -> String {
+    match cell.verdict {
+        Verdict::Violated => format!(
+            "**violated** {}/{} ({})",
+            cell.violating_seeds,
+            cell.seeds_run,
+            percent(cell.rate)
+        ),
+        Verdict::Holds => format!(
+            "holds (95% ≤ {}; reached {})",
+            percent(cell.upper_95),
+            cell.reached
+        ),
+        Verdict::Vacuous => format!("*vacuous* (reached {})", cell.reached),
+    }
+}
+
+/// The outage measures of a row: `median / p99 / max` in seconds.
+fn spread_text(spread: &crate::checking::measures::Spread) -> String {
+    let s = |ms: u64| format!("{:.1}", ms as f64 / 1e3);
+    format!(
+        "{} / {} / {}",
+        s(spread.median),
+        s(spread.p99),
+        s(spread.max)
+    )
+}
+
+fn identical_text(row: &DesignRow, seeds: u64) -> String {
+    if row.variant == ORIGINAL {
+        "-".to_string()
+    } else if row.identical_to_original {
+        format!("{seeds} of {seeds}: NO DIFFERENT FROM original")
+    } else {
+        format!("{} of {seeds}", row.identical_to_original_seeds)
+    }
+}
+
+/// The plain-text tables `dnsim matrix` prints: verdicts, then measures.
+pub fn render_text(report: &MatrixReport) -> String {
+    let mut out = String::new();
+    let width = report
+        .designs
+        .iter()
+        .map(|row| row.variant.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    let _ = write!(out, "{:<width$}", "design");
+    for id in InvariantId::ALL {
+        let _ = write!(out, "  {:<28}", id.as_str());
+    }
+    let _ = writeln!(out);
+    for row in &report.designs {
+        let _ = write!(out, "{:<width$}", row.variant);
+        for cell in &row.cells {
+            let _ = write!(out, "  {:<28}", cell_text(cell));
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(
+        out,
+        "\n{:<width$}  {:<22}  {:<22}  {:<22}  {:<22}  {:<9}  identical to original",
+        "seconds",
+        "empty answer (total)",
+        "empty answer (longest)",
+        "stale plan served",
+        "repair after faults",
+        "no repair"
+    );
+    for row in &report.designs {
+        let m = &row.measures;
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:<22}  {:<22}  {:<22}  {:<22}  {:<9}  {}",
+            row.variant,
+            spread_text(&m.empty_answer_ms),
+            spread_text(&m.empty_answer_ms_longest),
+            spread_text(&m.stale_ms),
+            spread_text(&m.repair_ms),
+            m.never_repaired,
+            identical_text(row, report.seeds_covered())
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{} seeds ({}{}) per design, scenario {}, strategy {}; \"holds <x, reached n\": no violation, x = 95% upper bound on the rate, n = seeds that reached the invariant's coverage mark (at least {REACHED_FOR_HOLDS} needed, else VACUOUS); measures are median / p99 / max",
+        report.seeds_covered(),
+        report.seeds,
+        report
+            .shard
+            .map_or(String::new(), |shard| format!(", shard {shard}")),
+        report.scenario,
+        report.strategy
+    );
+    out
+}
+
+/// The Markdown a reviewer pastes into a design review: the table, then the evidence.
+pub fn render_markdown(report: &MatrixReport, scenario_arg: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "## Verdict matrix: scenario `{}`, strategy `{}`, seeds {} ({} per design)\n",
+        report.scenario,
+        report.strategy,
+        report.seeds,
+        report.seeds_covered()
+    );
+    let _ = write!(out, "| design |");
+    for id in InvariantId::ALL {
+        let _ = write!(out, " `{id}` |");
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "|---|{}", "---|".repeat(InvariantId::ALL.len()));
+    for row in &report.designs {
+        let _ = write!(out, "| `{}` |", row.variant);
+        for cell in &row.cells {
+            let _ = write!(out, " {} |", cell_markdown(cell));
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(out, "\n\"holds (95% ≤ x; reached n)\": no seed violated the invariant, x is the upper bound on its rate, and n seeds reached its coverage mark (the situation that puts it to the test). With fewer than {REACHED_FOR_HOLDS} such seeds the cell reads *vacuous*: the runs say nothing either way. Marks:\n");
+    for id in InvariantId::ALL {
+        let _ = writeln!(out, "- `{id}`: `{}`", Mark::of(id));
+    }
+    let _ = writeln!(out, "\n### Outage measures (seconds: median / p99 / max)\n");
+    let _ = writeln!(out, "| design | empty answer, total | empty answer, longest | stale plan served | repair after faults | never repaired | identical to `original` |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    for row in &report.designs {
+        let m = &row.measures;
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} | {} | {} |",
+            row.variant,
+            spread_text(&m.empty_answer_ms),
+            spread_text(&m.empty_answer_ms_longest),
+            spread_text(&m.stale_ms),
+            spread_text(&m.repair_ms),
+            m.never_repaired,
+            identical_text(row, report.seeds_covered())
+        );
+    }
+    let _ = writeln!(out, "\n### Evidence\n");
+    for row in &report.designs {
+        for cell in row.cells.iter().filter(|cell| !cell.holds()) {
+            let seed = cell.first_seed.expect("a violated cell has a first seed");
+            let median = cell
+                .median_seeds_to_violation
+                .map_or("-".to_string(), |m| format!("{m}"));
+            let _ = writeln!(
+                out,
+                "- `{}` violates `{}` in {} of {} seeds (95% ≤ {}); median seeds to a violation {median}; first seed {seed}: {}  \n  `MADSIM_TEST_SEED={seed} dnsim replay --scenario {scenario_arg} --variant {} --strategy {} --trace`",
+                row.variant,
+                cell.invariant,
+                cell.violating_seeds,
+                cell.seeds_run,
+                percent(cell.upper_95),
+                cell.first_message.as_deref().unwrap_or(""),
+                row.variant,
+                report.strategy,
+            );
+        }
+    }
+    out
+}
