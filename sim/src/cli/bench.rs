@@ -62,6 +62,9 @@ fn mark_partial(out: &mut dyn Write, end: SweepEnd, what: &str) -> Result<(), Ba
     Ok(())
 }
 
+/// A scenario's events per second per core over the default's.
+type Ratio = (&'static str, f64);
+
 /// The scenarios `bench` compares per core, the default first.
 const SIDE_BY_SIDE: [&str; 3] = [scenario::DEFAULT, "route53-scale", "long"];
 
@@ -83,7 +86,7 @@ fn side_by_side(
     phases: &Phases,
     default_seeds: u64,
     scale_seeds: u64,
-) -> Result<(Vec<(&'static str, f64)>, SweepEnd), BadInput> {
+) -> Result<(Vec<Ratio>, SweepEnd), BadInput> {
     let mut rows = Vec::new();
     let mut end = SweepEnd::Completed;
     for name in SIDE_BY_SIDE {
