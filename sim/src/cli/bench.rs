@@ -347,6 +347,11 @@ pub(super) fn run(args: BenchArgs, out: &mut dyn Write) -> Result<i32, BadInput>
     // Time to first violation: hunts in a fresh process, from spawn to exit.
     let (process_ms, report) =
         fresh_hunt(out, &phases, "the default hunt (`dnsim hunt`)", &["hunt"])?;
+    if report.summary.end != SweepEnd::Completed {
+        // Stopped (Ctrl-C reaches the child too, or the budget ran out in it): no second hunt.
+        phases.finish(FIRST_VIOLATION, report.summary.end);
+        return Ok(stopped(out, &phases)?.unwrap_or(EXIT_CLEAN));
+    }
     let slowest_first = InvariantId::ALL
         .iter()
         .filter_map(|id| report.summary.tally(*id).first_found_ms)
@@ -362,12 +367,7 @@ pub(super) fn run(args: BenchArgs, out: &mut dyn Write) -> Result<i32, BadInput>
         .tally(InvariantId::ActivePlanExists)
         .first_found_ms;
 
-    let end = if report.summary.end != SweepEnd::Completed {
-        report.summary.end
-    } else {
-        realistic.summary.end
-    };
-    phases.finish(FIRST_VIOLATION, end);
+    phases.finish(FIRST_VIOLATION, realistic.summary.end);
 
     if !args.no_exhaust {
         let Some(options) = phases.start(EXHAUST) else {
