@@ -119,3 +119,117 @@ fn a_strategy_comparison_stopped_keeps_the_trials_that_finished() {
     assert!(text.contains("(partial: 1 of 3 trials)"), "{text}");
     assert!(text.contains("interrupted"), "{text}");
 }
+
+#[test]
+fn sensitivity_stopped_part_way_keeps_finished_values_and_marks_the_partial_one() {
+    use dnsim::sensitivity::{render_text, sensitivity_with, Knob};
+    let options = SweepOptions::new(1);
+    let stop = options.stop.clone();
+    let original = designs::by_name("original").unwrap();
+    let report = sensitivity_with(
+        &incident(),
+        Knob::StallMsMax,
+        &[10_000, 20_000, 30_000],
+        &[original],
+        Strategy::default(),
+        "0..100".parse().unwrap(),
+        &options,
+        |done| {
+            // Ten runs into the second value.
+            if done == 110 {
+                stop.store(true, Ordering::SeqCst);
+            }
+        },
+    )
+    .unwrap();
+    assert_eq!(report.end, SweepEnd::Interrupted);
+    assert!(report.runs >= 110 && report.runs < 200, "{}", report.runs);
+    for curve in &report.curves {
+        let values: Vec<u64> = curve.points.iter().map(|p| p.value).collect();
+        assert_eq!(values, [10_000, 20_000], "the third value never ran");
+        assert!(!curve.points[0].partial);
+        assert!(curve.points[1].partial);
+    }
+    let text = render_text(&report);
+    assert!(text.contains("interrupted after"), "{text}");
+    assert!(text.contains('*') && text.contains(" -\n"), "{text}");
+}
+
+#[test]
+fn sensitivity_stops_at_its_time_budget_by_the_clock() {
+    use dnsim::sensitivity::{sensitivity_with, Knob};
+    static CLOCK: ManualClock = ManualClock::new();
+    let mut options = SweepOptions::new(1);
+    options.clock = std::sync::Arc::new(&CLOCK);
+    options.time_budget = Some(Duration::from_secs(60));
+    let report = sensitivity_with(
+        &incident(),
+        Knob::StallMsMax,
+        &[10_000, 20_000, 30_000],
+        &[designs::by_name("original").unwrap()],
+        Strategy::default(),
+        "0..20".parse().unwrap(),
+        &options,
+        |done| {
+            // The whole budget passes as the first value finishes.
+            if done == 20 {
+                CLOCK.advance(Duration::from_secs(3600));
+            }
+        },
+    )
+    .unwrap();
+    assert_eq!(report.end, SweepEnd::TimeBudget);
+    assert_eq!(report.runs, 20, "only the first value ran");
+    assert!(report
+        .curves
+        .iter()
+        .all(|c| c.points.len() == 1 && !c.points[0].partial));
+}
+
+/// A clock that moves one second every time it is read: a time budget of 60 s is spent
+/// after 60 readings, whatever the speed of the machine.
+#[derive(Debug, Default)]
+struct TickingClock(std::sync::atomic::AtomicU64);
+
+impl dnsim::clock::Clock for TickingClock {
+    fn now(&self) -> Duration {
+        Duration::from_secs(self.0.fetch_add(1, Ordering::SeqCst))
+    }
+}
+
+#[test]
+fn a_strategy_trial_is_stopped_mid_way_and_marked_partial() {
+    let mut options = SweepOptions::new(1);
+    options.clock = std::sync::Arc::new(TickingClock::default());
+    // The watchdog reads the same clock: far enough away that no seed looks hung.
+    options.watchdog = Duration::from_secs(u64::MAX / 4);
+    options.time_budget = Some(Duration::from_secs(60));
+    // fenced-and-protected violates nothing, so a trial runs to its cap: a million seeds,
+    // far more than the budget's 60 readings of the clock allow.
+    let report = dnsim::compare::compare_with(
+        &incident(),
+        designs::by_name("fenced-and-protected").unwrap(),
+        &Strategy::ALL,
+        3,
+        1_000_000,
+        &options,
+        |_| panic!("no trial can finish"),
+    );
+    assert_eq!(report.end, SweepEnd::TimeBudget);
+    assert!(report.rows.is_empty(), "{:?}", report.rows);
+    let stopped = report
+        .stopped_trial
+        .clone()
+        .expect("the first trial stopped mid-way");
+    assert_eq!((stopped.strategy, stopped.trial), (Strategy::ALL[0], 0));
+    assert!(
+        stopped.seeds_run > 0 && stopped.seeds_run < 1_000_000,
+        "{stopped:?}"
+    );
+    let text = dnsim::compare::render_text(&report);
+    assert!(
+        text.contains("trial 1 of 3 stopped after")
+            && text.contains("(partial, not counted above)"),
+        "{text}"
+    );
+}

@@ -77,9 +77,13 @@ pub enum NextBatch {
     Final(Vec<Change>),
     /// One part of the tree first: the lock preamble and records `..built` of `of`.
     Part {
+        /// The lock preamble and this part's records.
         batch: Vec<Change>,
+        /// The plan whose tree this part builds.
         generation: Generation,
+        /// How many of the tree's records are built once this part commits.
         built: usize,
+        /// How many records the whole tree has.
         of: usize,
     },
 }

@@ -58,19 +58,23 @@ pub enum Call {
 /// the same plan when replayed with other faults dropped, or on another design.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Site {
+    /// Who is at this step.
     pub actor: Actor,
     /// The generation of the plan the enactor works on (or the newest, when polling); the
     /// tick number for the planner.
     pub plan: u64,
     /// The k-th time (from 1) this enactor takes up `plan`; 0 for polls and the planner.
     pub pass: u32,
+    /// The step of the plan's work (poll, apply, clean-up, ...).
     pub step: Step,
     /// 1-based for `Apply` and `Cleanup` attempts and `Poll` looks; 0 otherwise.
     pub attempt: u32,
+    /// Which API call of the step (read, change batch, ...).
     pub call: Call,
 }
 
 impl Site {
+    /// The same site at another API call of its step.
     pub fn with_call(self, call: Call) -> Site {
         Site { call, ..self }
     }
@@ -199,11 +203,17 @@ impl<'de> Deserialize<'de> for Site {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FaultKind {
+    /// A slow API call (see [`Fault::Delay`]).
     Delay,
+    /// A failed API call (see [`Fault::ApiError`]).
     ApiError,
+    /// Another writer holding the lock (see [`Fault::LockHeld`]).
     LockHeld,
+    /// A paused actor (see [`Fault::Stall`]).
     Stall,
+    /// A dead enactor process (see [`Fault::Crash`]).
     Crash,
+    /// Extra plans in a burst (see [`Fault::Burst`]).
     Burst,
 }
 
@@ -212,20 +222,36 @@ pub enum FaultKind {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Fault {
     /// The API call takes `ms` longer before it commits (a slow or overloaded service).
-    Delay { ms: u64 },
+    Delay {
+        /// How much longer the call takes, in ms.
+        ms: u64,
+    },
     /// The API call fails with a transient error (throttling, 5xx) and commits nothing.
     ApiError,
     /// Another writer takes the endpoint's lock for `ms` just before this read (contention).
-    LockHeld { ms: u64 },
+    LockHeld {
+        /// How long the other writer holds the lock, in ms.
+        ms: u64,
+    },
     /// The actor stops for `ms` (slow machine, GC-like pause) before going on.
-    Stall { ms: u64 },
+    Stall {
+        /// How long the actor stops, in ms.
+        ms: u64,
+    },
     /// The enactor process dies here, losing its in-memory plan; restarted after `restart_ms`.
-    Crash { restart_ms: u64 },
+    Crash {
+        /// How long until the process is restarted, in ms.
+        restart_ms: u64,
+    },
     /// The planner writes `plans` extra plans in quick succession.
-    Burst { plans: u32 },
+    Burst {
+        /// How many extra plans the planner writes.
+        plans: u32,
+    },
 }
 
 impl Fault {
+    /// The kind of this fault, without its magnitude.
     pub fn kind(&self) -> FaultKind {
         match self {
             Fault::Delay { .. } => FaultKind::Delay,

@@ -24,6 +24,7 @@ pub struct SystemConfig {
     pub api_latency_ms: (u64, u64),
     /// Back-off after a failed attempt: `base * 2^(attempt-1)`, capped, times a jitter in [0.5, 1].
     pub backoff_base_ms: u64,
+    /// The cap on that back-off, in ms.
     pub backoff_cap_ms: u64,
     /// Clean-up's attempts per endpoint before it gives up until the next plan.
     pub cleanup_attempts: u32,

@@ -111,7 +111,9 @@ fn mix(mut z: u64) -> u64 {
 /// the enactors that ask it hold it, and the design's write guard is all the write path
 /// needs of it.
 pub struct Ctx {
+    /// The system's configuration.
     pub config: SystemConfig,
+    /// The world every actor reads and writes (one simulated thread, so a `RefCell`).
     pub world: RefCell<World>,
     /// The design's guard in the write path, checked at commit (see [`Ctx::change`]).
     write_guard: Option<WriteGuard>,
@@ -156,10 +158,12 @@ impl Ctx {
         self.simulated_events.get()
     }
 
+    /// Simulated time since the run began.
     pub fn now(&self) -> Duration {
         self.time.elapsed() - self.start
     }
 
+    /// Simulated time since the run began, in ms.
     pub fn now_ms(&self) -> u64 {
         self.now().as_millis() as u64
     }
@@ -188,6 +192,7 @@ impl Ctx {
             .on_event(self.now(), &Event { actor, kind }, &world);
     }
 
+    /// Asks the chaos seam whether a fault of `kind` strikes at `site`.
     pub fn decide(&self, site: &Site, kind: FaultKind) -> Option<Fault> {
         let fault = self.chaos.decide(site, kind);
         if let Some(fault) = fault {
@@ -248,10 +253,12 @@ impl Ctx {
             .max(1)
     }
 
+    /// Sleeps `ms` of simulated time (one simulated event).
     pub async fn sleep_ms(&self, ms: u64) {
         self.sleep_us(ms.saturating_mul(1000)).await;
     }
 
+    /// Sleeps `us` of simulated time (one simulated event).
     pub async fn sleep_us(&self, us: u64) {
         sleep(Duration::from_micros(us)).await;
         self.simulated_events.set(self.simulated_events.get() + 1);

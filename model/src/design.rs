@@ -43,7 +43,9 @@ pub struct View<'a> {
     pub me: Actor,
     /// Simulated time since the run began.
     pub now_ms: u64,
+    /// The system's configuration.
     pub config: &'a SystemConfig,
+    /// The whole world: zones, plan history, plans in flight, frozen endpoints, the lease.
     pub world: &'a World,
 }
 
@@ -55,7 +57,10 @@ pub enum LockChoice {
     InZone,
     /// One lease from the lock service outside Route 53, held for a whole plan and renewed
     /// before each attempt; not validated by the DNS write. See [`crate::lock_service`].
-    Lease { ttl_ms: u64 },
+    Lease {
+        /// How long a lease lasts unless renewed, in ms.
+        ttl_ms: u64,
+    },
 }
 
 /// What an enactor does when Route 53 rejects its batch because an alias target is missing.
@@ -73,6 +78,8 @@ pub type SeparateCheck = fn(plan: &Plan, zone: &ZoneSnapshot) -> bool;
 /// An extra process the design runs beside the planner and enactors, for the whole run.
 pub type ExtraActor = Box<dyn FnOnce(Rc<Ctx>) -> Pin<Box<dyn Future<Output = ()>>>>;
 
+/// A design of the DNS automation: one hook per decision the system makes, each defaulting to
+/// the October 2025 behaviour, so a design overrides only what its fix changes.
 pub trait Design: Sync {
     /// The stable name used on the command line and in seed files (kebab-case).
     fn name(&self) -> &'static str;

@@ -28,6 +28,7 @@ use crate::plan::{LoadBalancer, Targets};
 /// The lock record's value: who wrote it last and until when it is theirs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct LockRecord {
+    /// The actor that wrote the record last.
     pub holder: Actor,
     /// Simulated time (ms since the run began) after which others may take the lock.
     pub expires_ms: u64,
@@ -66,9 +67,13 @@ pub enum Change {
     /// in order, and a part whose earlier parts were deleted since is refused (the writer
     /// reads again and starts over), so a tree is always a prefix of its plan's list.
     UpsertTreePart {
+        /// The plan whose tree this is.
         generation: Generation,
+        /// The whole tree's records (shared).
         targets: Targets,
+        /// The first record of this part.
         from: usize,
+        /// One past the last record of this part.
         to: usize,
     },
     /// DELETE a plan's record tree; fails if absent.
@@ -88,12 +93,16 @@ pub enum Change {
 pub enum BatchError {
     /// The lock record is not what the writer believed: someone else wrote in between.
     LockMismatch {
+        /// The lock record the writer read (and its batch DELETEs).
         believed: Option<LockRecord>,
+        /// The lock record in the zone at commit.
         actual: Option<LockRecord>,
     },
     /// The fence record is not what the writer believed: a newer plan committed in between.
     FenceMismatch {
+        /// The fence the writer read (and its batch DELETEs).
         believed: Option<Generation>,
+        /// The fence in the zone at commit.
         actual: Option<Generation>,
     },
     /// CREATE of a record that exists.
@@ -102,7 +111,9 @@ pub enum BatchError {
     TreeNotFound(Generation),
     /// An alias written to point at a tree that is not there.
     AliasTargetMissing {
+        /// The alias: `root` or `rollback`.
         alias: &'static str,
+        /// The generation whose tree is missing.
         target: Generation,
     },
     /// A transient failure of the API itself (throttling, 5xx).
@@ -142,18 +153,26 @@ impl fmt::Display for BatchError {
 /// What a committed batch changed, for the trace and the invariants.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Commit {
+    /// The root alias before the batch.
     pub root_before: Option<Generation>,
+    /// The root alias after the batch.
     pub root_after: Option<Generation>,
+    /// The rollback record after the batch.
     pub rollback_after: Option<Generation>,
+    /// The trees the batch deleted.
     pub trees_deleted: Vec<Generation>,
 }
 
 /// What a writer reads of a zone before building a batch.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ZoneSnapshot {
+    /// The lock record as read.
     pub lock: Option<LockRecord>,
+    /// The root alias as read.
     pub root: Option<Generation>,
+    /// The rollback record as read.
     pub rollback: Option<Generation>,
+    /// The fence record as read (fencing designs only).
     pub fence: Option<Generation>,
     /// Generations whose trees exist (whole or partial), oldest first.
     pub trees: Vec<Generation>,
@@ -162,6 +181,7 @@ pub struct ZoneSnapshot {
 }
 
 impl ZoneSnapshot {
+    /// Whether `generation`'s tree exists (whole or partial).
     pub fn has_tree(&self, generation: Generation) -> bool {
         self.trees.binary_search(&generation).is_ok()
     }
@@ -187,13 +207,17 @@ pub type WriteGuard = fn(zone: &Zone, changes: &[Change]) -> Result<(), &'static
 /// One hosted zone.
 #[derive(Clone, Debug, Default)]
 pub struct Zone {
+    /// The lock record, if any writer holds or held it.
     pub lock: Option<LockRecord>,
     /// Every tree, whole or partial, with its plan's whole target list (shared).
     pub trees: BTreeMap<Generation, Targets>,
     /// The partial trees (a subset of `trees`): how many leading records are built.
     pub partial: BTreeMap<Generation, usize>,
+    /// The root alias: the generation whose tree the endpoint resolves to.
     pub root: Option<Generation>,
+    /// The rollback record: the generation to fall back to.
     pub rollback: Option<Generation>,
+    /// The fence record: the newest generation applied (fencing designs only).
     pub fence: Option<Generation>,
 }
 
@@ -218,6 +242,7 @@ impl Zone {
         self.records(generation).len()
     }
 
+    /// What a writer reads of this zone.
     pub fn snapshot(&self) -> ZoneSnapshot {
         ZoneSnapshot {
             lock: self.lock,
@@ -275,6 +300,8 @@ impl Zone {
         Ok(commit)
     }
 
+    /// Whether Route 53 would accept `changes` on this zone as it is (nothing applied):
+    /// every DELETE must match what is there, every CREATE must not exist yet.
     pub fn validate(&self, changes: &[Change]) -> Result<(), BatchError> {
         let mut lock = self.lock;
         let mut fence = self.fence;

@@ -17,113 +17,187 @@ use crate::world::World;
 /// One thing that happened, and who did it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Event {
+    /// Who did it.
     pub actor: Actor,
+    /// What happened.
     pub kind: EventKind,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// What happened, with the details the trace, the invariants and the oracle need.
 pub enum EventKind {
     /// The planner wrote a plan (`burst`: as part of a burst).
-    PlanPublished { generation: Generation, burst: bool },
+    PlanPublished {
+        /// The plan's generation.
+        generation: Generation,
+        /// Whether it was written as part of a burst.
+        burst: bool,
+    },
     /// The planner wrote its last plan and went quiet.
-    PlannerQuiet { generation: Generation },
+    PlannerQuiet {
+        /// The last plan's generation.
+        generation: Generation,
+    },
     /// An enactor picked up a plan after its one-time check: the plan is newer than the
     /// oldest generation live on any endpoint (`g0`: some endpoint has none yet).
     PlanPickedUp {
+        /// The plan picked up.
         generation: Generation,
+        /// The oldest generation live on any endpoint when it was checked.
         oldest_live: Generation,
     },
     /// The actor stopped for a while at `site` (an injected stall).
-    Stalled { site: Site, ms: u64 },
+    Stalled {
+        /// Where the actor stopped.
+        site: Site,
+        /// For how long, in ms.
+        ms: u64,
+    },
     /// The enactor process died at `site`, losing its plan.
-    Crashed { site: Site, restart_ms: u64 },
+    Crashed {
+        /// Where the process died.
+        site: Site,
+        /// How long until it restarts, in ms.
+        restart_ms: u64,
+    },
     /// The enactor process started again, with no plan in hand.
     Restarted,
     /// Another writer took an endpoint's lock (injected lock contention).
     LockSeized {
+        /// The endpoint whose lock was taken.
         endpoint: EndpointId,
+        /// The lock record the other writer wrote.
         lock: LockRecord,
     },
     /// The endpoint's lock is someone else's: backing off before the next attempt.
     LockBusy {
+        /// The endpoint the enactor is applying to.
         endpoint: EndpointId,
+        /// The lock record it found.
         lock: LockRecord,
+        /// The attempt that found it busy (from 1).
         attempt: u32,
+        /// How long it backs off, in ms.
         backoff_ms: u64,
     },
     /// A read of the zone failed: backing off.
     ReadFailed {
+        /// The endpoint whose zone could not be read.
         endpoint: EndpointId,
+        /// The attempt that failed (from 1).
         attempt: u32,
+        /// How long it backs off, in ms.
         backoff_ms: u64,
     },
     /// Route 53 rejected a change batch: backing off.
     BatchRejected {
+        /// The endpoint the batch was for.
         endpoint: EndpointId,
+        /// The plan the batch applied.
         generation: Generation,
+        /// Why Route 53 rejected it.
         error: BatchError,
+        /// The attempt that was rejected (from 1).
         attempt: u32,
+        /// How long it backs off, in ms.
         backoff_ms: u64,
     },
     /// A change batch applying `generation` to the endpoint committed.
     Applied {
+        /// The endpoint written.
         endpoint: EndpointId,
+        /// The plan applied.
         generation: Generation,
+        /// What the batch changed.
         commit: Commit,
     },
     /// The design chose not to write `generation` to the endpoint: it already serves `live`.
     EndpointSkipped {
+        /// The endpoint skipped.
         endpoint: EndpointId,
+        /// The plan not written.
         generation: Generation,
+        /// The generation the endpoint already serves.
         live: Option<Generation>,
     },
     /// A part of `generation`'s tree too big for one batch was built: `built` of `of`
     /// records are there now. The root flips with the last part.
     TreePartBuilt {
+        /// The endpoint written.
         endpoint: EndpointId,
+        /// The plan whose tree is being built.
         generation: Generation,
+        /// Records built so far.
         built: usize,
+        /// Records in the whole tree.
         of: usize,
     },
     /// The enactor has been through every endpoint with `generation`.
-    PlanApplied { generation: Generation },
+    PlanApplied {
+        /// The plan applied everywhere.
+        generation: Generation,
+    },
     /// Clean-up deleted plan trees from an endpoint's zone.
     TreesDeleted {
+        /// The endpoint cleaned up.
         endpoint: EndpointId,
+        /// The generations whose trees were deleted.
         generations: Vec<Generation>,
+        /// What the batch changed.
         commit: Commit,
     },
     /// Clean-up gave up on an endpoint after its last attempt (it runs again next plan).
-    CleanupGaveUp { endpoint: EndpointId },
+    CleanupGaveUp {
+        /// The endpoint left as it was.
+        endpoint: EndpointId,
+    },
     /// Clean-up deleted plans from the plan history.
-    PlansDeleted { generations: Vec<Generation> },
+    PlansDeleted {
+        /// The plans deleted.
+        generations: Vec<Generation>,
+    },
     /// The lock service granted the lease (`expired`: the previous holder's, taken over).
     LeaseGranted {
+        /// The lease granted.
         lease: Lease,
+        /// The previous holder's lease, if it expired unreleased.
         expired: Option<Lease>,
     },
     /// The enactor's lease was taken by another actor: it drops `generation`.
     LeaseLost {
+        /// The plan dropped.
         generation: Generation,
+        /// The lease now, if any.
         now: Option<Lease>,
     },
     /// The design dropped the plan in hand before finishing it.
-    PlanAbandoned { generation: Generation },
+    PlanAbandoned {
+        /// The plan dropped.
+        generation: Generation,
+    },
     /// An endpoint was frozen instead of retried: an alarm for an operator.
     Alarm {
+        /// The endpoint frozen.
         endpoint: EndpointId,
+        /// The plan that could not be applied.
         generation: Generation,
+        /// The rejection that froze it.
         error: BatchError,
     },
     /// The endpoint is frozen: the enactor leaves it alone.
     FrozenSkipped {
+        /// The endpoint left alone.
         endpoint: EndpointId,
+        /// The plan not applied there.
         generation: Generation,
     },
     /// A monitor found the endpoint resolving to nothing and re-applied `generation`.
     Repaired {
+        /// The endpoint repaired.
         endpoint: EndpointId,
+        /// The plan re-applied.
         generation: Generation,
+        /// What the batch changed.
         commit: Commit,
     },
 }

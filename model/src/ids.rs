@@ -12,8 +12,11 @@ use serde::{Deserialize, Serialize};
 /// designs run (see [`crate::design::Design::extra_actors`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Actor {
+    /// The planner, which writes plans.
     Planner,
+    /// Enactor `n` (from 1), which applies plans to endpoints and cleans up.
     Enactor(u8),
+    /// A writer outside the automation holding an endpoint's lock (injected contention).
     OtherWriter,
     /// A separate process that owns clean-up.
     Janitor,
@@ -40,10 +43,12 @@ impl fmt::Display for Actor {
 pub struct EndpointId(pub u16);
 
 impl EndpointId {
+    /// The first endpoint, `regional`.
     pub const REGIONAL: EndpointId = EndpointId(0);
     /// How many endpoints an id can name (`regional` .. `account-65533`).
     pub const MAX_COUNT: usize = u16::MAX as usize;
 
+    /// This endpoint's index into per-endpoint vectors.
     pub fn index(self) -> usize {
         self.0 as usize
     }

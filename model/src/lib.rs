@@ -23,6 +23,8 @@
 //! [`design`] (the seam), [`system`] (wiring and lifetime). No file depends on one that
 //! depends on it (`tests/architecture.rs` checks): `ids` is at the bottom, `system` at the top.
 
+#![warn(missing_docs)]
+
 #[cfg(not(madsim))]
 compile_error!(
     "dnsim must be compiled with `--cfg madsim`. In dnsim's repository, .cargo/config.toml \

@@ -18,6 +18,7 @@ use crate::ids::Actor;
 /// One grant of the lease.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Lease {
+    /// The actor the lease was granted to.
     pub holder: Actor,
     /// Increases with every new grant (not with renewals): a fencing token.
     pub token: u64,
@@ -43,7 +44,9 @@ impl fmt::Display for Lease {
 pub enum Grant {
     /// A new grant; `expired` is the previous holder's lease if it had expired unreleased.
     Granted {
+        /// The lease granted.
         lease: Lease,
+        /// The previous holder's lease, if it expired unreleased.
         expired: Option<Lease>,
     },
     /// The caller's own lease, still current (its token is unchanged), extended.
@@ -59,6 +62,7 @@ pub struct LockService {
 }
 
 impl LockService {
+    /// The current lease, if any has been granted (expired or not).
     pub fn lease(&self) -> Option<Lease> {
         self.lease
     }

@@ -13,7 +13,9 @@ pub use crate::ids::Generation;
 /// One leaf record: a load balancer's address and its weight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct LoadBalancer {
+    /// The address, IPv4.
     pub ip: [u8; 4],
+    /// The weight of the record.
     pub weight: u8,
 }
 
@@ -23,6 +25,7 @@ pub type Targets = Rc<[LoadBalancer]>;
 /// One plan: a generation and, for every endpoint, its load balancers.
 #[derive(Debug)]
 pub struct Plan {
+    /// The plan's generation: newer plans have larger ones.
     pub generation: Generation,
     /// Indexed by [`EndpointId`]; never empty for any endpoint.
     pub targets: Vec<Targets>,
@@ -93,6 +96,7 @@ impl Plan {
         }
     }
 
+    /// The load balancers of `endpoint` in this plan.
     pub fn targets(&self, endpoint: EndpointId) -> &Targets {
         &self.targets[endpoint.index()]
     }
@@ -109,6 +113,7 @@ pub struct PlanStore {
 }
 
 impl PlanStore {
+    /// Adds `plan` (newer than every plan published before), published at `now_ms`.
     pub fn publish(&mut self, plan: Plan, now_ms: u64) {
         assert!(
             plan.generation > self.newest_published,
@@ -137,6 +142,7 @@ impl PlanStore {
         self.newest_published
     }
 
+    /// Whether `generation` is in the history (published and not deleted).
     pub fn contains(&self, generation: Generation) -> bool {
         self.plans.contains_key(&generation)
     }

@@ -18,6 +18,7 @@ pub struct World {
     /// How many endpoints' roots point at each generation (`g0`: no root yet), so that the
     /// oldest live generation is one lookup, not a scan of every zone.
     roots: BTreeMap<Generation, usize>,
+    /// Every plan the planner has published and clean-up has not deleted.
     pub store: PlanStore,
     /// The plan each enactor has picked up and not finished (a registry any actor may read).
     pub in_flight: BTreeMap<Actor, Generation>,
@@ -28,6 +29,7 @@ pub struct World {
 }
 
 impl World {
+    /// The zone of `endpoint`.
     pub fn zone(&self, endpoint: EndpointId) -> &Zone {
         &self.zones[endpoint.index()]
     }
@@ -70,6 +72,7 @@ impl World {
         *self.roots.entry(to.unwrap_or_default()).or_insert(0) += 1;
     }
 
+    /// Every endpoint with its zone, in order.
     pub fn endpoints(&self) -> impl Iterator<Item = (EndpointId, &Zone)> {
         self.zones
             .iter()

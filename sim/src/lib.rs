@@ -51,6 +51,8 @@
 //! repository is a crate with a design of its own, a one-line `main` that runs every
 //! `dnsim` command on it, and tests.
 
+#![warn(missing_docs)]
+
 pub mod check;
 pub mod checking;
 pub mod cli;

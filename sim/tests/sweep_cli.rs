@@ -29,6 +29,22 @@ fn out_of_range_sweep_numbers_are_one_line_and_exit_2() {
             "--time-budget must be longer than zero",
         ),
         (
+            &["bench", "--time-budget", "0s"][..],
+            "--time-budget must be longer than zero",
+        ),
+        (
+            &[
+                "sensitivity",
+                "--knob",
+                "enactors",
+                "--values",
+                "2,3",
+                "--time-budget",
+                "0s",
+            ][..],
+            "--time-budget must be longer than zero",
+        ),
+        (
             &["replay", "--seed", "0", "--watchdog", "0s"][..],
             "--watchdog must be longer than zero",
         ),

@@ -23,6 +23,7 @@ use crate::design::{Design, WriteGuard};
 use crate::dns::{Change, Zone};
 use crate::plan::Generation;
 
+/// The `apply-guard` design (see the module's essay).
 pub struct ApplyGuard;
 
 /// Refuses a batch that deletes the live tree or leaves the endpoint with no addresses.

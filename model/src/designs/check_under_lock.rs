@@ -28,6 +28,7 @@ use crate::design::{Design, View};
 use crate::dns::ZoneSnapshot;
 use crate::plan::Plan;
 
+/// The `check-under-lock` design (see the module's essay).
 pub struct CheckUnderLock;
 
 impl Design for CheckUnderLock {

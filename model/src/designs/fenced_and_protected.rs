@@ -14,6 +14,7 @@ use crate::design::{build_tree_and_flip, fenced, unreferenced_and_significantly_
 use crate::dns::{Change, EndpointId, ZoneSnapshot};
 use crate::plan::{Generation, Plan};
 
+/// The `fenced-and-protected` design (see the module's essay).
 pub struct FencedAndProtected;
 
 impl Design for FencedAndProtected {

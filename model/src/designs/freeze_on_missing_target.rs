@@ -19,6 +19,7 @@
 use crate::design::{Design, OnMissingTarget, View};
 use crate::dns::{BatchError, EndpointId};
 
+/// The `freeze-on-missing-target` design (see the module's essay).
 pub struct FreezeOnMissingTarget;
 
 impl Design for FreezeOnMissingTarget {

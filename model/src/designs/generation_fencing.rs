@@ -23,6 +23,7 @@ use crate::design::{build_tree_and_flip, fenced, Design};
 use crate::dns::{Change, EndpointId, ZoneSnapshot};
 use crate::plan::Plan;
 
+/// The `generation-fencing` design (see the module's essay).
 pub struct GenerationFencing;
 
 impl Design for GenerationFencing {

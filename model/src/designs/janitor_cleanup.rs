@@ -37,6 +37,7 @@ use crate::event::EventKind;
 use crate::plan::Generation;
 
 #[derive(Default)]
+/// The `janitor-cleanup` design (see the module's essay).
 pub struct JanitorCleanup {
     /// How often the janitor wakes; `None`: five times the scenario's `enactor_poll_ms`.
     pub interval_ms: Option<u64>,

@@ -24,6 +24,7 @@ use crate::dns::{Change, EndpointId, ZoneSnapshot};
 use crate::plan::Plan;
 
 #[derive(Default)]
+/// The `leased-and-fenced` design (see the module's essay).
 pub struct LeasedAndFenced {
     /// The lease's TTL; `None`: the scenario's `lock_ttl_ms`.
     pub lease_ttl_ms: Option<u64>,

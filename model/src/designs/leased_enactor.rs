@@ -27,6 +27,7 @@ use crate::dns::ZoneSnapshot;
 use crate::plan::Plan;
 
 #[derive(Default)]
+/// The `leased-enactor` design (see the module's essay).
 pub struct LeasedEnactor {
     /// The lease's TTL; `None`: the scenario's `lock_ttl_ms`.
     pub lease_ttl_ms: Option<u64>,

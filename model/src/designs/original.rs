@@ -28,6 +28,7 @@
 
 use crate::design::Design;
 
+/// The `original` design: the October 2025 system (see the module's essay).
 pub struct Original;
 
 impl Design for Original {

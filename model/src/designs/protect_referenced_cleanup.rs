@@ -21,6 +21,7 @@ use crate::design::{unreferenced_and_significantly_older, Design};
 use crate::dns::ZoneSnapshot;
 use crate::plan::Generation;
 
+/// The `protect-referenced-cleanup` design (see the module's essay).
 pub struct ProtectReferencedCleanup;
 
 impl Design for ProtectReferencedCleanup {

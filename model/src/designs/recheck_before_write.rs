@@ -28,6 +28,7 @@ use crate::design::{Design, SeparateCheck};
 use crate::dns::ZoneSnapshot;
 use crate::plan::Plan;
 
+/// The `recheck-before-write` design (see the module's essay).
 pub struct RecheckBeforeWrite;
 
 /// Go on only if the endpoint serves an older plan than the one in hand (or none).

@@ -29,6 +29,7 @@ use crate::event::EventKind;
 use crate::plan::Generation;
 
 #[derive(Default)]
+/// The `repair-monitor` design (see the module's essay).
 pub struct RepairMonitor {
     /// How often the monitor looks; `None`: five times the scenario's `enactor_poll_ms`.
     pub interval_ms: Option<u64>,

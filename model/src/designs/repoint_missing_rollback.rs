@@ -20,6 +20,7 @@ use crate::design::{build_tree_and_flip, Design};
 use crate::dns::{Change, EndpointId, ZoneSnapshot};
 use crate::plan::Plan;
 
+/// The `repoint-missing-rollback` design (see the module's essay).
 pub struct RepointMissingRollback;
 
 impl Design for RepointMissingRollback {

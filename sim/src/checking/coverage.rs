@@ -44,6 +44,8 @@ pub enum Mark {
 }
 
 impl Mark {
+    /// Every mark, one per invariant, in
+    /// [`InvariantId::ALL`](crate::invariants::InvariantId::ALL)'s order.
     pub const ALL: [Mark; 5] = [
         Mark::StaleBatchSubmitted,
         Mark::CleanupChoseTreeInFlight,
@@ -52,6 +54,7 @@ impl Mark {
         Mark::RepairNeeded,
     ];
 
+    /// The mark's stable name, as in output and JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             Mark::StaleBatchSubmitted => "stale_batch_submitted",
@@ -133,6 +136,7 @@ pub struct Coverage {
 }
 
 impl Coverage {
+    /// Coverage of a run with this many enactors and endpoints and this clean-up age.
     pub fn new(enactors: usize, endpoints: usize, cleanup_age_generations: u64) -> Coverage {
         Coverage {
             cleanup_age_generations,
@@ -209,6 +213,7 @@ impl Coverage {
         *slot = plan;
     }
 
+    /// The marks this run reached (`watch` tells whether there was anything to repair).
     pub fn into_reached(mut self, watch: &Watch) -> Vec<Mark> {
         if watch.repair_needed() {
             self.reach(Mark::RepairNeeded);

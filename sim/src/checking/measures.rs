@@ -25,9 +25,14 @@ use crate::checking::oracle::Reference;
 /// The measures of one run, in simulated milliseconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Measures {
+    /// Time during which some applied endpoint resolved to no addresses, in total (ms).
     pub empty_answer_ms: u64,
+    /// The longest single such interval (ms).
     pub empty_answer_ms_longest: u64,
+    /// Time during which some endpoint served an older plan than one it had served (ms).
     pub stale_ms: u64,
+    /// From the end of the fault phase until every endpoint served the newest plan (ms);
+    /// `Some(0)`: nothing to repair; `None`: never repaired.
     pub repair_ms: Option<u64>,
 }
 
@@ -98,6 +103,7 @@ pub struct Watch {
 }
 
 impl Watch {
+    /// A watch over `endpoints` endpoints whose fault phase ends at `faults_end`.
     pub fn new(endpoints: usize, faults_end: Duration) -> Watch {
         Watch {
             endpoints: vec![EndpointState::default(); endpoints],
@@ -200,12 +206,16 @@ impl Watch {
 /// Median, 99th percentile and maximum of a measure over many runs (nearest-rank).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Spread {
+    /// The median (nearest-rank).
     pub median: u64,
+    /// The 99th percentile (nearest-rank).
     pub p99: u64,
+    /// The largest value.
     pub max: u64,
 }
 
 impl Spread {
+    /// The spread of `values` (all zero for none).
     pub fn of(mut values: Vec<u64>) -> Spread {
         if values.is_empty() {
             return Spread::default();
@@ -224,8 +234,11 @@ impl Spread {
 /// The measures of a design over many runs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct MeasureSpreads {
+    /// Of [`Measures::empty_answer_ms`].
     pub empty_answer_ms: Spread,
+    /// Of [`Measures::empty_answer_ms_longest`].
     pub empty_answer_ms_longest: Spread,
+    /// Of [`Measures::stale_ms`].
     pub stale_ms: Spread,
     /// Over the runs that repaired.
     pub repair_ms: Spread,
@@ -234,6 +247,7 @@ pub struct MeasureSpreads {
 }
 
 impl MeasureSpreads {
+    /// The spreads of the measures of `runs`.
     pub fn of(runs: &[Measures]) -> MeasureSpreads {
         let spread = |f: fn(&Measures) -> u64| Spread::of(runs.iter().map(f).collect());
         MeasureSpreads {

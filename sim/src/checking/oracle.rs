@@ -28,12 +28,17 @@ use dnsim_model::{EndpointId, Event, Generation, World, Zone};
 /// The reference copy of one hosted zone.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReferenceZone {
+    /// The lock record.
     pub lock: Option<LockRecord>,
+    /// Every tree, whole or partial, with its plan's whole target list (shared).
     pub trees: BTreeMap<Generation, Targets>,
     /// Trees built in part (a subset of `trees`): how many leading records are there.
     pub partial: BTreeMap<Generation, usize>,
+    /// The root alias.
     pub root: Option<Generation>,
+    /// The rollback record.
     pub rollback: Option<Generation>,
+    /// The fence record (fencing designs only).
     pub fence: Option<Generation>,
 }
 
@@ -196,6 +201,7 @@ pub struct Reference {
 }
 
 impl Reference {
+    /// A reference of `endpoints` empty zones.
     pub fn new(endpoints: usize) -> Reference {
         Reference {
             zones: vec![ReferenceZone::default(); endpoints],
@@ -203,6 +209,7 @@ impl Reference {
         }
     }
 
+    /// The reference copy of `endpoint`'s zone.
     pub fn zone(&self, endpoint: EndpointId) -> &ReferenceZone {
         &self.zones[endpoint.index()]
     }

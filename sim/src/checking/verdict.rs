@@ -15,6 +15,7 @@ pub const REACHED_FOR_HOLDS: u64 = 30;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+/// What many seeds say of one invariant: violated, holds, or vacuous.
 pub enum Verdict {
     /// Some seed violated the invariant.
     Violated,
@@ -25,6 +26,8 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The verdict of `violating_seeds` violations and `reached_seeds` seeds that reached the
+    /// invariant's coverage mark.
     pub fn of(violating_seeds: u64, reached_seeds: u64) -> Verdict {
         if violating_seeds > 0 {
             Verdict::Violated
@@ -35,6 +38,7 @@ impl Verdict {
         }
     }
 
+    /// The verdict's name, as in output and JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Violated => "violated",

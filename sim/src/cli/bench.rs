@@ -4,20 +4,25 @@
 //! A "simulated event" is a timer wake-up of a simulated actor (every sleep), the unit of
 //! work of madsim's scheduler; every invariant is checked after every model event, as in
 //! any run.
+//!
+//! The measurements run as [`Phases`] under one `--time-budget` and one Ctrl-C: stopped,
+//! bench prints what finished (a measurement stopped part-way is marked partial), names the
+//! phases that never ran, and judges no target.
 
 use std::io::Write;
 use std::process::Command;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::Args;
 
+use super::progress::{Phases, StopArgs};
 use super::{design, BadInput, EXIT_CLEAN};
 use crate::checking::invariants::InvariantId;
 use crate::exploring::hunt::{
     hunt_with, peak_rss_kib, HuntOptions, HuntReport, HuntSummary, SeedRange,
 };
 use crate::exploring::strategy::Strategy;
-use crate::exploring::sweep::{default_jobs, Seeds, SweepOptions};
+use crate::exploring::sweep::{default_jobs, Seeds, SweepEnd, SweepOptions};
 use crate::running::scenario::{self, Scenario};
 
 #[derive(Args, Debug)]
@@ -38,7 +43,27 @@ pub(super) struct BenchArgs {
     /// Skip the exhaust figures (on `small`: about 15 s on 2 cores).
     #[arg(long)]
     no_exhaust: bool,
+    #[command(flatten)]
+    stop: StopArgs,
 }
+
+/// The phases of a bench, as its summary names them when it stops early.
+const MEMORY: &str = "memory";
+const THROUGHPUT: &str = "throughput";
+const SIDE_BY_SIDE_PHASE: &str = "side by side";
+const FIRST_VIOLATION: &str = "time to first violation";
+const EXHAUST: &str = "exhaust";
+
+/// A measurement stopped part-way says so under its figures.
+fn mark_partial(out: &mut dyn Write, end: SweepEnd, what: &str) -> Result<(), BadInput> {
+    if end != SweepEnd::Completed {
+        writeln!(out, "  (partial: {what} stopped before every seed ran)")?;
+    }
+    Ok(())
+}
+
+/// A scenario's events per second per core over the default's.
+type Ratio = (&'static str, f64);
 
 /// The scenarios `bench` compares per core, the default first.
 const SIDE_BY_SIDE: [&str; 3] = [scenario::DEFAULT, "route53-scale", "long"];
@@ -58,11 +83,16 @@ struct PerCore {
 /// events per second.
 fn side_by_side(
     out: &mut dyn Write,
+    phases: &Phases,
     default_seeds: u64,
     scale_seeds: u64,
-) -> Result<Vec<(&'static str, f64)>, BadInput> {
+) -> Result<(Vec<Ratio>, SweepEnd), BadInput> {
     let mut rows = Vec::new();
+    let mut end = SweepEnd::Completed;
     for name in SIDE_BY_SIDE {
+        if end != SweepEnd::Completed {
+            break;
+        }
         let seeds = if name == scenario::DEFAULT {
             default_seeds
         } else {
@@ -80,8 +110,9 @@ fn side_by_side(
             "--watchdog",
             "24h",
         ];
-        let (_, report) = run_fresh(&args)?;
+        let (_, report) = run_fresh(&args, phases.budget_left())?;
         let s = report.summary;
+        end = s.end;
         rows.push(PerCore {
             name,
             seeds: s.seeds_run,
@@ -122,18 +153,29 @@ fn side_by_side(
             )),
         )?;
     }
-    Ok(rows
-        .iter()
-        .skip(1)
-        .map(|row| (row.name, row.events_per_sec / base))
-        .collect())
+    mark_partial(out, end, "the last row")?;
+    Ok((
+        rows.iter()
+            .skip(1)
+            .map(|row| (row.name, row.events_per_sec / base))
+            .collect(),
+        end,
+    ))
 }
 
-fn sweep(scenario: &Scenario, seeds: SeedRange, jobs: usize) -> HuntSummary {
+/// A hunt of the original design on `jobs` threads, under `options`' stop flag and budget.
+fn sweep(
+    scenario: &Scenario,
+    seeds: SeedRange,
+    jobs: usize,
+    options: &SweepOptions,
+) -> HuntSummary {
+    let mut sweep = options.clone();
+    sweep.jobs = jobs;
     let options = HuntOptions {
         seeds: Seeds::all(seeds),
         strategy: Strategy::default(),
-        sweep: SweepOptions::new(jobs),
+        sweep,
         started: Instant::now(),
     };
     hunt_with(
@@ -162,15 +204,48 @@ pub(super) fn run(args: BenchArgs, out: &mut dyn Write) -> Result<i32, BadInput>
     }
     let scenario = Scenario::load(scenario::DEFAULT)?;
     let all = default_jobs();
+    let planned = if args.only_scale {
+        vec![SIDE_BY_SIDE_PHASE]
+    } else {
+        [
+            MEMORY,
+            THROUGHPUT,
+            SIDE_BY_SIDE_PHASE,
+            FIRST_VIOLATION,
+            EXHAUST,
+        ]
+        .into_iter()
+        .filter(|&phase| {
+            (phase != MEMORY || !args.no_memory) && (phase != EXHAUST || !args.no_exhaust)
+        })
+        .collect()
+    };
+    let mut phases = Phases::new(args.stop.options(all)?, planned, args.stop.quiet);
+    // Stopped: what finished is printed above; say so, and judge no target.
+    let stopped = |out: &mut dyn Write, phases: &Phases| -> Result<Option<i32>, BadInput> {
+        Ok(match phases.stopped_summary() {
+            Some(summary) => {
+                writeln!(out, "\n{summary}; no target is judged on a partial bench")?;
+                Some(EXIT_CLEAN)
+            }
+            None => None,
+        })
+    };
     if args.only_scale {
         writeln!(
             out,
             "bench: variant=original strategy={}",
             Strategy::default()
         )?;
-        let ratios = side_by_side(out, args.seeds, args.scale_seeds)?;
-        scale_targets(out, &ratios)?;
-        return Ok(EXIT_CLEAN);
+        if phases.start(SIDE_BY_SIDE_PHASE).is_some() {
+            let (ratios, end) = side_by_side(out, &phases, args.seeds, args.scale_seeds)?;
+            phases.finish(SIDE_BY_SIDE_PHASE, end);
+            if let Some(code) = stopped(out, &phases)? {
+                return Ok(code);
+            }
+            scale_targets(out, &ratios)?;
+        }
+        return Ok(stopped(out, &phases)?.unwrap_or(EXIT_CLEAN));
     }
     writeln!(
         out,
@@ -182,20 +257,50 @@ pub(super) fn run(args: BenchArgs, out: &mut dyn Write) -> Result<i32, BadInput>
 
     let mut memory = None;
     if !args.no_memory {
+        let Some(options) = phases.start(MEMORY) else {
+            return Ok(stopped(out, &phases)?.unwrap_or(EXIT_CLEAN));
+        };
         // First, so that the peaks measured are this sweep's, not an earlier one's.
-        let small = sweep(&scenario, "0..10000".parse().expect("a range"), all);
+        let small = sweep(
+            &scenario,
+            "0..10000".parse().expect("a range"),
+            all,
+            &options,
+        );
         let peak_small = peak_rss_kib();
-        let large = sweep(&scenario, "0..100000".parse().expect("a range"), all);
+        let large = sweep(
+            &scenario,
+            "0..100000".parse().expect("a range"),
+            all,
+            &options,
+        );
         let peak_large = peak_rss_kib();
         memory = Some((small.seeds_run, peak_small, large.seeds_run, peak_large));
+        let end = if small.end != SweepEnd::Completed {
+            small.end
+        } else {
+            large.end
+        };
+        phases.finish(MEMORY, end);
+        if let Some(code) = stopped(out, &phases)? {
+            writeln!(
+                out,
+                "(partial: peak memory measured over {} then {} seeds, not 10,000 then 100,000)",
+                small.seeds_run, large.seeds_run
+            )?;
+            return Ok(code);
+        }
     }
 
     let range = SeedRange {
         start: 0,
         end: args.seeds,
     };
-    let one = sweep(&scenario, range, 1);
-    let every = sweep(&scenario, range, all);
+    let Some(options) = phases.start(THROUGHPUT) else {
+        return Ok(stopped(out, &phases)?.unwrap_or(EXIT_CLEAN));
+    };
+    let one = sweep(&scenario, range, 1, &options);
+    let every = sweep(&scenario, range, all, &options);
     let per_core = one.events_per_sec;
     writeln!(
         out,
@@ -221,17 +326,39 @@ pub(super) fn run(args: BenchArgs, out: &mut dyn Write) -> Result<i32, BadInput>
         one.events as f64 / one.seeds_run as f64,
         1e6 / per_core
     )?;
+    let end = if one.end != SweepEnd::Completed {
+        one.end
+    } else {
+        every.end
+    };
+    mark_partial(out, end, "a throughput sweep")?;
+    phases.finish(THROUGHPUT, end);
 
-    let ratios = side_by_side(out, args.seeds, args.scale_seeds)?;
+    if phases.start(SIDE_BY_SIDE_PHASE).is_none() {
+        return Ok(stopped(out, &phases)?.unwrap_or(EXIT_CLEAN));
+    }
+    let (ratios, end) = side_by_side(out, &phases, args.seeds, args.scale_seeds)?;
+    phases.finish(SIDE_BY_SIDE_PHASE, end);
+
+    if phases.start(FIRST_VIOLATION).is_none() {
+        return Ok(stopped(out, &phases)?.unwrap_or(EXIT_CLEAN));
+    }
 
     // Time to first violation: hunts in a fresh process, from spawn to exit.
-    let (process_ms, report) = fresh_hunt(out, "the default hunt (`dnsim hunt`)", &["hunt"])?;
+    let (process_ms, report) =
+        fresh_hunt(out, &phases, "the default hunt (`dnsim hunt`)", &["hunt"])?;
+    if report.summary.end != SweepEnd::Completed {
+        // Stopped (Ctrl-C reaches the child too, or the budget ran out in it): no second hunt.
+        phases.finish(FIRST_VIOLATION, report.summary.end);
+        return Ok(stopped(out, &phases)?.unwrap_or(EXIT_CLEAN));
+    }
     let slowest_first = InvariantId::ALL
         .iter()
         .filter_map(|id| report.summary.tally(*id).first_found_ms)
         .fold(0.0, f64::max);
     let (realistic_ms, realistic) = fresh_hunt(
         out,
+        &phases,
         "the realistic scenario on one core (`dnsim hunt --scenario realistic --jobs 1 --seeds 0..500`)",
         &["hunt", "--scenario", "realistic", "--jobs", "1", "--seeds", "0..500"],
     )?;
@@ -240,8 +367,17 @@ pub(super) fn run(args: BenchArgs, out: &mut dyn Write) -> Result<i32, BadInput>
         .tally(InvariantId::ActivePlanExists)
         .first_found_ms;
 
+    phases.finish(FIRST_VIOLATION, realistic.summary.end);
+
     if !args.no_exhaust {
-        crate::exploring::exhaust::timing::bench(out, all)?;
+        let Some(options) = phases.start(EXHAUST) else {
+            return Ok(stopped(out, &phases)?.unwrap_or(EXIT_CLEAN));
+        };
+        let end = crate::exploring::exhaust::timing::bench(out, &options)?;
+        phases.finish(EXHAUST, end);
+    }
+    if let Some(code) = stopped(out, &phases)? {
+        return Ok(code);
     }
 
     writeln!(out, "\ntargets:")?;
@@ -301,10 +437,11 @@ fn scale_targets(out: &mut dyn Write, ratios: &[(&str, f64)]) -> Result<(), BadI
 /// and returns its wall time from spawn to exit, and its report.
 fn fresh_hunt(
     out: &mut dyn Write,
+    phases: &Phases,
     what: &str,
     args: &[&str],
 ) -> Result<(f64, HuntReport), BadInput> {
-    let (process_ms, report) = run_fresh(args)?;
+    let (process_ms, report) = run_fresh(args, phases.budget_left())?;
     writeln!(
         out,
         "\n{what} in a fresh process: {process_ms:.0} ms from spawn to exit"
@@ -320,18 +457,21 @@ fn fresh_hunt(
             _ => writeln!(out, "  {:<22} not found", id.as_str())?,
         }
     }
+    mark_partial(out, report.summary.end, "this hunt")?;
     Ok((process_ms, report))
 }
 
-/// Runs `dnsim ARGS --json --quiet` in a fresh process: its wall time from spawn to exit,
-/// and its report.
-fn run_fresh(args: &[&str]) -> Result<(f64, HuntReport), BadInput> {
+/// Runs `dnsim ARGS --json --quiet` in a fresh process, with the time budget left, if any:
+/// its wall time from spawn to exit, and its report. (Ctrl-C reaches the child too: it
+/// stops as this process does, and reports what it ran.)
+fn run_fresh(args: &[&str], budget: Option<Duration>) -> Result<(f64, HuntReport), BadInput> {
     let exe =
         std::env::current_exe().map_err(|e| BadInput(format!("cannot find this program: {e}")))?;
     let spawned = Instant::now();
     let child = Command::new(exe)
         .args(args)
         .args(["--json", "--quiet"])
+        .args(budget.map(|left| format!("--time-budget={}ns", left.as_nanos().max(1))))
         .output()
         .map_err(|e| BadInput(format!("cannot run `dnsim {}`: {e}", args.join(" "))))?;
     let process_ms = spawned.elapsed().as_secs_f64() * 1e3;

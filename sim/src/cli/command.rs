@@ -98,6 +98,8 @@ where
         .map_err(|e| e.to_string())
 }
 
+/// Runs the command line `args` (program name first), writing to `out` and `err`; returns the
+/// exit status.
 pub fn main<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> i32
 where
     I: IntoIterator<Item = T>,

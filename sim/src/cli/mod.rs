@@ -44,9 +44,13 @@ pub const DEFAULT_SEEDS: &str = "0..200";
 /// upper bound (rule of three) of 1 in 10,000 on its violation rate.
 pub const DEFAULT_MATRIX_SEEDS: &str = "0..30000";
 
+/// Exit status: nothing failed.
 pub const EXIT_CLEAN: i32 = 0;
+/// Exit status: an invariant was violated, or a seed crashed or hung.
 pub const EXIT_VIOLATION: i32 = 1;
+/// Exit status: bad input (one line on stderr, nothing written).
 pub const EXIT_BAD_INPUT: i32 = 2;
+/// Exit status: a saved seed file no longer reproduces its run.
 pub const EXIT_NOT_REPRODUCED: i32 = 3;
 
 /// The scenario and design a command runs.

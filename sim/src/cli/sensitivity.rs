@@ -6,9 +6,12 @@ use std::path::PathBuf;
 use clap::Args;
 use dnsim_model::{designs, Design};
 
+use super::progress::{progress_bar, StopArgs};
 use super::{check_output, jobs, variant_list, write_output, BadInput, EXIT_CLEAN};
 use crate::exploring::hunt::SeedRange;
-use crate::exploring::sensitivity::{render_markdown, render_text, scenarios, sensitivity, Knob};
+use crate::exploring::sensitivity::{
+    render_markdown, render_text, runs_planned, scenarios, sensitivity_with, Knob,
+};
 use crate::exploring::strategy::Strategy;
 use crate::reporting::chart::render_svg;
 use crate::running::scenario::{self, Scenario};
@@ -47,6 +50,8 @@ pub(super) struct SensitivityArgs {
     /// Worker threads (default: every core). Results do not depend on it.
     #[arg(long)]
     jobs: Option<usize>,
+    #[command(flatten)]
+    stop: StopArgs,
 }
 
 pub(super) fn run(args: SensitivityArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
@@ -57,6 +62,7 @@ pub(super) fn run(args: SensitivityArgs, out: &mut dyn Write) -> Result<i32, Bad
         variant_list(&args.variants)?
     };
     let jobs = jobs(args.jobs)?;
+    let options = args.stop.options(jobs)?;
     // Every value must make a valid scenario before anything runs or is written.
     scenarios(&scenario, args.knob, &args.values)?;
     if let Some(path) = &args.markdown {
@@ -79,15 +85,22 @@ pub(super) fn run(args: SensitivityArgs, out: &mut dyn Write) -> Result<i32, Bad
         )?;
         out.flush()?;
     }
-    let report = sensitivity(
+    let bar = progress_bar(
+        runs_planned(&args.values, &chosen, args.seeds),
+        args.stop.quiet,
+        "runs",
+    );
+    let report = sensitivity_with(
         &scenario,
         args.knob,
         &args.values,
         &chosen,
         args.strategy,
         args.seeds,
-        jobs,
+        &options,
+        |done| bar.set_position(done),
     )?;
+    bar.finish_and_clear();
     if let Some(path) = &args.markdown {
         write_output("markdown file", path, render_markdown(&report).as_bytes())?;
     }

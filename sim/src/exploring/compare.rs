@@ -16,6 +16,11 @@
 //! stops right after its last first violation, so the fraction of the invariant found last
 //! leans slightly high. Everything but the wall times is deterministic: the same call gives
 //! the same report whatever `jobs` is.
+//!
+//! [`compare_with`] stops cleanly on Ctrl-C or at a time budget, mid-trial too: the trials
+//! that finished are the rows; the trial stopped part-way is not counted in them (its
+//! "not found yet" is not "more than the cap"), and the report names it as
+//! [`StoppedTrial`], partial.
 
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -26,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use crate::checking::invariants::InvariantId;
 use crate::exploring::hunt::SeedRange;
 use crate::exploring::strategy::Strategy;
-use crate::exploring::sweep::{run_seeds, SweepEnd, SweepOptions};
+use crate::exploring::sweep::{budget_left, run_seeds_until, SweepEnd, SweepOptions};
 use crate::running::run::{run, RunSpec};
 use crate::running::scenario::Scenario;
 
@@ -40,6 +45,7 @@ pub type SeedsToFirst = Option<u64>;
 /// One strategy against one invariant, over every trial.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InvariantStats {
+    /// The invariant.
     pub invariant: InvariantId,
     /// Per trial, in trial order.
     pub seeds_to_first: Vec<SeedsToFirst>,
@@ -49,6 +55,7 @@ pub struct InvariantStats {
     pub p90: SeedsToFirst,
     /// Seeds that violated the invariant, over every seed the trials ran.
     pub violating_seeds: u64,
+    /// `violating_seeds` over every seed the trials ran.
     pub rate: f64,
 }
 
@@ -62,6 +69,7 @@ impl InvariantStats {
 /// One strategy, every invariant.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StrategyRow {
+    /// The strategy.
     pub strategy: Strategy,
     /// Seeds run over every trial.
     pub seeds_run: u64,
@@ -72,6 +80,7 @@ pub struct StrategyRow {
 }
 
 impl StrategyRow {
+    /// The stats of `invariant`.
     pub fn stats(&self, invariant: InvariantId) -> &InvariantStats {
         self.invariants
             .iter()
@@ -88,16 +97,36 @@ impl StrategyRow {
 /// Every strategy of [`Strategy::ALL`] on one scenario and design.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StrategyReport {
+    /// The scenario's name.
     pub scenario: String,
+    /// The design's label (its name, with any parameters).
     pub variant: String,
+    /// Trials asked for, per strategy.
     pub trials: u32,
+    /// The most seeds a trial runs.
     pub seeds_per_trial_cap: u64,
+    /// Worker threads used (the results do not depend on it).
     pub jobs: usize,
+    /// One row per strategy reached, in the order given.
     pub rows: Vec<StrategyRow>,
-    /// How the comparison ended; when stopped early (between trials), a row may hold fewer
-    /// trials than `trials`, and strategies not reached have no row.
+    /// How the comparison ended; when stopped early, a row may hold fewer trials than
+    /// `trials`, and strategies not reached have no row.
     #[serde(default = "completed")]
     pub end: SweepEnd,
+    /// The trial the stop interrupted part-way, if any (not counted in any row).
+    #[serde(default)]
+    pub stopped_trial: Option<StoppedTrial>,
+}
+
+/// A trial stopped part-way (Ctrl-C, time budget): partial, so not counted in the rows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoppedTrial {
+    /// The strategy it measured.
+    pub strategy: Strategy,
+    /// Its index (0-based; it started at seed `trial * TRIAL_STRIDE`).
+    pub trial: u64,
+    /// The seeds it ran before the stop.
+    pub seeds_run: u64,
 }
 
 fn completed() -> SweepEnd {
@@ -105,6 +134,7 @@ fn completed() -> SweepEnd {
 }
 
 impl StrategyReport {
+    /// The row of `strategy`, if it was reached.
     pub fn row(&self, strategy: Strategy) -> Option<&StrategyRow> {
         self.rows.iter().find(|row| row.strategy == strategy)
     }
@@ -119,34 +149,46 @@ struct Trial {
 }
 
 /// Runs one trial: a hunt from `start` until every invariant is violated or `cap` seeds
-/// have run. Seeds run in chunks on `jobs` threads; results are taken in seed order, so
-/// the trial's result does not depend on `jobs` (a chunk may run a few seeds past the
-/// stopping point; they are not counted).
+/// have run, or the sweep is stopped (Ctrl-C, the time budget begun at `began`). Seeds run
+/// in chunks on `options.jobs` threads; results are taken in seed order, so the trial's
+/// result does not depend on `jobs` (a chunk may run a few seeds past the stopping point;
+/// they are not counted). Returns how the trial ended: anything but `Completed` means it
+/// was stopped part-way.
 fn trial(
     scenario: &Scenario,
     design: &'static dyn Design,
     strategy: Strategy,
     start: u64,
     cap: u64,
-    jobs: usize,
-) -> Trial {
-    let chunk = (jobs as u64 * 8).max(8);
+    options: &SweepOptions,
+    began: std::time::Duration,
+) -> (Trial, SweepEnd) {
+    let chunk = (options.jobs as u64 * 8).max(8);
     let mut result = Trial {
         seeds_run: 0,
         first: [None; InvariantId::ALL.len()],
         violating: [0; InvariantId::ALL.len()],
     };
     while result.seeds_run < cap && result.first.iter().any(Option::is_none) {
+        let Some(these) = budget_left(options, began) else {
+            return (result, SweepEnd::TimeBudget);
+        };
         let from = start + result.seeds_run;
         let seeds = SeedRange {
             start: from,
             end: from + chunk.min(cap - result.seeds_run),
         };
         let scenario = scenario.clone();
-        let violated = run_seeds(seeds, jobs, move |seed| {
-            let outcome = run(&RunSpec::seeded(&scenario, design, seed).with_strategy(strategy));
-            InvariantId::ALL.map(|id| outcome.violated(id))
-        });
+        let (violated, end) = run_seeds_until(
+            seeds,
+            &these,
+            move |seed| {
+                let outcome =
+                    run(&RunSpec::seeded(&scenario, design, seed).with_strategy(strategy));
+                InvariantId::ALL.map(|id| outcome.violated(id))
+            },
+            |_| {},
+        );
         for violated in violated {
             result.seeds_run += 1;
             for (i, &hit) in violated.iter().enumerate() {
@@ -156,11 +198,14 @@ fn trial(
                 }
             }
             if result.first.iter().all(Option::is_some) {
-                break;
+                return (result, SweepEnd::Completed);
             }
         }
+        if end != SweepEnd::Completed {
+            return (result, end);
+        }
     }
-    result
+    (result, SweepEnd::Completed)
 }
 
 /// The nearest-rank `percent`-th percentile of `values`, where `None` (over the cap)
@@ -216,9 +261,9 @@ pub fn compare(
     )
 }
 
-/// [`compare`] that stops cleanly between trials on `options.stop` (Ctrl-C) or at
+/// [`compare`] that stops cleanly, mid-trial too, on `options.stop` (Ctrl-C) or at
 /// `options.time_budget` (read on `options.clock`), and calls `on_progress` with the
-/// trials done so far.
+/// trials done so far. A trial stopped part-way is [`StrategyReport::stopped_trial`].
 pub fn compare_with(
     scenario: &Scenario,
     design: &'static dyn Design,
@@ -233,6 +278,7 @@ pub fn compare_with(
     let jobs = options.jobs;
     let began = options.clock.now();
     let mut end = SweepEnd::Completed;
+    let mut stopped_trial = None;
     let mut done = 0;
     let mut rows = Vec::new();
     for &strategy in strategies {
@@ -241,24 +287,29 @@ pub fn compare_with(
         for t in 0..u64::from(trials) {
             if options.stop.load(std::sync::atomic::Ordering::SeqCst) {
                 end = SweepEnd::Interrupted;
-            } else if options
-                .time_budget
-                .is_some_and(|budget| options.clock.now().saturating_sub(began) >= budget)
-            {
-                end = SweepEnd::TimeBudget;
-            }
-            if end != SweepEnd::Completed {
                 break;
             }
             let start = t * TRIAL_STRIDE;
-            results.push(trial(
+            let (result, ended) = trial(
                 scenario,
                 design,
                 strategy,
                 start,
                 seeds_per_trial_cap,
-                jobs,
-            ));
+                options,
+                began,
+            );
+            if ended != SweepEnd::Completed {
+                end = ended;
+                // Stopped before its first seed: nothing of it to report.
+                stopped_trial = (result.seeds_run > 0).then_some(StoppedTrial {
+                    strategy,
+                    trial: t,
+                    seeds_run: result.seeds_run,
+                });
+                break;
+            }
+            results.push(result);
             done += 1;
             on_progress(done);
         }
@@ -304,6 +355,7 @@ pub fn compare_with(
         jobs,
         rows,
         end,
+        stopped_trial,
     }
 }
 
@@ -364,17 +416,21 @@ pub fn render_text(report: &StrategyReport) -> String {
             row.ms_per_seed()
         );
     }
-    match report.end {
-        SweepEnd::Completed => {}
-        SweepEnd::TimeBudget => {
-            let _ = writeln!(
-                out,
-                "stopped at the time budget: the rows above are what finished"
-            );
-        }
-        SweepEnd::Interrupted => {
-            let _ = writeln!(out, "interrupted: the rows above are what finished");
-        }
+    let why = match report.end {
+        SweepEnd::Completed => return out,
+        SweepEnd::TimeBudget => "stopped at the time budget",
+        SweepEnd::Interrupted => "interrupted",
+    };
+    let _ = writeln!(out, "{why}: the rows above are what finished");
+    if let Some(stopped) = &report.stopped_trial {
+        let _ = writeln!(
+            out,
+            "{:<15} trial {} of {} stopped after {} of at most {cap} seeds (partial, not counted above)",
+            stopped.strategy,
+            stopped.trial + 1,
+            report.trials,
+            stopped.seeds_run
+        );
     }
     out
 }

@@ -17,9 +17,13 @@ use crate::running::scenario::Scenario;
 /// One violation found by a sweep.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FoundViolation {
+    /// The seed.
     pub seed: u64,
+    /// The invariant it violated.
     pub invariant: InvariantId,
+    /// When, in simulated ms since the run began.
     pub sim_time_ms: u64,
+    /// What was seen.
     pub message: String,
     /// How long the seed's run hurt (see [`crate::measures`]).
     #[serde(default)]
@@ -29,24 +33,32 @@ pub struct FoundViolation {
 /// A seed whose run did not finish: it panicked (`crash`) or overran a time limit (`hang`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failure {
+    /// The seed.
     pub seed: u64,
+    /// Crash or hang.
     pub kind: FailureKind,
+    /// The panic's message, or why it was deemed hung.
     pub message: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+/// How a seed failed to finish.
 pub enum FailureKind {
+    /// It panicked.
     Crash,
+    /// It overran its simulated-time limit or the wall-clock watchdog.
     Hang,
 }
 
 /// What a sweep found of one invariant.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Tally {
+    /// The invariant.
     pub invariant: InvariantId,
     /// Seeds that violated it.
     pub seeds: u64,
+    /// The lowest seed that violated it.
     pub first_seed: Option<u64>,
     /// Wall time from the start of the process to the report of its first violation.
     pub first_found_ms: Option<f64>,
@@ -56,24 +68,34 @@ pub struct Tally {
 /// The violations themselves are streamed to the caller as they are found.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HuntSummary {
+    /// The scenario's name.
     pub scenario: String,
     /// A digest of the scenario's settings: shards of one hunt ran the same scenario, even
     /// if two files share a name.
     pub scenario_digest: String,
+    /// The design's label.
     pub variant: String,
     /// How each seed chose its faults.
     pub strategy: Strategy,
+    /// The seed range.
     pub seeds: SeedRange,
+    /// The shard of it run, if any.
     pub shard: Option<Shard>,
+    /// Seeds that ran (fewer than the range's when stopped early).
     pub seeds_run: u64,
+    /// Seeds that violated some invariant, crashed or hung.
     pub failing_seeds: u64,
+    /// One tally per invariant.
     pub tallies: Vec<Tally>,
     /// Seeds that crashed or hung (rare; kept in full).
     pub failures: Vec<Failure>,
     /// Simulated events (timer wake-ups) over all seeds.
     pub events: u64,
+    /// Wall time of the sweep (not deterministic).
     pub wall_ms: f64,
+    /// Seeds per second of wall time.
     pub seeds_per_sec: f64,
+    /// Simulated events per second of wall time.
     pub events_per_sec: f64,
     /// Whether every seed ran, or the sweep stopped early (time budget, Ctrl-C).
     pub end: SweepEnd,
@@ -82,6 +104,7 @@ pub struct HuntSummary {
 }
 
 impl HuntSummary {
+    /// The tally of `invariant`.
     pub fn tally(&self, invariant: InvariantId) -> &Tally {
         self.tallies
             .iter()
@@ -109,15 +132,20 @@ impl HuntSummary {
 /// `dnsim merge` reads).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HuntReport {
+    /// Every violation, in seed order.
     pub violations: Vec<FoundViolation>,
     #[serde(flatten)]
+    /// The counts.
     pub summary: HuntSummary,
 }
 
 /// How to hunt.
 pub struct HuntOptions {
+    /// The seeds to run.
     pub seeds: Seeds,
+    /// How each seed chooses its faults.
     pub strategy: Strategy,
+    /// Jobs, watchdog, stop flag, time budget and clock.
     pub sweep: SweepOptions,
     /// Wall-clock origin for `first_found_ms` (the process start, for the CLI).
     pub started: Instant,

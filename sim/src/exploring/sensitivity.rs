@@ -9,6 +9,10 @@
 //! Each value is applied to a copy of the scenario, which is then validated exactly as a
 //! scenario file is (it is written out as TOML and read back), so a value the scenario
 //! cannot take is bad input, reported before anything runs.
+//!
+//! [`sensitivity_with`] stops cleanly (Ctrl-C, time budget) as the matrix does: the values
+//! that finished keep their points, the value stopped part-way has points marked
+//! [`CurvePoint::partial`] for the designs it reached, and the values not reached have none.
 
 use std::fmt;
 use std::fmt::Write as _;
@@ -20,8 +24,9 @@ use serde::{Deserialize, Serialize};
 use crate::checking::invariants::InvariantId;
 use crate::checking::verdict::Verdict;
 use crate::exploring::hunt::SeedRange;
-use crate::exploring::matrix::{matrix, MatrixReport};
+use crate::exploring::matrix::{matrix_with, MatrixReport, ORIGINAL};
 use crate::exploring::strategy::Strategy;
+use crate::exploring::sweep::{budget_left, SweepEnd, SweepOptions};
 use crate::running::scenario::{Scenario, ScenarioError};
 
 /// A scenario knob a sensitivity curve can vary.
@@ -43,6 +48,7 @@ pub enum Knob {
 }
 
 impl Knob {
+    /// Every knob.
     pub const ALL: [Knob; 6] = [
         Knob::StallMsMax,
         Knob::CleanupAgeGenerations,
@@ -52,6 +58,7 @@ impl Knob {
         Knob::Enactors,
     ];
 
+    /// The knob's name, as on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
             Knob::StallMsMax => "stall_ms_max",
@@ -107,34 +114,64 @@ impl FromStr for Knob {
 /// One value of the knob: a cell of the matrix run there.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CurvePoint {
+    /// The knob's value.
     pub value: u64,
+    /// The violation rate there.
     pub rate: f64,
+    /// Its 95% upper bound.
     pub upper_95: f64,
+    /// The cell's verdict there.
     pub verdict: Verdict,
+    /// Seeds that reached the invariant's coverage mark there.
     pub reached: u64,
+    /// The matrix at this value stopped (Ctrl-C, time budget) before every seed ran for
+    /// this design: the point is over fewer seeds than the others.
+    #[serde(default)]
+    pub partial: bool,
 }
 
 /// One design against one invariant, as the knob varies.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Curve {
+    /// The design's name.
     pub variant: String,
+    /// The invariant.
     pub invariant: InvariantId,
+    /// One point per value reached, in the order of the values.
     pub points: Vec<CurvePoint>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// The verdict matrix at each value of one knob, as curves.
 pub struct SensitivityReport {
+    /// The scenario's name.
     pub scenario: String,
+    /// How each seed chose its faults.
     pub strategy: Strategy,
+    /// The seeds run at every value.
     pub seeds: SeedRange,
+    /// The knob varied.
     pub knob: Knob,
+    /// Its values, in the order given.
     pub values: Vec<u64>,
+    /// One curve per design and invariant.
     pub curves: Vec<Curve>,
+    /// Runs made over every value.
     pub runs: u64,
+    /// Wall time over every value (not deterministic).
     pub wall_ms: f64,
+    /// How the curves ended; when stopped early, a curve has no point at the values not
+    /// reached.
+    #[serde(default = "completed")]
+    pub end: SweepEnd,
+}
+
+fn completed() -> SweepEnd {
+    SweepEnd::Completed
 }
 
 impl SensitivityReport {
+    /// The curve of `variant` against `invariant`.
     pub fn curve(&self, variant: &str, invariant: InvariantId) -> Option<&Curve> {
         self.curves
             .iter()
@@ -175,11 +212,60 @@ pub fn sensitivity(
     seeds: SeedRange,
     jobs: usize,
 ) -> Result<SensitivityReport, ScenarioError> {
+    let options = SweepOptions::new(jobs);
+    sensitivity_with(
+        scenario,
+        knob,
+        values,
+        designs,
+        strategy,
+        seeds,
+        &options,
+        |_| {},
+    )
+}
+
+/// The runs [`sensitivity_with`] makes: every design (and `original`, which the matrix runs
+/// anyway to compare traces) on every seed at every value.
+pub fn runs_planned(values: &[u64], designs: &[&'static dyn Design], seeds: SeedRange) -> u64 {
+    let original_too = u64::from(!designs.iter().any(|d| d.name() == ORIGINAL));
+    values.len() as u64 * (designs.len() as u64 + original_too) * seeds.len()
+}
+
+/// [`sensitivity`] that stops cleanly on `options.stop` (Ctrl-C) or at
+/// `options.time_budget` (read on `options.clock`, shared by every value), and calls
+/// `on_progress` with the runs done so far (of [`runs_planned`]).
+#[allow(clippy::too_many_arguments)]
+pub fn sensitivity_with(
+    scenario: &Scenario,
+    knob: Knob,
+    values: &[u64],
+    designs: &[&'static dyn Design],
+    strategy: Strategy,
+    seeds: SeedRange,
+    options: &SweepOptions,
+    mut on_progress: impl FnMut(u64),
+) -> Result<SensitivityReport, ScenarioError> {
     let varied = scenarios(scenario, knob, values)?;
-    let reports: Vec<MatrixReport> = varied
-        .iter()
-        .map(|scenario| matrix(scenario, designs, strategy, seeds, jobs))
-        .collect();
+    let began = options.clock.now();
+    let mut end = SweepEnd::Completed;
+    let mut runs_before = 0;
+    let mut reports: Vec<MatrixReport> = Vec::new();
+    for scenario in &varied {
+        let Some(these) = budget_left(options, began) else {
+            end = SweepEnd::TimeBudget;
+            break;
+        };
+        let report = matrix_with(scenario, designs, strategy, seeds, &these, |done| {
+            on_progress(runs_before + done)
+        });
+        runs_before += report.runs;
+        end = report.end;
+        reports.push(report);
+        if end != SweepEnd::Completed {
+            break;
+        }
+    }
     let mut curves = Vec::new();
     for design in designs {
         // Rows are by label: one design may run with several parameters.
@@ -188,18 +274,16 @@ pub fn sensitivity(
             let points = values
                 .iter()
                 .zip(&reports)
-                .map(|(&value, report)| {
-                    let cell = report
-                        .row(&label)
-                        .expect("every design ran")
-                        .cell(invariant);
-                    CurvePoint {
+                .filter_map(|(&value, report)| {
+                    let cell = report.row(&label)?.cell(invariant);
+                    Some(CurvePoint {
                         value,
                         rate: cell.rate,
                         upper_95: cell.upper_95,
                         verdict: cell.verdict,
                         reached: cell.reached,
-                    }
+                        partial: cell.partial,
+                    })
                 })
                 .collect();
             curves.push(Curve {
@@ -218,15 +302,44 @@ pub fn sensitivity(
         curves,
         runs: reports.iter().map(|r| r.runs).sum(),
         wall_ms: reports.iter().map(|r| r.wall_ms).sum(),
+        end,
     })
 }
 
+/// A curve's text at `value`: its point, or `-` where the run stopped before it.
+fn cell_text(curve: &Curve, value: u64) -> String {
+    curve
+        .points
+        .iter()
+        .find(|point| point.value == value)
+        .map_or("-".to_string(), point_text)
+}
+
+/// What the table says under it when the curves stopped early.
+fn stopped_note(report: &SensitivityReport) -> Option<String> {
+    let why = match report.end {
+        SweepEnd::Completed => return None,
+        SweepEnd::TimeBudget => "stopped at the time budget",
+        SweepEnd::Interrupted => "interrupted",
+    };
+    Some(format!(
+        "{why} after {} runs: points marked * are partial (fewer than {} seeds), \"-\" was not run",
+        report.runs,
+        report.seeds.len()
+    ))
+}
+
 fn point_text(point: &CurvePoint) -> String {
-    match point.verdict {
+    let text = match point.verdict {
         Verdict::Violated if point.rate >= 0.01 => format!("{:.1}%", point.rate * 100.0),
         Verdict::Violated => format!("{:.2}%", point.rate * 100.0),
         Verdict::Holds => "0".to_string(),
         Verdict::Vacuous => format!("vac({})", point.reached),
+    };
+    if point.partial {
+        text + "*"
+    } else {
+        text
     }
 }
 
@@ -252,8 +365,8 @@ pub fn render_text(report: &SensitivityReport) -> String {
             curve.variant,
             curve.invariant.as_str()
         );
-        for point in &curve.points {
-            let _ = write!(out, "  {:>9}", point_text(point));
+        for &value in &report.values {
+            let _ = write!(out, "  {:>9}", cell_text(curve, value));
         }
         let _ = writeln!(out);
     }
@@ -265,6 +378,9 @@ pub fn render_text(report: &SensitivityReport) -> String {
         report.scenario,
         report.strategy
     );
+    if let Some(note) = stopped_note(report) {
+        let _ = writeln!(out, "{note}");
+    }
     out
 }
 
@@ -284,12 +400,15 @@ pub fn render_markdown(report: &SensitivityReport) -> String {
     let _ = writeln!(out, "|---|---|{}", "---|".repeat(report.values.len()));
     for curve in &report.curves {
         let _ = write!(out, "| `{}` | `{}` |", curve.variant, curve.invariant);
-        for point in &curve.points {
-            let _ = write!(out, " {} |", point_text(point));
+        for &value in &report.values {
+            let _ = write!(out, " {} |", cell_text(curve, value));
         }
         let _ = writeln!(out);
     }
     let _ = writeln!(out, "\nViolation rate; \"0\": holds; \"vac(n)\": no violation, but the invariant's coverage mark was reached in only n seeds (vacuous).");
+    if let Some(note) = stopped_note(report) {
+        let _ = writeln!(out, "\n{note}.");
+    }
     out
 }
 

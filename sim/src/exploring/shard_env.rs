@@ -64,7 +64,9 @@ pub fn shard_from_env(var: impl Fn(&str) -> Option<String>) -> Result<Shard, Str
 /// `--shard`: `K/N`, or `env` to read it from the environment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShardArg {
+    /// `K/N`, as given.
     Given(Shard),
+    /// `env`: read from the environment when the command runs.
     Env,
 }
 

@@ -34,6 +34,7 @@ use crate::running::watched::run_watched;
 
 /// A shrunk counterexample.
 pub struct Shrunk {
+    /// The invariant the run violates.
     pub invariant: InvariantId,
     /// The faults of the original failing run.
     pub original: FaultSchedule,

@@ -39,12 +39,16 @@ use crate::running::trace::TraceEntry;
 pub enum Episode {
     /// This batch moved `endpoint`'s root alias back from `root_before` to an older plan.
     StaleWrite {
+        /// The endpoint.
         endpoint: EndpointId,
+        /// Its root alias before the batch.
         root_before: Generation,
     },
     /// This clean-up deleted a tree that `endpoint` still needs.
     LiveTreeDeleted {
+        /// The endpoint.
         endpoint: EndpointId,
+        /// Which of its live trees.
         tree: LiveTree,
     },
 }
@@ -70,9 +74,11 @@ pub enum Ended {
 /// An interval during which an endpoint resolved to no addresses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EmptyAnswer {
+    /// The endpoint.
     pub endpoint: EndpointId,
     /// The deleted tree its root alias pointed at.
     pub root: Generation,
+    /// When it began.
     pub from: Duration,
     /// When it ended, at which trace entry and how; `None` if the run ended first.
     pub until: Option<(Duration, usize, Ended)>,
@@ -81,12 +87,17 @@ pub struct EmptyAnswer {
 /// Batches to one endpoint rejected for one missing alias target.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stuck {
+    /// The endpoint.
     pub endpoint: EndpointId,
     /// The rejection, as displayed.
     pub error: String,
+    /// The first rejection.
     pub first: Duration,
+    /// The last rejection.
     pub last: Duration,
+    /// How many rejections.
     pub rejections: u32,
+    /// The actors whose batches were rejected.
     pub actors: BTreeSet<Actor>,
 }
 

@@ -12,8 +12,11 @@ use crate::running::schedule::ScheduledFault;
 /// One line of the trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TraceEntry {
+    /// A model event.
     Event(Event),
+    /// An injected fault.
     Fault(ScheduledFault),
+    /// A broken invariant.
     Violation(Violation),
 }
 

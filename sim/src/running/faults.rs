@@ -38,7 +38,9 @@ pub enum FaultSource {
 /// One decision the model asked for: at `site`, may a fault of `kind` strike?
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Decision {
+    /// Where.
     pub site: Site,
+    /// Which kind of fault may strike.
     pub kind: FaultKind,
     /// Simulated time since the run started.
     pub at: Duration,

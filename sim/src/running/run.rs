@@ -22,12 +22,17 @@ use crate::running::trace::{Trace, TraceEntry, TraceMode};
 /// What to run.
 #[derive(Clone)]
 pub struct RunSpec<'a> {
+    /// The scenario.
     pub scenario: &'a Scenario,
+    /// The design under test.
     pub design: &'static dyn Design,
+    /// The seed: it decides every draw of the run.
     pub seed: u64,
+    /// Faults drawn from the seed, or replayed from a schedule.
     pub faults: FaultSource,
     /// How a seeded run chooses its faults (ignored by a scripted one).
     pub strategy: Strategy,
+    /// What of the trace to keep or print.
     pub trace: TraceMode,
 }
 
@@ -56,8 +61,11 @@ impl<'a> RunSpec<'a> {
 /// What happened in a run.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Outcome {
+    /// The scenario's name.
     pub scenario: String,
+    /// The design's label.
     pub variant: String,
+    /// The seed.
     pub seed: u64,
     /// The strategy the spec asked for (a scripted replay ignores it).
     pub strategy: Strategy,
@@ -85,10 +93,12 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Whether the run violated `invariant`.
     pub fn violated(&self, invariant: InvariantId) -> bool {
         self.violations.iter().any(|v| v.invariant == invariant)
     }
 
+    /// The run's violation of `invariant`, if any.
     pub fn violation(&self, invariant: InvariantId) -> Option<&Violation> {
         self.violations.iter().find(|v| v.invariant == invariant)
     }

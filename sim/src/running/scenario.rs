@@ -30,12 +30,19 @@ pub const DEFAULT: &str = "incident";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// The knobs of a run, read from a TOML file (see `scenarios/`): the system, its phases and its
+/// fault rates.
 pub struct Scenario {
+    /// The scenario's name (a built-in one's, or the file's).
     pub name: String,
     #[serde(default)]
+    /// One line saying what it is for (`dnsim list` shows it).
     pub description: String,
+    /// The system's knobs.
     pub system: System,
+    /// The run's phases.
     pub phases: Phases,
+    /// How often each fault strikes, and how hard.
     pub faults: FaultRates,
 }
 
@@ -44,7 +51,9 @@ pub struct Scenario {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct System {
+    /// Enactors, one per Availability Zone.
     pub enactors: u8,
+    /// Endpoints (hosted zones).
     pub endpoints: u16,
     /// Load balancers per endpoint in every plan; absent: 2 to 4, varying.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -54,15 +63,25 @@ pub struct System {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_max_changes: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The `ResourceRecord` limit of one change batch (see `batch_max_changes`).
     pub batch_max_records: Option<u32>,
+    /// Clean-up deletes plans more than this many generations older than the one just applied.
     pub cleanup_age_generations: u64,
+    /// How long a lock record bars other writers, in ms.
     pub lock_ttl_ms: u64,
+    /// Fault-free latency of a DNS API call, `[min, max]` ms.
     pub api_latency_ms: [u64; 2],
+    /// Exponential back-off's base, in ms.
     pub backoff_base_ms: u64,
+    /// Exponential back-off's cap, in ms.
     pub backoff_cap_ms: u64,
+    /// Clean-up attempts per endpoint before it gives up until the next plan.
     pub cleanup_attempts: u32,
+    /// How often an idle enactor looks for a newer plan, in ms.
     pub enactor_poll_ms: u64,
+    /// How often the planner writes a plan, in ms.
     pub planner_interval_ms: u64,
+    /// Spacing of the plans within a burst, in ms.
     pub burst_spacing_ms: u64,
 }
 
@@ -82,38 +101,55 @@ pub struct Phases {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultRates {
+    /// Slow API calls.
     pub api_delay: Ranged,
+    /// Failed API calls.
     pub api_error: Chance,
+    /// Another writer holding an endpoint's lock.
     pub lock_held: Ranged,
+    /// Paused actors.
     pub stall: Ranged,
+    /// Enactor processes dying.
     pub crash: Restart,
+    /// Extra plans in a burst.
     pub burst: Plans,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// A fault with no magnitude: how often it strikes.
 pub struct Chance {
+    /// Per site where it can strike, in [0, 1].
     pub probability: f64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// A fault lasting some milliseconds.
 pub struct Ranged {
+    /// Per site where it can strike, in [0, 1].
     pub probability: f64,
+    /// How long, `[min, max]` ms.
     pub ms: [u64; 2],
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// A crash, and when the process restarts.
 pub struct Restart {
+    /// Per site where it can strike, in [0, 1].
     pub probability: f64,
+    /// How long until the restart, `[min, max]` ms.
     pub restart_ms: [u64; 2],
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// A burst of plans.
 pub struct Plans {
+    /// Per planner tick, in [0, 1].
     pub probability: f64,
+    /// How many extra plans, `[min, max]`.
     pub plans: [u32; 2],
 }
 

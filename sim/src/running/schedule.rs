@@ -8,8 +8,10 @@ use serde::{Deserialize, Serialize};
 /// One injected fault: where, and what.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ScheduledFault {
+    /// The decision at which it struck.
     pub at: Site,
     #[serde(flatten)]
+    /// The fault, with its magnitude.
     pub fault: Fault,
 }
 
@@ -19,10 +21,12 @@ pub struct ScheduledFault {
 pub struct FaultSchedule(pub Vec<ScheduledFault>);
 
 impl FaultSchedule {
+    /// How many faults.
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
+    /// Whether no fault struck.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -32,14 +32,19 @@ pub fn replay_command(scenario: &str, variant: &str, strategy: Strategy, seed: u
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// A saved failing run: enough to replay it exactly, and to check that it still does what it
+/// did.
 pub struct SeedFile {
     /// A built-in scenario name or a scenario file path.
     pub scenario: String,
+    /// The design's label.
     pub variant: String,
+    /// The seed.
     pub seed: u64,
     /// The strategy the run was found with; files that predate strategies were `uniform`.
     #[serde(default = "uniform")]
     pub strategy: Strategy,
+    /// The invariant the run violated.
     pub invariant: InvariantId,
     /// The trace hash of the run, as 16 hex digits.
     pub trace_hash: String,
@@ -175,6 +180,7 @@ impl SeedFile {
         }
     }
 
+    /// Reads and checks a seed file.
     pub fn load(path: &Path) -> Result<SeedFile, SeedFileError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| SeedFileError(format!("seed file {}: {e}", path.display())))?;

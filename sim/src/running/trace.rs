@@ -47,6 +47,7 @@ pub struct Trace {
 }
 
 impl Trace {
+    /// An empty trace that keeps or prints as `mode` says.
     pub fn new(mode: TraceMode) -> Trace {
         Trace {
             mode,
@@ -54,6 +55,7 @@ impl Trace {
         }
     }
 
+    /// Records an entry at simulated time `at`.
     pub fn push(&mut self, at: Duration, entry: TraceEntry) {
         self.hash_line(at, &entry);
         if self.mode.print {
@@ -82,6 +84,7 @@ impl Trace {
         self.count += 1;
     }
 
+    /// Records the violations found at `at`.
     pub fn extend_violations(&mut self, at: Duration, violations: Vec<Violation>) {
         for violation in violations {
             self.push(at, TraceEntry::Violation(violation));
@@ -98,6 +101,7 @@ impl Trace {
         self.count
     }
 
+    /// The entries kept, with their times.
     pub fn into_entries(self) -> Vec<(Duration, TraceEntry)> {
         self.entries
     }

@@ -246,6 +246,7 @@ impl Visit for Fields {
 /// the entry; drops what `--only` does not keep. Spans (madsim's node and task spans) and
 /// events of other targets are left out.
 pub struct TraceFormat {
+    /// What `--only` keeps.
     pub only: Only,
 }
 

@@ -74,6 +74,7 @@ impl Checker {
         new
     }
 
+    /// Every violation found, in the order found.
     pub fn into_violations(self) -> Vec<Violation> {
         self.violations
     }

@@ -32,14 +32,21 @@ use crate::checking::oracle::Reference;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InvariantId {
+    /// An endpoint's applied generation never goes backwards.
     NoStaleOverwrite,
+    /// Every endpoint's root alias points at an existing plan tree.
     ActivePlanExists,
+    /// Every endpoint's rollback record points at an existing plan tree.
     RollbackTargetExists,
+    /// Once first applied, every endpoint resolves to at least one address.
     EndpointResolves,
+    /// After faults stop and the planner goes quiet, every endpoint serves the newest plan
+    /// within a bound derived from the scenario.
     Converges,
 }
 
 impl InvariantId {
+    /// Every invariant, in the order output lists them.
     pub const ALL: [InvariantId; 5] = [
         InvariantId::NoStaleOverwrite,
         InvariantId::ActivePlanExists,
@@ -48,6 +55,7 @@ impl InvariantId {
         InvariantId::Converges,
     ];
 
+    /// The invariant's stable name, as in output, JSON and seed files.
     pub fn as_str(self) -> &'static str {
         match self {
             InvariantId::NoStaleOverwrite => "no_stale_overwrite",
@@ -97,9 +105,11 @@ impl FromStr for InvariantId {
 
 /// What an invariant sees after one event.
 pub struct Seen<'a> {
+    /// The event just reported.
     pub event: &'a Event,
     /// The model's world just after the event (its plan history; zones come from `reference`).
     pub world: &'a World,
+    /// The harness's own copy of every zone, with the event's batch committed.
     pub reference: &'a Reference,
     /// The endpoint whose zone the event changed, if any.
     pub touched: Option<EndpointId>,
@@ -107,13 +117,17 @@ pub struct Seen<'a> {
 
 /// What an invariant sees when the run ends.
 pub struct End<'a> {
+    /// The model's world when the run ended.
     pub world: &'a World,
+    /// The harness's own copy of every zone at the end.
     pub reference: &'a Reference,
+    /// The outage measures, which know whether and when the system converged.
     pub watch: &'a Watch,
 }
 
 /// One invariant's state and checks.
 pub trait Invariant {
+    /// Which invariant this is.
     fn id(&self) -> InvariantId;
 
     /// Checked after every event. `Some(what)` is a violation.
@@ -130,7 +144,10 @@ pub trait Invariant {
 /// A broken invariant: which, when (simulated ms since the run began), and what was seen.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Violation {
+    /// The invariant broken.
     pub invariant: InvariantId,
+    /// When, in simulated ms since the run began.
     pub sim_time_ms: u64,
+    /// What was seen, in one line.
     pub message: String,
 }

@@ -17,16 +17,22 @@ use super::{exhaust, ExhaustEnd, ExhaustSpec, Menu};
 /// One design's exhaustive verdicts.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ExhaustiveRow {
+    /// The design's label.
     pub variant: String,
+    /// K: every schedule of at most this many faults.
     pub max_faults: u32,
     /// Schedules run (all of them when `end` is `completed`).
     pub schedules: u64,
+    /// How the enumeration ended.
     pub end: ExhaustEnd,
+    /// One cell per invariant.
     pub cells: Vec<ExhaustiveCell>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+/// One design against one invariant, exhaustively.
 pub struct ExhaustiveCell {
+    /// The invariant.
     pub invariant: InvariantId,
     /// The first schedule that violates it, each fault described; `None`: it holds (or
     /// holds vacuously, when `reached` is 0).
@@ -37,6 +43,7 @@ pub struct ExhaustiveCell {
 }
 
 impl ExhaustiveRow {
+    /// No schedule violated any invariant.
     pub fn holds(&self) -> bool {
         self.cells.iter().all(|c| c.first_schedule.is_none())
     }

@@ -42,7 +42,9 @@ pub const DEFAULT: [&str; 7] = [
 /// One entry: a name and the fault it injects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MenuEntry {
+    /// Its name on the command line (`stall-short`, ...).
     pub name: &'static str,
+    /// The fault, with its magnitude.
     pub fault: Fault,
 }
 

@@ -47,9 +47,13 @@ pub const DEFAULT_MAX_FAULTS: u32 = 2;
 /// What to enumerate.
 #[derive(Clone)]
 pub struct ExhaustSpec {
+    /// The scenario.
     pub scenario: Scenario,
+    /// The design under test.
     pub design: &'static dyn Design,
+    /// The faults a schedule draws from.
     pub menu: Menu,
+    /// K: every schedule of at most this many faults.
     pub max_faults: u32,
     /// The enumeration is repeated on each of these seeds (they fix the benign noise).
     pub noise_seeds: SeedRange,
@@ -60,7 +64,9 @@ pub struct ExhaustSpec {
 /// The schedules of one fault count, on one noise seed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Level {
+    /// The noise seed.
     pub noise_seed: u64,
+    /// The fault count.
     pub faults: u32,
     /// Schedules of this many faults (every one whose faults all strike).
     pub schedules: u64,
@@ -73,11 +79,15 @@ pub struct Level {
 /// The first counterexample of an invariant, in enumeration order.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Counterexample {
+    /// The invariant violated.
     pub invariant: InvariantId,
+    /// The noise seed it was found on.
     pub noise_seed: u64,
     /// Its place in the enumeration: how many schedules ran before it (all seeds).
     pub index: u64,
+    /// Its faults.
     pub faults: FaultSchedule,
+    /// Its run.
     pub outcome: Outcome,
     /// Wall time from the start of the enumeration to finding it (for `bench`).
     pub found_ms: f64,
@@ -86,8 +96,11 @@ pub struct Counterexample {
 /// A schedule whose run crashed or hung (a harness or model bug).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Broken {
+    /// The noise seed.
     pub noise_seed: u64,
+    /// Its faults.
     pub faults: FaultSchedule,
+    /// What went wrong.
     pub problem: String,
 }
 
@@ -108,15 +121,19 @@ pub enum ExhaustEnd {
 /// What an enumeration found.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ExhaustReport {
+    /// Every level run, in order.
     pub levels: Vec<Level>,
     /// Decisions in the fault phase of the fault-free run, on the first noise seed.
     pub decisions_fault_free: u64,
+    /// The first counterexample of each invariant violated.
     pub counterexamples: BTreeMap<InvariantId, Counterexample>,
     /// How many schedules reached each coverage mark: an invariant with no counterexample
     /// holds only where its mark was reached; otherwise the verdict is vacuous.
     #[serde(default)]
     pub reached: BTreeMap<Mark, u64>,
+    /// The schedules whose runs crashed or hung.
     pub broken: Vec<Broken>,
+    /// How the enumeration ended.
     pub end: ExhaustEnd,
     /// Every schedule of at most this many faults ran, on every noise seed (`None`: not
     /// even the fault-free runs).

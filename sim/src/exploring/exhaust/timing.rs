@@ -8,7 +8,7 @@ use dnsim_model::designs;
 
 use crate::checking::invariants::InvariantId;
 use crate::exploring::hunt::SeedRange;
-use crate::exploring::sweep::SweepOptions;
+use crate::exploring::sweep::{budget_left, SweepEnd, SweepOptions};
 use crate::running::scenario::Scenario;
 
 use super::{exhaust, ExhaustEnd, ExhaustSpec, Menu, DEFAULT_MAX_FAULTS};
@@ -28,8 +28,23 @@ fn spec(scenario: &Scenario, variant: &str, stop_when_all_violated: bool) -> Exh
     }
 }
 
-/// Measures and prints the figures, on `jobs` threads.
-pub fn bench(out: &mut dyn Write, jobs: usize) -> std::io::Result<()> {
+/// What a figure measured over a stopped enumeration says of itself.
+const PARTIAL: &str = "(partial: the enumeration was stopped before it finished)";
+
+/// How an enumeration's end reads as a sweep's: stopped (partial), or not.
+fn sweep_end(end: ExhaustEnd) -> SweepEnd {
+    match end {
+        ExhaustEnd::Completed | ExhaustEnd::AllViolated => SweepEnd::Completed,
+        ExhaustEnd::TimeBudget => SweepEnd::TimeBudget,
+        ExhaustEnd::Interrupted => SweepEnd::Interrupted,
+    }
+}
+
+/// Measures and prints the figures, on `options.jobs` threads, under its stop flag and time
+/// budget. Returns how it ended: stopped part-way, the figures printed are marked partial.
+pub fn bench(out: &mut dyn Write, options: &SweepOptions) -> std::io::Result<SweepEnd> {
+    let jobs = options.jobs;
+    let began = options.clock.now();
     let scenario = Scenario::load("small").expect("the small scenario is built in");
     let k = DEFAULT_MAX_FAULTS;
     writeln!(
@@ -38,7 +53,7 @@ pub fn bench(out: &mut dyn Write, jobs: usize) -> std::io::Result<()> {
     )?;
     let original = exhaust(
         &spec(&scenario, "original", true),
-        &SweepOptions::new(jobs),
+        options,
         &mut |_, _, _, _| {},
     );
     for id in InvariantId::ALL {
@@ -54,11 +69,28 @@ pub fn bench(out: &mut dyn Write, jobs: usize) -> std::io::Result<()> {
             None => writeln!(out, "  original {:<20} holds", id.as_str())?,
         }
     }
+    let end = sweep_end(original.end);
+    if end != SweepEnd::Completed {
+        writeln!(out, "  {PARTIAL}")?;
+        return Ok(end);
+    }
+    let Some(rest) = budget_left(options, began) else {
+        return Ok(SweepEnd::TimeBudget);
+    };
     let fenced = exhaust(
         &spec(&scenario, "fenced-and-protected", false),
-        &SweepOptions::new(jobs),
+        &rest,
         &mut |_, _, _, _| {},
     );
+    let end = sweep_end(fenced.end);
+    if end != SweepEnd::Completed {
+        writeln!(
+            out,
+            "  fenced-and-protected: {} schedules ran, no verdict {PARTIAL}",
+            fenced.ran()
+        )?;
+        return Ok(end);
+    }
     let holds = fenced.end == ExhaustEnd::Completed && fenced.counterexamples.is_empty();
     writeln!(
         out,
@@ -67,5 +99,5 @@ pub fn bench(out: &mut dyn Write, jobs: usize) -> std::io::Result<()> {
         fenced.ran(),
         fenced.wall_ms / 1e3
     )?;
-    Ok(())
+    Ok(SweepEnd::Completed)
 }

@@ -20,7 +20,7 @@
 //! merge` checks the shards and rebuilds every cell from their records with the same code
 //! an unsharded matrix uses ([`merge`]), so the merged report equals the unsharded one.
 //!
-//! Files: this one runs the matrix; [`cells`] turns per-seed records into a row, [`render`]
+//! Files: this one runs the matrix; [`cells`] turns per-seed records into a row, `render.rs`
 //! prints it, [`merge`] joins shards.
 
 pub mod cells;

@@ -17,12 +17,17 @@ pub const ORIGINAL: &str = "original";
 /// One design against one invariant.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Cell {
+    /// The invariant.
     pub invariant: InvariantId,
+    /// Seeds run.
     pub seeds_run: u64,
+    /// Seeds that violated the invariant.
     pub violating_seeds: u64,
+    /// `violating_seeds / seeds_run`.
     pub rate: f64,
     /// 95% upper bound on the violation rate.
     pub upper_95: f64,
+    /// The lowest seed that violated it.
     pub first_seed: Option<u64>,
     /// Median, over the violations found, of how many seeds a sweep runs to meet the next
     /// one (seeds from the start of the range, or from the previous violating seed).
@@ -31,7 +36,9 @@ pub struct Cell {
     pub first_message: Option<String>,
     /// The invariant's coverage mark, and the seeds that reached it.
     pub mark: Mark,
+    /// Seeds that reached the mark.
     pub reached: u64,
+    /// Violated, holds, or vacuous.
     pub verdict: Verdict,
     /// The sweep stopped (Ctrl-C, time budget) before every seed ran: `seeds_run` is fewer.
     #[serde(default)]
@@ -48,7 +55,9 @@ impl Cell {
 /// One design against every invariant.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DesignRow {
+    /// The design's label.
     pub variant: String,
+    /// One cell per invariant, in [`InvariantId::ALL`]'s order.
     pub cells: Vec<Cell>,
     /// Seeds whose trace equals `original`'s under the same faults.
     pub identical_to_original_seeds: u64,
@@ -62,6 +71,7 @@ pub struct DesignRow {
 }
 
 impl DesignRow {
+    /// The cell of `invariant`.
     pub fn cell(&self, invariant: InvariantId) -> &Cell {
         self.cells
             .iter()
@@ -71,19 +81,25 @@ impl DesignRow {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Every design against every invariant on the same seeds.
 pub struct MatrixReport {
+    /// The scenario's name.
     pub scenario: String,
     /// The scenario's digest: shards of one matrix must have run the same scenario.
     #[serde(default)]
     pub scenario_digest: String,
     /// How each seed chose its faults.
     pub strategy: Strategy,
+    /// The seeds every design ran.
     pub seeds: SeedRange,
     /// The shard of `seeds` this report covers (`matrix --shard K/N`); `None` for all of them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<Shard>,
+    /// One row per design reached, in the order given.
     pub designs: Vec<DesignRow>,
+    /// Runs made (those of `original` too, when it was run only to compare with).
     pub runs: u64,
+    /// Wall time (not deterministic).
     pub wall_ms: f64,
     /// How the matrix ended; when stopped early, the designs not reached have no row.
     #[serde(default = "completed")]
@@ -95,6 +111,7 @@ fn completed() -> SweepEnd {
 }
 
 impl MatrixReport {
+    /// The row of the design labelled `variant`, if it ran.
     pub fn row(&self, variant: &str) -> Option<&DesignRow> {
         self.designs.iter().find(|row| row.variant == variant)
     }
@@ -112,6 +129,7 @@ impl MatrixReport {
 /// What the matrix keeps of one design's run on one seed: all a cell needs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeedRecord {
+    /// The seed.
     pub seed: u64,
     /// The invariants the run violated, in [`InvariantId::ALL`] order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -121,5 +139,6 @@ pub struct SeedRecord {
     pub reached: Vec<InvariantId>,
     /// The run's trace equals `original`'s under the same faults.
     pub identical_to_original: bool,
+    /// How long the run hurt.
     pub measures: Measures,
 }

@@ -36,9 +36,17 @@ pub enum StrategyChoices {
     /// Nothing to choose: the scenario's rates.
     Uniform,
     /// The fault mix of this seed, one entry per fault kind.
-    Swarm { mix: Vec<SwarmKind> },
+    Swarm {
+        /// One entry per fault kind.
+        mix: Vec<SwarmKind>,
+    },
     /// The stall points of this seed (at most `depth`).
-    BoundedDelay { depth: u32, points: Vec<DelayPoint> },
+    BoundedDelay {
+        /// The most stall points a seed could pick.
+        depth: u32,
+        /// The points this seed picked.
+        points: Vec<DelayPoint>,
+    },
     /// A scripted replay: the faults came from a schedule; no strategy chose anything.
     Scripted,
 }
@@ -83,6 +91,7 @@ impl fmt::Display for StrategyChoices {
 /// One fault kind in a swarm mix.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SwarmKind {
+    /// The fault kind.
     pub kind: FaultKind,
     /// The factor on the scenario's probability; `None` when the kind is off.
     pub factor: Option<f64>,
@@ -96,7 +105,10 @@ pub struct SwarmKind {
 pub enum DelayAt {
     /// Before the first attempt at this endpoint (by index: 0 is `regional`), after the
     /// one-time check and after the writes to the endpoints before it.
-    Write { endpoint: u16 },
+    Write {
+        /// The endpoint's index.
+        endpoint: u16,
+    },
     /// Before the plan's clean-up, after it has been applied everywhere.
     Cleanup,
 }
@@ -104,9 +116,11 @@ pub enum DelayAt {
 /// One bounded-delay stall point.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DelayPoint {
+    /// The enactor's number (from 1).
     pub enactor: u8,
     /// 1-based: the enactor's n-th plan (a pick-up whose one-time check passed).
     pub plan: u32,
+    /// Where in that plan.
     pub at: DelayAt,
     /// How long the stall lasts (cut short, as every stall is, when the fault phase ends).
     pub ms: u64,

@@ -58,7 +58,10 @@ pub enum Strategy {
     /// A fault mix drawn per seed.
     Swarm,
     /// At most `depth` long stalls at chosen points, light faults elsewhere.
-    BoundedDelay { depth: u32 },
+    BoundedDelay {
+        /// The most stall points a seed picks.
+        depth: u32,
+    },
 }
 
 impl Strategy {

@@ -33,7 +33,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::exploring::clock::{Clock, RealClock};
+use crate::exploring::clock::{process_clock, Clock};
 pub use seeds::{SeedRange, SeedResult, Seeds, Shard};
 use worker::{install_panic_hook, take, work, Message, Progress, Shared, Slot, TICK};
 
@@ -59,13 +59,15 @@ pub struct SweepOptions {
 }
 
 impl SweepOptions {
+    /// Options on `jobs` threads: a 10 s watchdog, no time budget, a stop flag of its own, and
+    /// the process's clock ([`crate::clock::process_clock`]).
     pub fn new(jobs: usize) -> SweepOptions {
         SweepOptions {
             jobs,
             watchdog: Duration::from_secs(10),
             stop: Arc::new(AtomicBool::new(false)),
             time_budget: None,
-            clock: RealClock::shared(),
+            clock: process_clock(),
         }
     }
 }

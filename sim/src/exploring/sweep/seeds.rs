@@ -9,19 +9,24 @@ use serde::{Deserialize, Serialize};
 /// A half-open range of seeds, written `A..B` (or `N` for the single seed N).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeedRange {
+    /// The first seed.
     pub start: u64,
+    /// One past the last seed.
     pub end: u64,
 }
 
 impl SeedRange {
+    /// How many seeds.
     pub fn len(&self) -> u64 {
         self.end - self.start
     }
 
+    /// Whether there is no seed.
     pub fn is_empty(&self) -> bool {
         self.start == self.end
     }
 
+    /// The seeds, in order.
     pub fn seeds(&self) -> std::ops::Range<u64> {
         self.start..self.end
     }
@@ -68,7 +73,9 @@ impl FromStr for SeedRange {
 /// `start + K-1`, `start + K-1 + N`, ... (round-robin, so every shard gets a fair mix).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shard {
+    /// K, from 1.
     pub index: u64,
+    /// N, the number of shards.
     pub count: u64,
 }
 
@@ -96,11 +103,14 @@ impl std::str::FromStr for Shard {
 /// The seeds a sweep runs: a range, or one shard of it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Seeds {
+    /// The whole range.
     pub range: SeedRange,
+    /// The shard of it, if any (`None`: every seed).
     pub shard: Option<Shard>,
 }
 
 impl Seeds {
+    /// Every seed of `range`.
     pub fn all(range: SeedRange) -> Seeds {
         Seeds { range, shard: None }
     }
@@ -113,6 +123,7 @@ impl Seeds {
         }
     }
 
+    /// Whether there is no seed.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -125,6 +136,7 @@ impl Seeds {
         }
     }
 
+    /// The seeds, in order.
     pub fn iter(&self) -> impl Iterator<Item = u64> + '_ {
         (0..self.len()).map(|i| self.nth(i))
     }
@@ -133,13 +145,16 @@ impl Seeds {
 /// What became of one seed.
 #[derive(Debug)]
 pub enum SeedResult<T> {
+    /// The seed ran; its result.
     Done(T),
     /// The seed's run panicked.
     Crashed {
+        /// The panic's message and location.
         message: String,
     },
     /// The seed overran its simulated-time limit or the wall-clock watchdog.
     Hung {
+        /// Why it was deemed hung.
         reason: String,
     },
 }

@@ -18,7 +18,9 @@ pub(super) const WIDTH: f64 = 1600.0;
 /// Which lanes to draw: the run's enactors and endpoints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Lanes {
+    /// How many enactor lanes.
     pub enactors: u8,
+    /// How many endpoint lanes.
     pub endpoints: u16,
 }
 
