@@ -50,9 +50,9 @@ impl BatchLimits {
     }
 
     /// How many leaves of a tree fit in one batch beside `others`.
-    pub fn leaves_beside(&self, others: &[Change]) -> usize {
+    pub fn leaves_beside<'a>(&self, others: impl IntoIterator<Item = &'a Change>) -> usize {
         let (changes, records) = others
-            .iter()
+            .into_iter()
             .map(Self::cost)
             .fold((0, 0), |(c, r), (dc, dr)| (c + dc, r + dr));
         let by_changes = (self.max_changes as usize).saturating_sub(changes);
@@ -90,7 +90,7 @@ pub enum NextBatch {
 pub fn next_batch(
     limits: BatchLimits,
     preamble_len: usize,
-    batch: Vec<Change>,
+    mut batch: Vec<Change>,
     zone: &ZoneSnapshot,
 ) -> NextBatch {
     let Some(at) = batch
@@ -99,18 +99,19 @@ pub fn next_batch(
     else {
         return NextBatch::Final(batch);
     };
-    let Change::UpsertTree(generation, targets) = batch[at].clone() else {
+    let Change::UpsertTree(generation, targets) = &batch[at] else {
         unreachable!("found above")
     };
-    let mut others = batch;
-    others.remove(at);
-    let fits_beside = limits.leaves_beside(&others);
-    let len = targets.len();
+    let (generation, len) = (*generation, targets.len());
+    let (before, after) = (&batch[..at], &batch[at + 1..]);
+    let fits_beside = limits.leaves_beside(before.iter().chain(after));
     if len <= fits_beside {
-        others.insert(at, Change::UpsertTree(generation, targets));
-        return NextBatch::Final(others);
+        return NextBatch::Final(batch);
     }
     let built = zone.records_built(generation, len);
+    let Change::UpsertTree(_, targets) = batch.remove(at) else {
+        unreachable!("found above")
+    };
     if len - built <= fits_beside {
         if built < len {
             let rest = Change::UpsertTreePart {
@@ -119,26 +120,26 @@ pub fn next_batch(
                 from: built,
                 to: len,
             };
-            others.insert(at, rest);
+            batch.insert(at, rest);
         }
-        return NextBatch::Final(others);
+        return NextBatch::Final(batch);
     }
-    let preamble = &others[..preamble_len];
-    let per_part = limits.leaves_beside(preamble);
+    let preamble = &batch[..preamble_len];
+    let per_part = limits.leaves_beside(preamble.iter());
     assert!(
         per_part > 0,
         "the limits leave room for a leaf beside the lock"
     );
     let to = (built + per_part).min(len);
-    let mut part = preamble.to_vec();
-    part.push(Change::UpsertTreePart {
+    batch.truncate(preamble_len);
+    batch.push(Change::UpsertTreePart {
         generation,
         targets,
         from: built,
         to,
     });
     NextBatch::Part {
-        batch: part,
+        batch,
         generation,
         built: to,
         of: len,
