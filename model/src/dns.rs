@@ -126,8 +126,18 @@ pub enum Change {
         from: usize,
         to: usize,
     },
-    /// DELETE a plan's record tree; fails if absent.
+    /// DELETE a plan's record tree (every record of it there); fails if absent.
     DeleteTree(Generation),
+    /// DELETE records `from..to` of a plan's tree, its last records: clean-up deleting a
+    /// tree too big for one batch, from its end, leaving the first `from` (at least one; the
+    /// last batch deletes the rest with [`Change::DeleteTree`]). Like any DELETE it must match
+    /// what is there: it fails unless the tree has exactly `to` records. A tree is still a
+    /// prefix of its plan's list.
+    DeleteTreePart {
+        generation: Generation,
+        from: usize,
+        to: usize,
+    },
     /// UPSERT the root alias; fails unless the target tree exists.
     UpsertRoot(Generation),
     /// UPSERT the rollback record; fails unless the target tree exists.
@@ -212,6 +222,8 @@ pub struct ZoneSnapshot {
     pub fence: Option<Generation>,
     /// Generations whose trees exist (whole or partial), oldest first.
     pub trees: Vec<Generation>,
+    /// How many records each tree of `trees` has (the same order).
+    pub records: Vec<usize>,
     /// The partial trees and how many of their records are built, oldest first.
     pub partial: Vec<(Generation, usize)>,
 }
@@ -274,6 +286,7 @@ impl Zone {
             rollback: self.rollback,
             fence: self.fence,
             trees: self.trees.keys().copied().collect(),
+            records: self.trees.keys().map(|&g| self.built(g)).collect(),
             partial: self.partial.iter().map(|(&g, &built)| (g, built)).collect(),
         }
     }
@@ -312,6 +325,11 @@ impl Zone {
                     self.trees.remove(generation);
                     self.partial.remove(generation);
                     commit.trees_deleted.push(*generation);
+                }
+                Change::DeleteTreePart {
+                    generation, from, ..
+                } => {
+                    self.partial.insert(*generation, *from);
                 }
                 Change::UpsertRoot(generation) => self.root = Some(*generation),
                 Change::UpsertRollback(generation) => self.rollback = Some(*generation),
@@ -378,6 +396,18 @@ impl Zone {
                         return Err(BatchError::TreeNotFound(*generation));
                     }
                     tree_edits.push((*generation, false));
+                }
+                Change::DeleteTreePart {
+                    generation,
+                    from,
+                    to,
+                } => {
+                    assert!(0 < *from && from < to, "a tail of the tree, not all of it");
+                    // Like a part built, a part deleted is the batch's only change to its
+                    // tree: only the zone's records count.
+                    if self.built(*generation) != *to {
+                        return Err(BatchError::TreeNotFound(*generation));
+                    }
                 }
                 Change::UpsertRoot(target) | Change::UpsertRollback(target) => {
                     if !tree_exists(&tree_edits, *target) && !planted_bug::skips_alias_check() {

@@ -85,6 +85,14 @@ pub enum EventKind {
         built: usize,
         of: usize,
     },
+    /// Clean-up deleted the last records of `generation`'s tree, too big for one batch:
+    /// `left` of its `of` records remain (a half-deleted tree resolves to them).
+    TreePartDeleted {
+        endpoint: EndpointId,
+        generation: Generation,
+        left: usize,
+        of: usize,
+    },
     /// The enactor has been through every endpoint with `generation`.
     PlanApplied { generation: Generation },
     /// Clean-up deleted plan trees from an endpoint's zone.
@@ -142,6 +150,7 @@ impl EventKind {
             | EventKind::Applied { endpoint, .. }
             | EventKind::EndpointSkipped { endpoint, .. }
             | EventKind::TreePartBuilt { endpoint, .. }
+            | EventKind::TreePartDeleted { endpoint, .. }
             | EventKind::TreesDeleted { endpoint, .. }
             | EventKind::CleanupGaveUp { endpoint }
             | EventKind::Alarm { endpoint, .. }
@@ -313,6 +322,15 @@ impl fmt::Display for EventKind {
             } => write!(
                 f,
                 "{endpoint}: builds {generation}'s tree in parts: {built} of {of} records"
+            ),
+            EventKind::TreePartDeleted {
+                endpoint,
+                generation,
+                left,
+                of,
+            } => write!(
+                f,
+                "{endpoint}: clean-up deletes {generation}'s tree in parts: {left} of {of} records left"
             ),
             EventKind::PlanApplied { generation } => {
                 write!(f, "has applied {generation} to every endpoint; runs clean-up")

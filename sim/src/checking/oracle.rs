@@ -129,6 +129,16 @@ impl ReferenceZone {
                 self.trees.remove(generation);
                 self.partial.remove(generation);
             }
+            // A DELETE must match what is there: the tail of a tree with exactly `to` records.
+            Change::DeleteTreePart { generation, to, .. } if self.built(*generation) != *to => {
+                return Err(format!("DELETE of records of tree {generation} not there"))
+            }
+            Change::DeleteTreePart {
+                generation, from, ..
+            } => {
+                undo.push(self.tree_as_is(*generation));
+                self.partial.insert(*generation, *from);
+            }
             Change::UpsertRoot(target) | Change::UpsertRollback(target)
                 if !self.trees.contains_key(target) =>
             {
@@ -291,7 +301,8 @@ fn trees_named(changes: &[Change]) -> impl Iterator<Item = Generation> + Clone +
     changes.iter().filter_map(|change| match change {
         Change::UpsertTree(generation, _)
         | Change::UpsertTreePart { generation, .. }
-        | Change::DeleteTree(generation) => Some(*generation),
+        | Change::DeleteTree(generation)
+        | Change::DeleteTreePart { generation, .. } => Some(*generation),
         _ => None,
     })
 }
@@ -354,6 +365,7 @@ impl Reference {
             }
             EventKind::Applied { endpoint, .. }
             | EventKind::TreePartBuilt { endpoint, .. }
+            | EventKind::TreePartDeleted { endpoint, .. }
             | EventKind::TreesDeleted { endpoint, .. }
             | EventKind::Repaired { endpoint, .. } => {
                 if self.unreported != Some(*endpoint) {

@@ -11,7 +11,7 @@
 //! | entry | bytes |
 //! | --- | --- |
 //! | every entry | time in nanoseconds (`u64`), then `0` event, `1` fault, `2` violation |
-//! | event | actor, then the kind's tag (its position in `EventKind`, from 0: `PlanPublished` 0 .. `Repaired` 22, as a `u8`), then the kind's fields in declaration order |
+//! | event | actor, then the kind's tag (a `u8`: its position in `EventKind` when this encoding was written, from 0, `PlanPublished` 0 .. `Repaired` 22; `TreePartDeleted`, added since, 23), then the kind's fields in declaration order |
 //! | fault | the site, then the fault |
 //! | violation | the invariant (its position in `InvariantId::ALL`, a `u8`), `sim_time_ms` (`u64`), the message (a string) |
 //!
@@ -406,6 +406,18 @@ impl Encode for EventKind {
                 endpoint.encode(out);
                 generation.encode(out);
                 commit.encode(out);
+            }
+            EventKind::TreePartDeleted {
+                endpoint,
+                generation,
+                left,
+                of,
+            } => {
+                out.push(23);
+                endpoint.encode(out);
+                generation.encode(out);
+                left.encode(out);
+                of.encode(out);
             }
         }
     }
