@@ -280,13 +280,19 @@ impl Zone {
     }
 
     pub fn snapshot(&self) -> ZoneSnapshot {
+        // One pass over the trees (a partial tree is rare: its lookup is in a small map).
+        let (trees, records) = self
+            .trees
+            .iter()
+            .map(|(&g, targets)| (g, self.partial.get(&g).copied().unwrap_or(targets.len())))
+            .unzip();
         ZoneSnapshot {
             lock: self.lock,
             root: self.root,
             rollback: self.rollback,
             fence: self.fence,
-            trees: self.trees.keys().copied().collect(),
-            records: self.trees.keys().map(|&g| self.built(g)).collect(),
+            trees,
+            records,
             partial: self.partial.iter().map(|(&g, &built)| (g, built)).collect(),
         }
     }
