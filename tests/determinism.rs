@@ -105,19 +105,24 @@ fn dropping_every_fault_changes_the_run() {
     assert!(bare.faults.is_empty());
 }
 
-/// The trace hash is a function of the trace's text alone (see `sim/src/running/trace.rs`), so it is
-/// the same on every platform and every Rust release: seed 0's is pinned here. If this fails
-/// after a deliberate model change, re-save `seeds/` and update the constant; if it fails
-/// after a toolchain upgrade alone, the hash is not portable.
+/// The trace hash is a function of the trace's entries alone, in a documented byte encoding
+/// (see `sim/src/running/trace_bytes.rs`), so it is the same on every platform and every
+/// Rust release: seed 0's is pinned here. If this fails after a deliberate model change,
+/// re-save `seeds/` and update the constant; if it fails after a toolchain upgrade alone, the
+/// hash is not portable.
 #[test]
-fn seed_0s_trace_hash_is_pinned_and_is_fnv1a_of_its_rendered_lines() {
+fn seed_0s_trace_hash_is_pinned_and_is_fnv1a_of_its_encoded_entries() {
+    use dnsim::running::trace_bytes::Encode;
     use std::hash::Hasher;
     let outcome = run_kept(&incident(), design("original"), 0);
-    assert_eq!(format!("{:016x}", outcome.trace_hash), "25a3d80aee13f5d5");
-    // The documented encoding: one line per entry, `{nanoseconds} {entry}\n`, FNV-1a.
+    assert_eq!(format!("{:016x}", outcome.trace_hash), "aa0677b7717a0d42");
+    // The documented encoding: per entry, its time in nanoseconds (u64, little-endian), then
+    // the entry's bytes; FNV-1a over all of them.
     let mut fnv = dnsim::trace::Fnv64::default();
     for (at, entry) in &outcome.trace {
-        fnv.write(format!("{} {entry}\n", at.as_nanos()).as_bytes());
+        let mut bytes = (at.as_nanos() as u64).to_le_bytes().to_vec();
+        entry.encode(&mut bytes);
+        fnv.write(&bytes);
     }
     assert_eq!(fnv.finish(), outcome.trace_hash);
 }

@@ -14,14 +14,20 @@
 //! In the model a leaf (one load balancer) is one weighted record set: one `Change` holding
 //! one `ResourceRecord`. The lock and fence records are TXT records: one `Change` and one
 //! `ResourceRecord` each. The root alias and rollback record are alias records: one
-//! `Change`, no `ResourceRecord`. A tree's deletion is counted as one change (a
-//! simplification: clean-up is not split into batches).
+//! `Change`, no `ResourceRecord`. Deleting a tree deletes each of its leaves: one `Change`
+//! and one `ResourceRecord` each (a DELETE's are counted once).
 //!
 //! When a plan's tree for an endpoint does not fit beside the rest of its batch, the enactor
 //! first writes it in parts, in order, each in its own batch carrying the lock preamble (so
 //! each is validated against the lock at commit, like any write), and the last part rides in
 //! the batch that flips the root. Each part is decided on a fresh read of the zone: an
 //! enactor resumes from the records already there, and starts over if the tree was deleted.
+//!
+//! Clean-up deletes trees the same way ([`next_cleanup`]): as many whole trees as fit beside
+//! the lock preamble in one batch; a tree too big for one batch loses its last records
+//! first, a batch at a time, each decided on a fresh read, until what is left fits. Until
+//! then the tree is half deleted: its first records remain, and an alias pointing at it
+//! resolves to them.
 
 use crate::dns::{Change, ZoneSnapshot};
 use crate::ids::Generation;
@@ -43,16 +49,20 @@ impl BatchLimits {
             | Change::CreateLock(_)
             | Change::DeleteFence(_)
             | Change::CreateFence(_) => (1, 1),
-            Change::UpsertRoot(_) | Change::UpsertRollback(_) | Change::DeleteTree(_) => (1, 0),
+            Change::UpsertRoot(_) | Change::UpsertRollback(_) => (1, 0),
+            // A tree's records are not in the change: its cost is counted by the batch's
+            // builder, from the read ([`next_cleanup`]).
+            Change::DeleteTree(_) => (1, 0),
+            Change::DeleteTreePart { from, to, .. } => (to - from, to - from),
             Change::UpsertTree(_, targets) => (targets.len(), 2 * targets.len()),
             Change::UpsertTreePart { from, to, .. } => (to - from, 2 * (to - from)),
         }
     }
 
     /// How many leaves of a tree fit in one batch beside `others`.
-    pub fn leaves_beside(&self, others: &[Change]) -> usize {
+    pub fn leaves_beside<'a>(&self, others: impl IntoIterator<Item = &'a Change>) -> usize {
         let (changes, records) = others
-            .iter()
+            .into_iter()
             .map(Self::cost)
             .fold((0, 0), |(c, r), (dc, dr)| (c + dc, r + dr));
         let by_changes = (self.max_changes as usize).saturating_sub(changes);
@@ -94,7 +104,7 @@ pub enum NextBatch {
 pub fn next_batch(
     limits: BatchLimits,
     preamble_len: usize,
-    batch: Vec<Change>,
+    mut batch: Vec<Change>,
     zone: &ZoneSnapshot,
 ) -> NextBatch {
     let Some(at) = batch
@@ -103,18 +113,19 @@ pub fn next_batch(
     else {
         return NextBatch::Final(batch);
     };
-    let Change::UpsertTree(generation, targets) = batch[at].clone() else {
+    let Change::UpsertTree(generation, targets) = &batch[at] else {
         unreachable!("found above")
     };
-    let mut others = batch;
-    others.remove(at);
-    let fits_beside = limits.leaves_beside(&others);
-    let len = targets.len();
+    let (generation, len) = (*generation, targets.len());
+    let (before, after) = (&batch[..at], &batch[at + 1..]);
+    let fits_beside = limits.leaves_beside(before.iter().chain(after));
     if len <= fits_beside {
-        others.insert(at, Change::UpsertTree(generation, targets));
-        return NextBatch::Final(others);
+        return NextBatch::Final(batch);
     }
     let built = zone.records_built(generation, len);
+    let Change::UpsertTree(_, targets) = batch.remove(at) else {
+        unreachable!("found above")
+    };
     if len - built <= fits_beside {
         if built < len {
             let rest = Change::UpsertTreePart {
@@ -123,34 +134,119 @@ pub fn next_batch(
                 from: built,
                 to: len,
             };
-            others.insert(at, rest);
+            batch.insert(at, rest);
         }
-        return NextBatch::Final(others);
+        return NextBatch::Final(batch);
     }
-    let preamble = &others[..preamble_len];
-    let per_part = limits.leaves_beside(preamble);
+    let preamble = &batch[..preamble_len];
+    let per_part = limits.leaves_beside(preamble.iter());
     assert!(
         per_part > 0,
         "the limits leave room for a leaf beside the lock"
     );
     let to = (built + per_part).min(len);
-    let mut part = preamble.to_vec();
-    part.push(Change::UpsertTreePart {
+    batch.truncate(preamble_len);
+    batch.push(Change::UpsertTreePart {
         generation,
         targets,
         from: built,
         to,
     });
     assert!(
-        limits.admits(&part),
+        limits.admits(&batch),
         "a part of a tree fits one batch: {} changes",
-        part.len()
+        batch.len()
     );
     NextBatch::Part {
-        batch: part,
+        batch,
         generation,
         built: to,
         of: len,
+    }
+}
+
+/// The clean-up batch to send next.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NextCleanup {
+    /// The preamble and a DELETE of each of these trees: every victim left, or as many as
+    /// fit (`rest`: victims are left for the next batch).
+    Trees {
+        /// The batch to send.
+        batch: Vec<Change>,
+        /// The trees it deletes, oldest first.
+        trees: Vec<Generation>,
+        /// Victims are left for the next batch.
+        rest: bool,
+    },
+    /// The preamble and a DELETE of the last records of a tree too big for one batch:
+    /// `left` of its `of` records remain.
+    Part {
+        /// The batch to send.
+        batch: Vec<Change>,
+        /// The tree it deletes part of.
+        generation: Generation,
+        /// Records of the tree left after the batch.
+        left: usize,
+        /// Records in the whole tree.
+        of: usize,
+    },
+}
+
+/// What clean-up sends next to delete `victims` (oldest first, each in `zone`, the read the
+/// batch is built on), beginning with `preamble`. Without limits, every victim in one batch,
+/// as before Route 53's limits were modelled.
+pub fn next_cleanup(
+    limits: Option<BatchLimits>,
+    mut preamble: Vec<Change>,
+    victims: &[Generation],
+    zone: &ZoneSnapshot,
+) -> NextCleanup {
+    let Some(limits) = limits else {
+        preamble.extend(victims.iter().map(|&tree| Change::DeleteTree(tree)));
+        return NextCleanup::Trees {
+            batch: preamble,
+            trees: victims.to_vec(),
+            rest: false,
+        };
+    };
+    let room = limits.leaves_beside(preamble.iter());
+    assert!(room > 0, "the limits leave room for a leaf beside the lock");
+    let records = |tree: Generation| {
+        let at = zone
+            .trees
+            .binary_search(&tree)
+            .expect("a victim is in the read");
+        zone.records[at]
+    };
+    let (mut used, mut trees) = (0, Vec::new());
+    for &tree in victims {
+        if used + records(tree) > room {
+            break;
+        }
+        used += records(tree);
+        trees.push(tree);
+    }
+    if trees.is_empty() {
+        let generation = victims[0];
+        let of = records(generation);
+        let left = of - room;
+        preamble.push(Change::DeleteTreePart {
+            generation,
+            from: left,
+            to: of,
+        });
+        return NextCleanup::Part {
+            batch: preamble,
+            generation,
+            left,
+            of,
+        };
+    }
+    preamble.extend(trees.iter().map(|&tree| Change::DeleteTree(tree)));
+    NextCleanup::Trees {
+        batch: preamble,
+        rest: trees.len() < victims.len(),
+        trees,
     }
 }
 
@@ -233,6 +329,81 @@ mod tests {
         batch.push(Change::UpsertRoot(Generation(1)));
         let next = next_batch(ROUTE53, lock.len(), batch.clone(), &zone.snapshot());
         assert_eq!(next, NextBatch::Final(batch));
+    }
+
+    /// A 300-leaf tree is deleted in four batches under Route 53's limits, from its end,
+    /// each within the limits and carrying the lock preamble; what is left of it goes with
+    /// the small trees that fit beside it, and the rest in another batch.
+    #[test]
+    fn a_tree_too_big_for_one_batch_is_deleted_in_parts() {
+        let mut zone = Zone::default();
+        let (big, small, tiny, last) = (Generation(1), Generation(2), Generation(3), Generation(4));
+        zone.apply(&[
+            Change::UpsertTree(big, targets(300)),
+            Change::UpsertTree(small, targets(40)),
+            Change::UpsertTree(tiny, targets(30)),
+            Change::UpsertTree(last, targets(50)),
+            Change::UpsertRoot(big),
+        ])
+        .unwrap();
+        let mut left = Vec::new();
+        let mut deleted = Vec::new();
+        loop {
+            let snapshot = zone.snapshot();
+            let lock = preamble(&zone);
+            let victims: Vec<Generation> = snapshot.trees.clone();
+            if victims.is_empty() {
+                break;
+            }
+            let next = next_cleanup(Some(ROUTE53), lock.clone(), &victims, &snapshot);
+            let (NextCleanup::Trees { batch, .. } | NextCleanup::Part { batch, .. }) = &next;
+            let leaves: usize = batch[2..]
+                .iter()
+                .map(|change| match change {
+                    Change::DeleteTree(g) => {
+                        snapshot.records[snapshot.trees.binary_search(g).unwrap()]
+                    }
+                    Change::DeleteTreePart { from, to, .. } => to - from,
+                    other => panic!("not a deletion: {other:?}"),
+                })
+                .sum();
+            assert!(2 + leaves <= 100, "{leaves} leaves beside the lock");
+            assert_eq!(
+                batch[..2],
+                lock[..],
+                "every batch carries the lock preamble"
+            );
+            zone.apply(batch).unwrap();
+            match next {
+                NextCleanup::Part { left: l, .. } => {
+                    left.push(l);
+                    assert_eq!(zone.resolve().len(), l, "the root resolves to what is left");
+                }
+                NextCleanup::Trees { trees, .. } => deleted.push(trees),
+            }
+        }
+        assert_eq!(left, vec![202, 104, 6]);
+        assert_eq!(deleted, vec![vec![big, small, tiny], vec![last]]);
+        assert!(zone.resolve().is_empty());
+    }
+
+    /// A part deleted on a stale read (the tree grew or shrank since) is refused.
+    #[test]
+    fn a_part_deleted_on_a_stale_read_is_refused() {
+        let mut zone = Zone::default();
+        let g = Generation(1);
+        zone.apply(&[Change::UpsertTree(g, targets(300))]).unwrap();
+        let part = |to| Change::DeleteTreePart {
+            generation: g,
+            from: 100,
+            to,
+        };
+        assert_eq!(
+            zone.apply(&[part(250)]),
+            Err(crate::dns::BatchError::TreeNotFound(g))
+        );
+        zone.apply(&[part(300)]).unwrap();
+        assert_eq!(zone.records(g).len(), 100);
     }
 
     /// Clean-up deleting a half-built tree: a part built on the old read is refused, and the

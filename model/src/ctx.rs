@@ -175,14 +175,16 @@ impl Ctx {
 
     /// The in-zone lock preamble: DELETE the lock exactly as read, CREATE it as `me`'s with a
     /// fresh expiry.
+    /// Room is left for the rest of a batch (a tree, the aliases, a fence), so that
+    /// appending them does not reallocate.
     pub fn lock_preamble(&self, me: Actor, zone: &ZoneSnapshot) -> Vec<Change> {
-        vec![
-            Change::DeleteLock(zone.lock),
-            Change::CreateLock(LockRecord {
-                holder: me,
-                expires_ms: self.now_ms() + self.config.lock_ttl_ms,
-            }),
-        ]
+        let mut preamble = Vec::with_capacity(8);
+        preamble.push(Change::DeleteLock(zone.lock));
+        preamble.push(Change::CreateLock(LockRecord {
+            holder: me,
+            expires_ms: self.now_ms() + self.config.lock_ttl_ms,
+        }));
+        preamble
     }
 
     /// Reports an event with the world as it is now.

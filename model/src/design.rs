@@ -211,10 +211,12 @@ pub trait Design: Sync {
 /// rollback record at the previously active plan (whatever the root pointed at before).
 pub fn build_tree_and_flip(plan: &Plan, endpoint: EndpointId, zone: &ZoneSnapshot) -> Vec<Change> {
     let generation = plan.generation;
-    let mut changes = vec![
-        Change::UpsertTree(generation, plan.targets(endpoint).clone()),
-        Change::UpsertRoot(generation),
-    ];
+    let mut changes = Vec::with_capacity(3);
+    changes.push(Change::UpsertTree(
+        generation,
+        plan.targets(endpoint).clone(),
+    ));
+    changes.push(Change::UpsertRoot(generation));
     if let Some(previous) = zone.root.filter(|&previous| previous != generation) {
         changes.push(Change::UpsertRollback(previous));
     }

@@ -76,8 +76,21 @@ pub enum Change {
         /// One past the last record of this part.
         to: usize,
     },
-    /// DELETE a plan's record tree; fails if absent.
+    /// DELETE a plan's record tree (every record of it there); fails if absent.
     DeleteTree(Generation),
+    /// DELETE records `from..to` of a plan's tree, its last records: clean-up deleting a
+    /// tree too big for one batch, from its end, leaving the first `from` (at least one; the
+    /// last batch deletes the rest with [`Change::DeleteTree`]). Like any DELETE it must match
+    /// what is there: it fails unless the tree has exactly `to` records. A tree is still a
+    /// prefix of its plan's list.
+    DeleteTreePart {
+        /// The plan whose tree it is.
+        generation: Generation,
+        /// The first record deleted (records before it stay).
+        from: usize,
+        /// The tree's length now: the DELETE matches only a tree of exactly `to` records.
+        to: usize,
+    },
     /// UPSERT the root alias; fails unless the target tree exists.
     UpsertRoot(Generation),
     /// UPSERT the rollback record; fails unless the target tree exists.
@@ -176,6 +189,8 @@ pub struct ZoneSnapshot {
     pub fence: Option<Generation>,
     /// Generations whose trees exist (whole or partial), oldest first.
     pub trees: Vec<Generation>,
+    /// How many records each tree of `trees` has (the same order).
+    pub records: Vec<usize>,
     /// The partial trees and how many of their records are built, oldest first.
     pub partial: Vec<(Generation, usize)>,
 }
@@ -244,12 +259,19 @@ impl Zone {
 
     /// What a writer reads of this zone.
     pub fn snapshot(&self) -> ZoneSnapshot {
+        // One pass over the trees (a partial tree is rare: its lookup is in a small map).
+        let (trees, records) = self
+            .trees
+            .iter()
+            .map(|(&g, targets)| (g, self.partial.get(&g).copied().unwrap_or(targets.len())))
+            .unzip();
         ZoneSnapshot {
             lock: self.lock,
             root: self.root,
             rollback: self.rollback,
             fence: self.fence,
-            trees: self.trees.keys().copied().collect(),
+            trees,
+            records,
             partial: self.partial.iter().map(|(&g, &built)| (g, built)).collect(),
         }
     }
@@ -288,6 +310,11 @@ impl Zone {
                     self.trees.remove(generation);
                     self.partial.remove(generation);
                     commit.trees_deleted.push(*generation);
+                }
+                Change::DeleteTreePart {
+                    generation, from, ..
+                } => {
+                    self.partial.insert(*generation, *from);
                 }
                 Change::UpsertRoot(generation) => self.root = Some(*generation),
                 Change::UpsertRollback(generation) => self.rollback = Some(*generation),
@@ -356,6 +383,18 @@ impl Zone {
                         return Err(BatchError::TreeNotFound(*generation));
                     }
                     tree_edits.push((*generation, false));
+                }
+                Change::DeleteTreePart {
+                    generation,
+                    from,
+                    to,
+                } => {
+                    assert!(0 < *from && from < to, "a tail of the tree, not all of it");
+                    // Like a part built, a part deleted is the batch's only change to its
+                    // tree: only the zone's records count.
+                    if self.built(*generation) != *to {
+                        return Err(BatchError::TreeNotFound(*generation));
+                    }
                 }
                 Change::UpsertRoot(target) | Change::UpsertRollback(target) => {
                     if !tree_exists(&tree_edits, *target) && !planted_bug::skips_alias_check() {

@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use crate::batches::{next_batch, NextBatch};
+use crate::batches::{next_batch, next_cleanup, NextBatch, NextCleanup};
 use crate::chaos::{Call, Fault, FaultKind, Site, Step};
 use crate::ctx::{Ctx, Noise};
 use crate::design::{Design, LockChoice, OnMissingTarget, View};
@@ -515,7 +515,14 @@ impl Enactor<'_> {
         let age = config.cleanup_age_generations;
         for endpoint in EndpointId::all(config.endpoints.into()) {
             let mut done = false;
-            for attempt in 1..=config.cleanup_attempts {
+            // Every attempt is a site of its own; only failed attempts count towards giving
+            // up (a tree too big for one batch takes several that succeed).
+            let mut failures = 0;
+            for attempt in 1.. {
+                if failures == config.cleanup_attempts {
+                    break;
+                }
+                failures += 1;
                 let site = self.site(Step::Cleanup(endpoint), attempt);
                 if let LockChoice::Lease { ttl_ms } = lock {
                     if !self.keep_lease(&site, ttl_ms, applied).await? {
@@ -531,7 +538,7 @@ impl Enactor<'_> {
                     self.read_failed(&site).await;
                     continue;
                 };
-                let Some(mut batch) = self.preamble(&site, &zone, lock).await else {
+                let Some(batch) = self.preamble(&site, &zone, lock).await else {
                     continue;
                 };
                 let victims = self.design.cleanup_victims(applied, age, &zone);
@@ -543,27 +550,57 @@ impl Enactor<'_> {
                     done = true;
                     break;
                 }
-                batch.extend(victims.iter().map(|&tree| Change::DeleteTree(tree)));
+                let next = next_cleanup(config.batch_limits, batch, &victims, &zone);
+                let (NextCleanup::Trees { batch, .. } | NextCleanup::Part { batch, .. }) = &next;
                 match self
                     .ctx
-                    .change(&site.with_call(Call::Change), endpoint, &batch)
+                    .change(&site.with_call(Call::Change), endpoint, batch)
                     .await
                 {
                     Ok(commit) => {
-                        assert_eq!(
-                            commit.trees_deleted, victims,
-                            "clean-up deleted exactly the trees the design chose, at {site}"
-                        );
-                        self.ctx.emit(
-                            self.me,
-                            EventKind::TreesDeleted {
-                                endpoint,
-                                generations: victims,
-                                commit,
-                            },
-                        );
-                        done = true;
-                        break;
+                        failures = 0;
+                        let (kind, finished) = match next {
+                            NextCleanup::Trees { trees, rest, .. } => {
+                                assert_eq!(
+                                    commit.trees_deleted, trees,
+                                    "clean-up deleted exactly the trees it chose, at {site}"
+                                );
+                                (
+                                    EventKind::TreesDeleted {
+                                        endpoint,
+                                        generations: trees,
+                                        commit,
+                                    },
+                                    !rest,
+                                )
+                            }
+                            // A tree too big for one batch: delete its end, read again.
+                            NextCleanup::Part { .. } if !commit.trees_deleted.is_empty() => {
+                                unreachable!(
+                                    "a part deleted whole trees at {site}: {:?}",
+                                    commit.trees_deleted
+                                )
+                            }
+                            NextCleanup::Part {
+                                generation,
+                                left,
+                                of,
+                                ..
+                            } => (
+                                EventKind::TreePartDeleted {
+                                    endpoint,
+                                    generation,
+                                    left,
+                                    of,
+                                },
+                                false,
+                            ),
+                        };
+                        self.ctx.emit(self.me, kind);
+                        if finished {
+                            done = true;
+                            break;
+                        }
                     }
                     Err(error) => self.rejected(&site, applied, error).await,
                 }

@@ -132,6 +132,18 @@ pub enum EventKind {
         /// Records in the whole tree.
         of: usize,
     },
+    /// Clean-up deleted the last records of `generation`'s tree, too big for one batch:
+    /// `left` of its `of` records remain (a half-deleted tree resolves to them).
+    TreePartDeleted {
+        /// The endpoint whose zone it is.
+        endpoint: EndpointId,
+        /// The plan whose tree it is.
+        generation: Generation,
+        /// Records left.
+        left: usize,
+        /// Records in the whole tree.
+        of: usize,
+    },
     /// The enactor has been through every endpoint with `generation`.
     PlanApplied {
         /// The plan applied everywhere.
@@ -216,6 +228,7 @@ impl EventKind {
             | EventKind::Applied { endpoint, .. }
             | EventKind::EndpointSkipped { endpoint, .. }
             | EventKind::TreePartBuilt { endpoint, .. }
+            | EventKind::TreePartDeleted { endpoint, .. }
             | EventKind::TreesDeleted { endpoint, .. }
             | EventKind::CleanupGaveUp { endpoint }
             | EventKind::Alarm { endpoint, .. }
@@ -387,6 +400,15 @@ impl fmt::Display for EventKind {
             } => write!(
                 f,
                 "{endpoint}: builds {generation}'s tree in parts: {built} of {of} records"
+            ),
+            EventKind::TreePartDeleted {
+                endpoint,
+                generation,
+                left,
+                of,
+            } => write!(
+                f,
+                "{endpoint}: clean-up deletes {generation}'s tree in parts: {left} of {of} records left"
             ),
             EventKind::PlanApplied { generation } => {
                 write!(f, "has applied {generation} to every endpoint; runs clean-up")

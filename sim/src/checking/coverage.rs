@@ -160,7 +160,9 @@ impl Coverage {
                 Change::UpsertRoot(g) if zone.root > Some(*g) => {
                     self.reach(Mark::StaleBatchSubmitted)
                 }
-                Change::DeleteTree(g) if self.in_flight.contains_key(g) => {
+                Change::DeleteTree(g) | Change::DeleteTreePart { generation: g, .. }
+                    if self.in_flight.contains_key(g) =>
+                {
                     self.reach(Mark::CleanupChoseTreeInFlight)
                 }
                 _ => {}

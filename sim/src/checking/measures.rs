@@ -157,6 +157,11 @@ impl Watch {
         if let Some(g) = state.serving {
             let count = self.serving.get_mut(&g).expect("counted when it began");
             *count -= 1;
+            if *count == 0 {
+                // Forgotten, so that the map holds the generations served now, not every
+                // generation a long run ever served.
+                self.serving.remove(&g);
+            }
         }
         state.serving = zone.root.filter(|_| !zone.resolve().is_empty());
         if let Some(g) = state.serving {

@@ -9,14 +9,17 @@
 //!    Route 53's rules; the model must commit exactly the batches the reference commits
 //!    (except those a design's own write guard refuses, which nothing applies);
 //! 2. the reference applies only what it committed (and the lock seizures the model reports);
-//! 3. after every batch and every event, the zone that changed must equal the reference's;
+//! 3. after every batch and every event, the zone that changed must equal the reference's:
+//!    its lock, root, rollback and fence records, how many trees (whole and partial) it
+//!    holds, and every tree the batch named (the only trees a batch can change);
 //! 4. a committed batch must be reported by its writer as the very next event, so that no
 //!    change goes unobserved.
 //!
 //! A disagreement is a bug in the model or the harness, not a verdict on a design: the
 //! oracle panics, and a sweep reports the seed as a crash. The invariants read zones from
-//! here, never from the model. Every check touches one zone: per-event work stays flat however
-//! many endpoints there are (the whole-world comparison runs once, when the run ends).
+//! here, never from the model. Every check touches one zone and the trees its batch named:
+//! per-event work stays flat however many endpoints, trees and load balancers there are (the
+//! whole-world, tree-by-tree comparison runs once, when the run ends).
 
 use std::collections::BTreeMap;
 
@@ -67,71 +70,155 @@ impl ReferenceZone {
     }
 
     /// Route 53's rules, read afresh: an all-or-nothing batch, each change validated against
-    /// the zone as the earlier changes left it. Returns the zone the batch would leave.
-    fn commit(&self, changes: &[Change]) -> Result<ReferenceZone, String> {
-        let mut next = self.clone();
+    /// the zone as the earlier changes left it. Applies the batch in place and leaves in
+    /// `undo` (emptied first) what takes it back; a batch that breaks a rule leaves the zone
+    /// as it was. Work is per change, never a copy of the zone's trees.
+    fn commit(&mut self, changes: &[Change], undo: &mut Vec<Undo>) -> Result<(), String> {
+        undo.clear();
         for change in changes {
-            match change {
-                Change::DeleteLock(believed) if *believed != next.lock => {
-                    return Err("lock record differs from the DELETE".into())
-                }
-                Change::DeleteLock(_) => next.lock = None,
-                Change::CreateLock(_) if next.lock.is_some() => {
-                    return Err("CREATE of an existing lock record".into())
-                }
-                Change::CreateLock(lock) => next.lock = Some(*lock),
-                Change::UpsertTree(generation, targets) => {
-                    next.trees.insert(*generation, targets.clone());
-                    next.partial.remove(generation);
-                }
-                // Parts are built in order: a part past the records there is refused.
-                Change::UpsertTreePart {
-                    generation, from, ..
-                } if *from > next.built(*generation) => {
-                    return Err(format!("part of tree {generation} past its records"))
-                }
-                Change::UpsertTreePart {
-                    generation,
-                    targets,
-                    to,
-                    ..
-                } => {
-                    let built = next.built(*generation).max(*to);
-                    next.trees.insert(*generation, targets.clone());
-                    if built < targets.len() {
-                        next.partial.insert(*generation, built);
-                    } else {
-                        next.partial.remove(generation);
-                    }
-                }
-                Change::DeleteTree(generation) => {
-                    if next.trees.remove(generation).is_none() {
-                        return Err(format!("DELETE of missing tree {generation}"));
-                    }
-                    next.partial.remove(generation);
-                }
-                Change::UpsertRoot(target) | Change::UpsertRollback(target)
-                    if !next.trees.contains_key(target) =>
-                {
-                    return Err(format!("alias written to missing tree {target}"))
-                }
-                Change::UpsertRoot(target) => next.root = Some(*target),
-                Change::UpsertRollback(target) => next.rollback = Some(*target),
-                Change::DeleteFence(believed) if *believed != next.fence => {
-                    return Err("fence record differs from the DELETE".into())
-                }
-                Change::DeleteFence(_) => next.fence = None,
-                Change::CreateFence(_) if next.fence.is_some() => {
-                    return Err("CREATE of an existing fence record".into())
-                }
-                Change::CreateFence(generation) => next.fence = Some(*generation),
+            if let Err(why) = self.apply(change, undo) {
+                self.undo(undo);
+                return Err(why);
             }
         }
-        Ok(next)
+        Ok(())
     }
 
-    /// Where the model's zone differs from this one, if anywhere.
-    fn difference(&self, zone: &Zone) -> Option<String> {
+    /// One change of a batch, or why Route 53 refuses it; `undo` learns how to take it back.
+    fn apply(&mut self, change: &Change, undo: &mut Vec<Undo>) -> Result<(), String> {
+        match change {
+            Change::DeleteLock(believed) if *believed != self.lock => {
+                return Err("lock record differs from the DELETE".into())
+            }
+            Change::CreateLock(_) if self.lock.is_some() => {
+                return Err("CREATE of an existing lock record".into())
+            }
+            Change::DeleteLock(_) | Change::CreateLock(_) => {
+                undo.push(Undo::Lock(self.lock));
+                self.lock = match change {
+                    Change::CreateLock(lock) => Some(*lock),
+                    _ => None,
+                };
+            }
+            Change::UpsertTree(generation, targets) => {
+                undo.push(self.tree_as_is(*generation));
+                self.trees.insert(*generation, targets.clone());
+                self.partial.remove(generation);
+            }
+            // Parts are built in order: a part past the records there is refused.
+            Change::UpsertTreePart {
+                generation, from, ..
+            } if *from > self.built(*generation) => {
+                return Err(format!("part of tree {generation} past its records"))
+            }
+            Change::UpsertTreePart {
+                generation,
+                targets,
+                to,
+                ..
+            } => {
+                let built = self.built(*generation).max(*to);
+                undo.push(self.tree_as_is(*generation));
+                self.trees.insert(*generation, targets.clone());
+                if built < targets.len() {
+                    self.partial.insert(*generation, built);
+                } else {
+                    self.partial.remove(generation);
+                }
+            }
+            Change::DeleteTree(generation) if !self.trees.contains_key(generation) => {
+                return Err(format!("DELETE of missing tree {generation}"))
+            }
+            Change::DeleteTree(generation) => {
+                undo.push(self.tree_as_is(*generation));
+                self.trees.remove(generation);
+                self.partial.remove(generation);
+            }
+            // A DELETE must match what is there: the tail of a tree with exactly `to` records.
+            Change::DeleteTreePart { generation, to, .. } if self.built(*generation) != *to => {
+                return Err(format!("DELETE of records of tree {generation} not there"))
+            }
+            Change::DeleteTreePart {
+                generation, from, ..
+            } => {
+                undo.push(self.tree_as_is(*generation));
+                self.partial.insert(*generation, *from);
+            }
+            Change::UpsertRoot(target) | Change::UpsertRollback(target)
+                if !self.trees.contains_key(target) =>
+            {
+                return Err(format!("alias written to missing tree {target}"))
+            }
+            Change::UpsertRoot(target) => {
+                undo.push(Undo::Root(self.root));
+                self.root = Some(*target);
+            }
+            Change::UpsertRollback(target) => {
+                undo.push(Undo::Rollback(self.rollback));
+                self.rollback = Some(*target);
+            }
+            Change::DeleteFence(believed) if *believed != self.fence => {
+                return Err("fence record differs from the DELETE".into())
+            }
+            Change::CreateFence(_) if self.fence.is_some() => {
+                return Err("CREATE of an existing fence record".into())
+            }
+            Change::DeleteFence(_) | Change::CreateFence(_) => {
+                undo.push(Undo::Fence(self.fence));
+                self.fence = match change {
+                    Change::CreateFence(generation) => Some(*generation),
+                    _ => None,
+                };
+            }
+        }
+        Ok(())
+    }
+
+    /// How to put `generation`'s tree back as it is now.
+    fn tree_as_is(&self, generation: Generation) -> Undo {
+        Undo::Tree {
+            generation,
+            targets: self.trees.get(&generation).cloned(),
+            partial: self.partial.get(&generation).copied(),
+        }
+    }
+
+    /// Takes back the changes `undo` records, latest first, and empties it.
+    fn undo(&mut self, undo: &mut Vec<Undo>) {
+        while let Some(step) = undo.pop() {
+            match step {
+                Undo::Lock(lock) => self.lock = lock,
+                Undo::Root(root) => self.root = root,
+                Undo::Rollback(rollback) => self.rollback = rollback,
+                Undo::Fence(fence) => self.fence = fence,
+                Undo::Tree {
+                    generation,
+                    targets,
+                    partial,
+                } => {
+                    match targets {
+                        Some(targets) => self.trees.insert(generation, targets),
+                        None => self.trees.remove(&generation),
+                    };
+                    match partial {
+                        Some(built) => self.partial.insert(generation, built),
+                        None => self.partial.remove(&generation),
+                    };
+                }
+            }
+        }
+    }
+
+    /// Where the model's zone differs from this one, if anywhere: every record but the
+    /// trees, how many trees (whole and partial) there are, and the trees in `touched` (the
+    /// trees a batch named: the only ones it can have changed). Per-event work is per change,
+    /// not per tree or per record, however many trees and load balancers a zone holds; the
+    /// whole zone is compared when the run ends ([`ReferenceZone::whole_difference`]).
+    fn difference(
+        &self,
+        zone: &Zone,
+        touched: impl Iterator<Item = Generation> + Clone,
+    ) -> Option<String> {
         let differs = |what: &str, model: String, reference: String| {
             Some(format!("{what}: model {model}, reference {reference}"))
         };
@@ -163,26 +250,28 @@ impl ReferenceZone {
                 format!("{:?}", self.lock),
             );
         }
-        // Tree by tree, and a tree's records only if the two lists are not the same shared
-        // list (they are, unless something copied them): per-event work is per tree, not
-        // per record, however many load balancers an endpoint has.
-        let same_trees = zone.trees.len() == self.trees.len()
-            && zone
-                .trees
-                .iter()
-                .zip(&self.trees)
-                .all(|((g, a), (h, b))| g == h && (std::rc::Rc::ptr_eq(a, b) || a == b));
-        if !same_trees {
-            let keys = |trees: &BTreeMap<Generation, Targets>| {
-                trees
-                    .keys()
-                    .map(|g| g.to_string())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            };
+        let keys = |trees: &BTreeMap<Generation, Targets>| {
+            trees
+                .keys()
+                .map(|g| g.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        // A tree's records are compared only if the two lists are not the same shared list
+        // (they are, unless something copied them).
+        let same_tree = |g: Generation| match (zone.trees.get(&g), self.trees.get(&g)) {
+            (Some(a), Some(b)) => std::rc::Rc::ptr_eq(a, b) || a == b,
+            (None, None) => true,
+            _ => false,
+        };
+        if zone.trees.len() != self.trees.len() || !touched.clone().all(same_tree) {
             return differs("trees", keys(&zone.trees), keys(&self.trees));
         }
-        if zone.partial != self.partial {
+        if zone.partial.len() != self.partial.len()
+            || touched
+                .into_iter()
+                .any(|g| zone.partial.get(&g) != self.partial.get(&g))
+        {
             return differs(
                 "partial trees",
                 format!("{:?}", zone.partial),
@@ -191,6 +280,36 @@ impl ReferenceZone {
         }
         None
     }
+
+    /// Where the model's zone differs from this one, tree by tree.
+    fn whole_difference(&self, zone: &Zone) -> Option<String> {
+        self.difference(zone, self.trees.keys().chain(zone.trees.keys()).copied())
+    }
+}
+
+/// How to take back one change of a batch the model did not commit.
+enum Undo {
+    Lock(Option<LockRecord>),
+    Root(Option<Generation>),
+    Rollback(Option<Generation>),
+    Fence(Option<Generation>),
+    /// A tree's list and its partial count, each as it was (`None`: absent).
+    Tree {
+        generation: Generation,
+        targets: Option<Targets>,
+        partial: Option<usize>,
+    },
+}
+
+/// The trees a batch names.
+fn trees_named(changes: &[Change]) -> impl Iterator<Item = Generation> + Clone + '_ {
+    changes.iter().filter_map(|change| match change {
+        Change::UpsertTree(generation, _)
+        | Change::UpsertTreePart { generation, .. }
+        | Change::DeleteTree(generation)
+        | Change::DeleteTreePart { generation, .. } => Some(*generation),
+        _ => None,
+    })
 }
 
 /// The reference copy of every zone, and the batch it is waiting to see reported.
@@ -198,6 +317,8 @@ pub struct Reference {
     zones: Vec<ReferenceZone>,
     /// A batch the reference committed whose writer has not yet reported it.
     unreported: Option<EndpointId>,
+    /// What takes back the last batch judged (kept to reuse its allocation).
+    undo: Vec<Undo>,
 }
 
 impl Reference {
@@ -206,6 +327,7 @@ impl Reference {
         Reference {
             zones: vec![ReferenceZone::default(); endpoints],
             unreported: None,
+            undo: Vec::new(),
         }
     }
 
@@ -222,16 +344,13 @@ impl Reference {
         result: &Result<Commit, BatchError>,
         world: &World,
     ) {
-        let judged = self.zones[endpoint.index()].commit(changes);
-        match (&judged, result) {
-            (Ok(next), Ok(_)) => {
-                self.zones[endpoint.index()] = next.clone();
-                self.unreported = Some(endpoint);
-            }
+        let zone = &mut self.zones[endpoint.index()];
+        match (zone.commit(changes, &mut self.undo), result) {
+            (Ok(()), Ok(_)) => self.unreported = Some(endpoint),
             (Err(_), Err(_)) => {}
             // The design's own write guard (a server-side check some designs add) refused a
             // batch Route 53's rules accept: nothing was applied, on either side.
-            (Ok(_), Err(BatchError::Refused(_))) => {}
+            (Ok(()), Err(BatchError::Refused(_))) => zone.undo(&mut self.undo),
             (Err(why), Ok(_)) => fail(format!(
                 "{endpoint}: the model committed a batch Route 53 rejects ({why}): {changes:?}"
             )),
@@ -239,7 +358,8 @@ impl Reference {
                 "{endpoint}: the model rejected a valid batch ({error}): {changes:?}"
             )),
         }
-        self.compare(endpoint, world);
+        self.undo.clear();
+        self.compare(endpoint, world, trees_named(changes));
     }
 
     /// An event happened: the reference follows lock seizures, checks that a committed batch
@@ -252,6 +372,7 @@ impl Reference {
             }
             EventKind::Applied { endpoint, .. }
             | EventKind::TreePartBuilt { endpoint, .. }
+            | EventKind::TreePartDeleted { endpoint, .. }
             | EventKind::TreesDeleted { endpoint, .. }
             | EventKind::Repaired { endpoint, .. } => {
                 if self.unreported != Some(*endpoint) {
@@ -271,7 +392,8 @@ impl Reference {
             ));
         }
         if let Some(endpoint) = touched {
-            self.compare(endpoint, world);
+            // The batch the event reports was compared when it reached Route 53.
+            self.compare(endpoint, world, std::iter::empty());
         }
         touched
     }
@@ -283,13 +405,24 @@ impl Reference {
                 "{endpoint}: the last committed batch went unreported"
             ));
         }
-        for (endpoint, _) in world.endpoints() {
-            self.compare(endpoint, world);
+        for (endpoint, zone) in world.endpoints() {
+            if let Some(difference) = self.zones[endpoint.index()].whole_difference(zone) {
+                fail(format!(
+                    "{endpoint}: the model's zone differs from the reference: {difference}"
+                ));
+            }
         }
     }
 
-    fn compare(&self, endpoint: EndpointId, world: &World) {
-        if let Some(difference) = self.zones[endpoint.index()].difference(world.zone(endpoint)) {
+    /// Compares one zone's records, its tree counts and the trees in `touched`.
+    fn compare(
+        &self,
+        endpoint: EndpointId,
+        world: &World,
+        touched: impl Iterator<Item = Generation> + Clone,
+    ) {
+        let zone = world.zone(endpoint);
+        if let Some(difference) = self.zones[endpoint.index()].difference(zone, touched) {
             fail(format!(
                 "{endpoint}: the model's zone differs from the reference: {difference}"
             ));
@@ -353,6 +486,47 @@ mod tests {
         let commit = world.zones[0].apply(&first_plan());
         reference.on_batch(EndpointId(0), &first_plan(), &commit, &world);
         reference.on_event(&event(EventKind::Restarted), &world);
+    }
+
+    /// A batch Route 53 accepts but the design's write guard refused: nothing is applied on
+    /// either side, so the reference takes back what it judged (no difference, no panic).
+    #[test]
+    fn a_batch_the_write_guard_refused_is_taken_back() {
+        let (world, mut reference) = (world(), Reference::new(1));
+        let refused = Err(BatchError::Refused("test guard"));
+        reference.on_batch(EndpointId(0), &first_plan(), &refused, &world);
+        assert_eq!(reference.zone(EndpointId(0)), &ReferenceZone::default());
+        reference.on_event(&event(EventKind::Restarted), &world);
+        reference.at_end(&world);
+    }
+
+    /// A batch the reference judges invalid halfway leaves its zone as it was.
+    #[test]
+    fn a_rejected_batch_leaves_the_reference_as_it_was() {
+        let (mut world, mut reference) = (world(), Reference::new(1));
+        let mut changes = first_plan();
+        changes.push(Change::DeleteTree(Generation(9)));
+        let rejected = world.zones[0].apply(&changes);
+        assert!(rejected.is_err());
+        reference.on_batch(EndpointId(0), &changes, &rejected, &world);
+        assert_eq!(reference.zone(EndpointId(0)), &ReferenceZone::default());
+    }
+
+    /// A tree the batch named that the model built from another list is caught at once, though
+    /// only the trees a batch names are compared record by record.
+    #[test]
+    #[should_panic(
+        expected = "oracle: regional: the model's zone differs from the reference: trees"
+    )]
+    fn a_named_tree_built_from_another_list_is_caught() {
+        let (mut world, mut reference) = (world(), Reference::new(1));
+        let changes = first_plan();
+        let commit = world.zones[0].apply(&changes);
+        let other = Plan::new(Generation(2), 1);
+        world.zones[0]
+            .trees
+            .insert(Generation(1), other.targets[0].clone());
+        reference.on_batch(EndpointId(0), &changes, &commit, &world);
     }
 
     #[test]

@@ -1,8 +1,7 @@
-//! The trace hasher: 64-bit FNV-1a over the bytes of a run's trace lines (how the lines are
+//! The trace hasher: 64-bit FNV-1a over the bytes of a run's trace entries (how they are
 //! written is in [`crate::trace`]), and how a hash is printed and saved. Also hashes the text
 //! of a scenario, so a seed file can tell which scenario it was found under.
 
-use std::fmt;
 use std::hash::Hasher;
 
 /// FNV-1a, 64-bit: tiny, fast enough and stable across Rust releases (unlike `DefaultHasher`).
@@ -25,14 +24,6 @@ impl Hasher for Fnv64 {
             self.0 ^= u64::from(byte);
             self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
         }
-    }
-}
-
-/// Hashes formatted text as its UTF-8 bytes.
-impl fmt::Write for Fnv64 {
-    fn write_str(&mut self, text: &str) -> fmt::Result {
-        self.write(text.as_bytes());
-        Ok(())
     }
 }
 

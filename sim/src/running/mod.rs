@@ -8,5 +8,6 @@ pub mod scenario;
 pub mod schedule;
 pub mod seedfile;
 pub mod trace;
+pub mod trace_bytes;
 pub mod trace_filter;
 pub mod watched;

@@ -116,9 +116,7 @@ struct Recorder {
 
 impl Observer for Recorder {
     fn on_event(&self, now: Duration, event: &Event, world: &World) {
-        self.trace
-            .borrow_mut()
-            .push(now, TraceEntry::Event(event.clone()));
+        self.trace.borrow_mut().push_event(now, event);
         let touched = self.reference.borrow_mut().on_event(event, world);
         let reference = self.reference.borrow();
         self.coverage

@@ -7,18 +7,16 @@
 //! # The trace hash, byte for byte
 //!
 //! The trace hash is 64-bit FNV-1a (offset basis `0xcbf29ce484222325`, prime
-//! `0x100000001b3`) over the UTF-8 bytes of one line per entry, in order:
-//!
-//! ```text
-//! {simulated time in nanoseconds, decimal} {the entry as displayed}\n
-//! ```
-//!
-//! for example `1200000000 planner      published plan g2\n`. It depends only on what the
-//! trace says, never on Rust's derived `Hash` (whose bytes Rust does not promise across
-//! platforms or compiler versions), so a seed file's `trace_hash` holds on any machine. A
-//! change to how an entry is displayed changes the hash: re-save `seeds/` (see README).
+//! `0x100000001b3`) over the bytes of every entry, in order, each in the binary encoding of
+//! [`crate::running::trace_bytes`]: its simulated time in nanoseconds, then the entry's
+//! fields as fixed-width little-endian numbers, with no formatting. An entry is rendered as
+//! text (`{:<12} {}` of actor and event, as `replay --trace` prints it) only when the trace
+//! is printed or kept. The hash depends only on what the trace says, never on Rust's derived
+//! `Hash` (whose bytes Rust does not promise across platforms or compiler versions), so a
+//! seed file's `trace_hash` holds on any machine. A change to the encoding, or to what an
+//! entry holds, changes the hash: re-save `seeds/` (see README); a change to how an entry is
+//! displayed does not.
 
-use std::fmt::{self, Write as _};
 use std::hash::Hasher;
 use std::time::Duration;
 
@@ -27,6 +25,7 @@ use dnsim_model::Event;
 use crate::checking::invariants::Violation;
 pub use crate::running::entry::{format_time, TraceEntry};
 pub use crate::running::hash::{format_hash, Fnv64};
+use crate::running::trace_bytes::Encode;
 
 /// What to do with trace entries beyond hashing them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -42,6 +41,8 @@ pub struct TraceMode {
 pub struct Trace {
     mode: TraceMode,
     hasher: Fnv64,
+    /// The bytes of the entry being hashed (kept to reuse its allocation).
+    bytes: Vec<u8>,
     entries: Vec<(Duration, TraceEntry)>,
     count: u64,
 }
@@ -57,7 +58,7 @@ impl Trace {
 
     /// Records an entry at simulated time `at`.
     pub fn push(&mut self, at: Duration, entry: TraceEntry) {
-        self.hash_line(at, &entry);
+        self.hash_entry(at, &entry);
         if self.mode.print {
             crate::running::trace_filter::emit(&entry);
         }
@@ -67,20 +68,22 @@ impl Trace {
     }
 
     /// Records a model event, copying it only if the trace is kept or printed: hashing it
-    /// needs only a look (an entry `TraceEntry::Event(e)` displays as `e`).
+    /// needs only a look (an entry `TraceEntry::Event(e)` encodes as `e`).
     pub fn push_event(&mut self, at: Duration, event: &Event) {
         if self.mode.keep || self.mode.print {
             return self.push(at, TraceEntry::Event(event.clone()));
         }
-        self.hash_line(at, event);
+        self.hash_entry(at, event);
     }
 
-    /// Folds one line into the trace hash and counts it. The line is formatted straight into
-    /// the hasher: no buffer, no allocation.
-    fn hash_line(&mut self, at: Duration, entry: &dyn fmt::Display) {
-        // As u64 (584 years of nanoseconds): the same digits, formatted faster than a u128.
+    /// Folds one entry's bytes (its time, then the entry: see the module's documentation)
+    /// into the trace hash and counts it. Nothing is formatted.
+    fn hash_entry(&mut self, at: Duration, entry: &dyn Encode) {
         let nanos = u64::try_from(at.as_nanos()).expect("a run lasts less than 584 years");
-        writeln!(self.hasher, "{nanos} {entry}").expect("hashing never fails");
+        self.bytes.clear();
+        nanos.encode(&mut self.bytes);
+        entry.encode(&mut self.bytes);
+        self.hasher.write(&self.bytes);
         self.count += 1;
     }
 

@@ -45,6 +45,7 @@ pub fn kind_name(kind: &EventKind) -> &'static str {
         EventKind::BatchRejected { .. } => "rejected",
         EventKind::Applied { .. } => "apply",
         EventKind::TreePartBuilt { .. } => "tree-part",
+        EventKind::TreePartDeleted { .. } => "cleanup-part",
         EventKind::EndpointSkipped { .. } => "skip",
         EventKind::PlanApplied { .. } => "plan-applied",
         EventKind::TreesDeleted { .. } => "cleanup",
@@ -99,6 +100,7 @@ fn endpoint_of(kind: &EventKind) -> Option<String> {
         | Applied { endpoint, .. }
         | EndpointSkipped { endpoint, .. }
         | TreesDeleted { endpoint, .. }
+        | TreePartDeleted { endpoint, .. }
         | CleanupGaveUp { endpoint }
         | Alarm { endpoint, .. }
         | FrozenSkipped { endpoint, .. }

@@ -52,11 +52,17 @@ impl Checker {
         Some(violation)
     }
 
-    /// Checks every invariant after `event`; returns the invariants newly violated.
+    /// Checks every invariant after `event`; returns the invariants newly violated. An
+    /// invariant already violated is not checked again: only its first violation is
+    /// reported, and a check that finds one formats its message (a run whose stale writes
+    /// go on would otherwise format one at every later one).
     pub fn after_event(&mut self, at: Duration, seen: &Seen<'_>) -> Vec<Violation> {
         let mut new = Vec::new();
         for i in 0..self.invariants.len() {
             let id = self.invariants[i].id();
+            if self.violations.iter().any(|v| v.invariant == id) {
+                continue;
+            }
             let message = self.invariants[i].after_event(seen);
             new.extend(self.record(at, id, message));
         }

@@ -212,7 +212,7 @@ impl<'a> Diagram<'a> {
                 let Some(lane) = actor_lane else { return };
                 self.mark("read-failed", &title, ring(x, layout.y(lane), colour));
             }
-            EventKind::TreePartBuilt { .. } => {
+            EventKind::TreePartBuilt { .. } | EventKind::TreePartDeleted { .. } => {
                 let Some(lane) = actor_lane else { return };
                 self.mark("tree-part", &title, tick(x, layout.y(lane), colour));
             }
