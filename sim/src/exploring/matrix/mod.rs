@@ -3,7 +3,7 @@
 //! For each design and invariant, a cell gives the seeds run, the seeds that violated it,
 //! the rate, a 95% upper bound on the rate, the first violating seed and the median number
 //! of seeds run before meeting a violation; and the seeds that reached the invariant's
-//! coverage mark (see [`crate::coverage`]), from which its [`Verdict`]: `violated`, `holds`,
+//! coverage mark (see [`crate::coverage`]), from which its [`Verdict`](crate::checking::verdict::Verdict): `violated`, `holds`,
 //! or `vacuous` when too few seeds put the invariant to the test.
 //!
 //! For each design it also counts the seeds whose trace is identical to `original`'s under
