@@ -291,10 +291,9 @@ impl Zone {
     }
 
     /// Brings the shared list of trees in step with `generation`'s tree after a change to
-    /// it (copying the list first if a read still holds it).
-    fn list_tree(&mut self, generation: Generation) {
-        let len = self.trees.get(&generation).map(|targets| targets.len());
-        let built = self.partial.get(&generation).copied();
+    /// it, as `trees` and `partial` now hold it: `len` records (`None`: absent) of which
+    /// `built` are there (`None`: all). Copies the list first if a read still holds it.
+    fn list_tree(&mut self, generation: Generation, len: Option<usize>, built: Option<usize>) {
         Rc::make_mut(&mut self.tree_list).set(generation, len, built);
     }
 
@@ -313,7 +312,7 @@ impl Zone {
                 Change::UpsertTree(generation, targets) => {
                     self.trees.insert(*generation, targets.clone());
                     self.partial.remove(generation);
-                    self.list_tree(*generation);
+                    self.list_tree(*generation, Some(targets.len()), None);
                 }
                 Change::UpsertTreePart {
                     generation,
@@ -323,24 +322,25 @@ impl Zone {
                 } => {
                     let built = self.built(*generation).max(*to);
                     self.trees.insert(*generation, targets.clone());
-                    if built < targets.len() {
-                        self.partial.insert(*generation, built);
-                    } else {
-                        self.partial.remove(generation);
-                    }
-                    self.list_tree(*generation);
+                    let built = (built < targets.len()).then_some(built);
+                    match built {
+                        Some(built) => self.partial.insert(*generation, built),
+                        None => self.partial.remove(generation),
+                    };
+                    self.list_tree(*generation, Some(targets.len()), built);
                 }
                 Change::DeleteTree(generation) => {
                     self.trees.remove(generation);
                     self.partial.remove(generation);
-                    self.list_tree(*generation);
+                    self.list_tree(*generation, None, None);
                     commit.trees_deleted.push(*generation);
                 }
                 Change::DeleteTreePart {
                     generation, from, ..
                 } => {
                     self.partial.insert(*generation, *from);
-                    self.list_tree(*generation);
+                    let len = self.trees.get(generation).map(|targets| targets.len());
+                    self.list_tree(*generation, len, Some(*from));
                 }
                 Change::UpsertRoot(generation) => self.root = Some(*generation),
                 Change::UpsertRollback(generation) => self.rollback = Some(*generation),
