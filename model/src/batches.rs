@@ -213,10 +213,10 @@ pub fn next_cleanup(
     assert!(room > 0, "the limits leave room for a leaf beside the lock");
     let records = |tree: Generation| {
         let at = zone
-            .trees
+            .trees()
             .binary_search(&tree)
             .expect("a victim is in the read");
-        zone.records[at]
+        zone.records()[at]
     };
     let (mut used, mut trees) = (0, Vec::new());
     for &tree in victims {
@@ -351,7 +351,7 @@ mod tests {
         loop {
             let snapshot = zone.snapshot();
             let lock = preamble(&zone);
-            let victims: Vec<Generation> = snapshot.trees.clone();
+            let victims: Vec<Generation> = snapshot.trees().to_vec();
             if victims.is_empty() {
                 break;
             }
@@ -361,7 +361,7 @@ mod tests {
                 .iter()
                 .map(|change| match change {
                     Change::DeleteTree(g) => {
-                        snapshot.records[snapshot.trees.binary_search(g).unwrap()]
+                        snapshot.records()[snapshot.trees().binary_search(g).unwrap()]
                     }
                     Change::DeleteTreePart { from, to, .. } => to - from,
                     other => panic!("not a deletion: {other:?}"),

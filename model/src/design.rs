@@ -226,11 +226,9 @@ pub fn build_tree_and_flip(plan: &Plan, endpoint: EndpointId, zone: &ZoneSnapsho
 /// The original clean-up rule: every tree "significantly older" (more than `age`
 /// generations) than the plan just applied.
 pub fn significantly_older(applied: Generation, age: u64, zone: &ZoneSnapshot) -> Vec<Generation> {
-    zone.trees
-        .iter()
-        .copied()
-        .filter(|tree| tree.0 + age < applied.0)
-        .collect()
+    // The trees are oldest first: the significantly older ones are a prefix.
+    let trees = zone.trees();
+    trees[..trees.partition_point(|tree| tree.0 + age < applied.0)].to_vec()
 }
 
 /// Generation fencing: the batch also replaces the zone's fence record, DELETE-ing it exactly

@@ -20,10 +20,12 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::rc::Rc;
 
 pub use crate::ids::EndpointId;
 use crate::ids::{Actor, Generation};
 use crate::plan::{LoadBalancer, Targets};
+pub use crate::tree_list::TreeList;
 
 /// The lock record's value: who wrote it last and until when it is theirs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -176,7 +178,8 @@ pub struct Commit {
     pub trees_deleted: Vec<Generation>,
 }
 
-/// What a writer reads of a zone before building a batch.
+/// What a writer reads of a zone before building a batch. The list of trees is the zone's
+/// own, shared (see [`TreeList`]): a read costs the same however many trees the zone holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ZoneSnapshot {
     /// The lock record as read.
@@ -187,18 +190,29 @@ pub struct ZoneSnapshot {
     pub rollback: Option<Generation>,
     /// The fence record as read (fencing designs only).
     pub fence: Option<Generation>,
-    /// Generations whose trees exist (whole or partial), oldest first.
-    pub trees: Vec<Generation>,
-    /// How many records each tree of `trees` has (the same order).
-    pub records: Vec<usize>,
-    /// The partial trees and how many of their records are built, oldest first.
-    pub partial: Vec<(Generation, usize)>,
+    /// The trees as read (shared with the zone until its next write to them).
+    pub tree_list: Rc<TreeList>,
 }
 
 impl ZoneSnapshot {
+    /// Generations whose trees exist (whole or partial), oldest first.
+    pub fn trees(&self) -> &[Generation] {
+        self.tree_list.trees()
+    }
+
+    /// How many records each tree of [`ZoneSnapshot::trees`] has (the same order).
+    pub fn records(&self) -> &[usize] {
+        self.tree_list.records()
+    }
+
+    /// The partial trees and how many of their records are built, oldest first.
+    pub fn partial(&self) -> &[(Generation, usize)] {
+        self.tree_list.partial()
+    }
+
     /// Whether `generation`'s tree exists (whole or partial).
     pub fn has_tree(&self, generation: Generation) -> bool {
-        self.trees.binary_search(&generation).is_ok()
+        self.trees().binary_search(&generation).is_ok()
     }
 
     /// How many records of `generation`'s tree are built: 0 if absent, `len` if whole.
@@ -206,7 +220,7 @@ impl ZoneSnapshot {
         if !self.has_tree(generation) {
             return 0;
         }
-        self.partial
+        self.partial()
             .iter()
             .find(|(g, _)| *g == generation)
             .map_or(len, |&(_, built)| built)
@@ -234,6 +248,9 @@ pub struct Zone {
     pub rollback: Option<Generation>,
     /// The fence record: the newest generation applied (fencing designs only).
     pub fence: Option<Generation>,
+    /// `trees` and `partial` as a read returns them, kept in step by [`Zone::apply`] (so
+    /// write `trees` and `partial` only through it; a read checks this in debug builds).
+    pub(crate) tree_list: Rc<TreeList>,
 }
 
 impl Zone {
@@ -257,23 +274,27 @@ impl Zone {
         self.records(generation).len()
     }
 
-    /// What a writer reads of this zone.
+    /// What a writer reads of this zone: O(1), the list of trees shared.
     pub fn snapshot(&self) -> ZoneSnapshot {
-        // One pass over the trees (a partial tree is rare: its lookup is in a small map).
-        let (trees, records) = self
-            .trees
-            .iter()
-            .map(|(&g, targets)| (g, self.partial.get(&g).copied().unwrap_or(targets.len())))
-            .unzip();
+        debug_assert_eq!(
+            *self.tree_list,
+            TreeList::of(&self.trees, &self.partial),
+            "the zone's trees were written other than by a batch"
+        );
         ZoneSnapshot {
             lock: self.lock,
             root: self.root,
             rollback: self.rollback,
             fence: self.fence,
-            trees,
-            records,
-            partial: self.partial.iter().map(|(&g, &built)| (g, built)).collect(),
+            tree_list: Rc::clone(&self.tree_list),
         }
+    }
+
+    /// Brings the shared list of trees in step with `generation`'s tree after a change to
+    /// it, as `trees` and `partial` now hold it: `len` records (`None`: absent) of which
+    /// `built` are there (`None`: all). Copies the list first if a read still holds it.
+    fn list_tree(&mut self, generation: Generation, len: Option<usize>, built: Option<usize>) {
+        Rc::make_mut(&mut self.tree_list).set(generation, len, built);
     }
 
     /// Applies a change batch all-or-nothing: validates every change in order against the
@@ -291,6 +312,7 @@ impl Zone {
                 Change::UpsertTree(generation, targets) => {
                     self.trees.insert(*generation, targets.clone());
                     self.partial.remove(generation);
+                    self.list_tree(*generation, Some(targets.len()), None);
                 }
                 Change::UpsertTreePart {
                     generation,
@@ -300,21 +322,25 @@ impl Zone {
                 } => {
                     let built = self.built(*generation).max(*to);
                     self.trees.insert(*generation, targets.clone());
-                    if built < targets.len() {
-                        self.partial.insert(*generation, built);
-                    } else {
-                        self.partial.remove(generation);
-                    }
+                    let built = (built < targets.len()).then_some(built);
+                    match built {
+                        Some(built) => self.partial.insert(*generation, built),
+                        None => self.partial.remove(generation),
+                    };
+                    self.list_tree(*generation, Some(targets.len()), built);
                 }
                 Change::DeleteTree(generation) => {
                     self.trees.remove(generation);
                     self.partial.remove(generation);
+                    self.list_tree(*generation, None, None);
                     commit.trees_deleted.push(*generation);
                 }
                 Change::DeleteTreePart {
                     generation, from, ..
                 } => {
                     self.partial.insert(*generation, *from);
+                    let len = self.trees.get(generation).map(|targets| targets.len());
+                    self.list_tree(*generation, len, Some(*from));
                 }
                 Change::UpsertRoot(generation) => self.root = Some(*generation),
                 Change::UpsertRollback(generation) => self.rollback = Some(*generation),

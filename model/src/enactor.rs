@@ -432,33 +432,38 @@ impl Enactor<'_> {
                 self.skipped(plan, endpoint, zone.root);
                 return Ok(());
             };
-            let batch = match self.ctx.config.batch_limits {
-                None => batch,
-                Some(limits) => match next_batch(limits, preamble_len, batch, &zone) {
-                    NextBatch::Final(batch) => batch,
-                    NextBatch::Part {
-                        batch,
-                        generation,
-                        built,
-                        of,
-                    } => {
-                        // The tree does not fit beside the flip: build a part, read again.
-                        let call = site.with_call(Call::Change);
-                        match self.ctx.change(&call, endpoint, &batch).await {
-                            Ok(_) => self.ctx.emit(
-                                self.me,
-                                EventKind::TreePartBuilt {
-                                    endpoint,
-                                    generation,
-                                    built,
-                                    of,
-                                },
-                            ),
-                            Err(error) => self.rejected(&site, generation, error).await,
-                        }
-                        continue;
+            let next = match self.ctx.config.batch_limits {
+                None => NextBatch::Final(batch),
+                Some(limits) => next_batch(limits, preamble_len, batch, &zone),
+            };
+            // Done with the read: let it go before the write, so that the zone, when the
+            // batch commits, need not copy the list of trees this read shares (see
+            // `TreeList`).
+            drop(zone);
+            let batch = match next {
+                NextBatch::Final(batch) => batch,
+                NextBatch::Part {
+                    batch,
+                    generation,
+                    built,
+                    of,
+                } => {
+                    // The tree does not fit beside the flip: build a part, read again.
+                    let call = site.with_call(Call::Change);
+                    match self.ctx.change(&call, endpoint, &batch).await {
+                        Ok(_) => self.ctx.emit(
+                            self.me,
+                            EventKind::TreePartBuilt {
+                                endpoint,
+                                generation,
+                                built,
+                                of,
+                            },
+                        ),
+                        Err(error) => self.rejected(&site, generation, error).await,
                     }
-                },
+                    continue;
+                }
             };
             match self
                 .ctx
@@ -551,6 +556,7 @@ impl Enactor<'_> {
                     break;
                 }
                 let next = next_cleanup(config.batch_limits, batch, &victims, &zone);
+                drop(zone); // before the write, as in `apply`
                 let (NextCleanup::Trees { batch, .. } | NextCleanup::Part { batch, .. }) = &next;
                 match self
                     .ctx

@@ -48,6 +48,7 @@ pub mod lock_service;
 pub mod plan;
 pub mod planner;
 pub mod system;
+pub mod tree_list;
 pub mod world;
 
 pub use chaos::{Call, Chaos, Fault, FaultKind, Site, Step};

@@ -131,7 +131,7 @@ async fn janitor(ctx: Rc<Ctx>, interval_ms: Option<u64>) {
                 let in_flight: Vec<Generation> =
                     ctx.world.borrow().in_flight.values().copied().collect();
                 let victims: Vec<Generation> = zone
-                    .trees
+                    .trees()
                     .iter()
                     .copied()
                     .filter(|&tree| tree < keep_from)

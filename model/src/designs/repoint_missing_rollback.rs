@@ -43,7 +43,7 @@ impl Design for RepointMissingRollback {
             if let Change::UpsertRollback(target) = change {
                 if !zone.has_tree(*target) {
                     let newest_surviving = zone
-                        .trees
+                        .trees()
                         .iter()
                         .rev()
                         .copied()

@@ -100,6 +100,9 @@ impl AliasIndex {
 
     fn set(&mut self, endpoint: EndpointId, target: Option<Generation>) {
         let slot = &mut self.by_endpoint[endpoint.index()];
+        if *slot == target {
+            return; // most events that touch a zone leave its aliases alone
+        }
         if let Some(old) = slot.take() {
             let count = self.counts.get_mut(&old).expect("counted when set");
             *count -= 1;

@@ -154,20 +154,25 @@ impl Watch {
     fn update(&mut self, endpoint: EndpointId, now: Duration, reference: &Reference) {
         let zone = reference.zone(endpoint);
         let state = &mut self.endpoints[endpoint.index()];
-        if let Some(g) = state.serving {
-            let count = self.serving.get_mut(&g).expect("counted when it began");
-            *count -= 1;
-            if *count == 0 {
-                // Forgotten, so that the map holds the generations served now, not every
-                // generation a long run ever served.
-                self.serving.remove(&g);
+        let resolves = !zone.resolve().is_empty();
+        let serving = zone.root.filter(|_| resolves);
+        // Most events that touch a zone leave what it serves alone: no count to move.
+        if serving != state.serving {
+            if let Some(g) = state.serving {
+                let count = self.serving.get_mut(&g).expect("counted when it began");
+                *count -= 1;
+                if *count == 0 {
+                    // Forgotten, so that the map holds the generations served now, not every
+                    // generation a long run ever served.
+                    self.serving.remove(&g);
+                }
+            }
+            state.serving = serving;
+            if let Some(g) = serving {
+                *self.serving.entry(g).or_insert(0) += 1;
             }
         }
-        state.serving = zone.root.filter(|_| !zone.resolve().is_empty());
-        if let Some(g) = state.serving {
-            *self.serving.entry(g).or_insert(0) += 1;
-        }
-        let empty = zone.answers_empty();
+        let empty = zone.root.is_some() && !resolves; // zone.answers_empty(), resolved once
         let stale = zone.root < state.newest_served;
         state.newest_served = state.newest_served.max(zone.root);
         self.empty_count = self.empty_count + usize::from(empty) - usize::from(state.empty);

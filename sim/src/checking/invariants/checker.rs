@@ -7,44 +7,46 @@ use dnsim_model::SystemConfig;
 
 use super::{
     active_plan_exists, converges, endpoint_resolves, no_stale_overwrite, rollback_target_exists,
-    End, Invariant, InvariantId, Seen, Violation,
+    End, Invariant, Seen, Violation,
 };
 
 /// Runs every invariant; remembers which have been violated.
 pub struct Checker {
     invariants: Vec<Box<dyn Invariant>>,
+    /// Whether each invariant (the same order) has been violated: a flag per invariant,
+    /// asked at every event, rather than a search of `violations`.
+    violated: Vec<bool>,
     violations: Vec<Violation>,
 }
 
 impl Checker {
     /// Every invariant, for a system configured as `config`.
     pub fn new(config: &SystemConfig) -> Checker {
+        let invariants: Vec<Box<dyn Invariant>> = vec![
+            Box::new(no_stale_overwrite::NoStaleOverwrite::new(
+                config.endpoints as usize,
+            )),
+            Box::new(active_plan_exists::ActivePlanExists),
+            Box::new(rollback_target_exists::RollbackTargetExists),
+            Box::new(endpoint_resolves::EndpointResolves),
+            Box::new(converges::Converges::new(config)),
+        ];
         Checker {
-            invariants: vec![
-                Box::new(no_stale_overwrite::NoStaleOverwrite::new(
-                    config.endpoints as usize,
-                )),
-                Box::new(active_plan_exists::ActivePlanExists),
-                Box::new(rollback_target_exists::RollbackTargetExists),
-                Box::new(endpoint_resolves::EndpointResolves),
-                Box::new(converges::Converges::new(config)),
-            ],
+            violated: vec![false; invariants.len()],
+            invariants,
             violations: Vec::new(),
         }
     }
 
-    fn record(
-        &mut self,
-        at: Duration,
-        id: InvariantId,
-        message: Option<String>,
-    ) -> Option<Violation> {
+    /// Records the first violation of invariant `i`, if `message` says there is one.
+    fn record(&mut self, i: usize, at: Duration, message: Option<String>) -> Option<Violation> {
         let message = message?;
-        if self.violations.iter().any(|v| v.invariant == id) {
+        if self.violated[i] {
             return None;
         }
+        self.violated[i] = true;
         let violation = Violation {
-            invariant: id,
+            invariant: self.invariants[i].id(),
             sim_time_ms: at.as_millis() as u64,
             message,
         };
@@ -59,12 +61,12 @@ impl Checker {
     pub fn after_event(&mut self, at: Duration, seen: &Seen<'_>) -> Vec<Violation> {
         let mut new = Vec::new();
         for i in 0..self.invariants.len() {
-            let id = self.invariants[i].id();
-            if self.violations.iter().any(|v| v.invariant == id) {
+            if self.violated[i] {
                 continue;
             }
-            let message = self.invariants[i].after_event(seen);
-            new.extend(self.record(at, id, message));
+            if let Some(message) = self.invariants[i].after_event(seen) {
+                new.extend(self.record(i, at, Some(message)));
+            }
         }
         new
     }
@@ -73,9 +75,8 @@ impl Checker {
     pub fn at_end(&mut self, at: Duration, end: &End<'_>) -> Vec<Violation> {
         let mut new = Vec::new();
         for i in 0..self.invariants.len() {
-            let id = self.invariants[i].id();
             let message = self.invariants[i].at_end(end);
-            new.extend(self.record(at, id, message));
+            new.extend(self.record(i, at, message));
         }
         new
     }
