@@ -5,12 +5,13 @@
 //! attempt at an endpoint, and at each planner tick. A site's name says exactly where it is,
 //! for example `enactor-2/g17.1/apply/regional/attempt-3/change`, so a decision recorded
 //! in one run can be replayed, dropped or weakened in another (even on another design).
+//! The model only writes that name (`Display`); reading it back, from seed files and
+//! reports, is the harness's business.
 //!
 //! Benign randomness (jitter in latencies and back-offs) is not a fault: the model derives it
 //! from the site and a key drawn from madsim's seeded RNG (see `Ctx::noise`).
 
 use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
@@ -107,98 +108,6 @@ impl fmt::Display for Site {
     }
 }
 
-impl FromStr for Site {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Site, String> {
-        let bad = || {
-            format!("not a site name: {text:?} (expected e.g. enactor-2/g17.1/apply/regional/attempt-3/change)")
-        };
-        let number = |part: &str, prefix: &str| -> Result<u64, String> {
-            part.strip_prefix(prefix)
-                .and_then(|n| n.parse().ok())
-                .ok_or_else(bad)
-        };
-        let small = |n: u64| u32::try_from(n).map_err(|_| bad());
-        // `g17.1` is plan 17, pass 1.
-        let plan_pass = |part: &str| -> Result<(u64, u32), String> {
-            let (plan, pass) = part.split_once('.').ok_or_else(bad)?;
-            Ok((number(plan, "g")?, small(pass.parse().map_err(|_| bad())?)?))
-        };
-        let mut parts: Vec<&str> = text.split('/').collect();
-        let call = match parts.last().copied() {
-            Some("live-check") => Call::LiveCheck,
-            Some("recheck") => Call::Recheck,
-            Some("read") => Call::Read,
-            Some("change") => Call::Change,
-            Some("lease") => Call::Lease,
-            _ => Call::None,
-        };
-        if call != Call::None {
-            parts.pop();
-        }
-        let actor = match parts.first().copied() {
-            Some("planner") => Actor::Planner,
-            Some("other-writer") => Actor::OtherWriter,
-            Some("janitor") => Actor::Janitor,
-            Some("monitor") => Actor::Monitor,
-            Some(name) => Actor::Enactor(
-                name.strip_prefix("enactor-")
-                    .and_then(|n| n.parse().ok())
-                    .ok_or_else(bad)?,
-            ),
-            None => return Err(bad()),
-        };
-        let site = |plan, pass, step, attempt| Site {
-            actor,
-            plan,
-            pass,
-            step,
-            attempt,
-            call,
-        };
-        match parts.as_slice() {
-            [_, tick] if tick.starts_with("tick-") => {
-                Ok(site(number(tick, "tick-")?, 0, Step::Tick, 0))
-            }
-            [_, plan, poll] if poll.starts_with("poll-") => Ok(site(
-                number(plan, "g")?,
-                0,
-                Step::Poll,
-                small(number(poll, "poll-")?)?,
-            )),
-            [_, plan, "pickup"] => {
-                let (plan, pass) = plan_pass(plan)?;
-                Ok(site(plan, pass, Step::Pickup, 0))
-            }
-            [_, plan, kind @ ("apply" | "clean-up"), endpoint, attempt] => {
-                let (plan, pass) = plan_pass(plan)?;
-                let endpoint: EndpointId = endpoint.parse()?;
-                let step = if *kind == "apply" {
-                    Step::Apply(endpoint)
-                } else {
-                    Step::Cleanup(endpoint)
-                };
-                Ok(site(plan, pass, step, small(number(attempt, "attempt-")?)?))
-            }
-            _ => Err(bad()),
-        }
-    }
-}
-
-impl Serialize for Site {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for Site {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Site, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
-    }
-}
-
 /// The kinds of fault the model asks about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -289,36 +198,5 @@ pub struct NoChaos;
 impl Chaos for NoChaos {
     fn decide(&self, _site: &Site, _kind: FaultKind) -> Option<Fault> {
         None
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn site_names_round_trip() {
-        for name in [
-            "planner/tick-12",
-            "enactor-2/g17/poll-3/live-check",
-            "enactor-3/g2.1/pickup",
-            "enactor-1/g40.2/apply/account-1/attempt-7/change",
-            "enactor-1/g40.1/clean-up/regional/attempt-1",
-            "enactor-3/g9.1/apply/ipv6/attempt-2/recheck",
-            "enactor-2/g17/poll-3/lease",
-            "janitor/g12.3/clean-up/fips/attempt-1/read",
-            "monitor/g12.1/apply/regional/attempt-2/change",
-        ] {
-            let site: Site = name.parse().unwrap();
-            assert_eq!(site.to_string(), name);
-        }
-        for bad in [
-            "",
-            "enactor-x/g1.1/pickup",
-            "enactor-1/g1/pickup",
-            "enactor-1/g1.1/apply/nowhere/attempt-1",
-        ] {
-            assert!(bad.parse::<Site>().is_err(), "{bad}");
-        }
     }
 }

@@ -12,12 +12,13 @@
 //! Every decision a fix might change is asked of the design (see [`crate::design`]): the
 //! pick-up check, the lock (in the zone, or a lease from the lock service), checks before
 //! and under the lock, the batch, when to abandon a plan, what to do on a missing target,
-//! and clean-up. The defaults are the October 2025 system.
+//! and clean-up. The defaults are the October 2025 system. Clean-up, the last step of a
+//! round, is in `enactor/cleanup.rs`.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use crate::batches::{next_batch, next_cleanup, NextBatch, NextCleanup};
+use crate::batches::{next_batch, NextBatch};
 use crate::chaos::{Call, Fault, FaultKind, Site, Step};
 use crate::ctx::{Ctx, Noise};
 use crate::design::{Design, LockChoice, OnMissingTarget, View};
@@ -26,6 +27,8 @@ use crate::event::EventKind;
 use crate::ids::{Actor, EndpointId, Generation};
 use crate::lock_service::Grant;
 use crate::plan::Plan;
+
+mod cleanup;
 
 /// The enactor process died; its supervisor restarts it after `restart_ms`.
 struct Crashed {
@@ -512,134 +515,6 @@ impl Enactor<'_> {
                 live,
             },
         );
-    }
-
-    /// Deletes trees and plans "significantly older" than `applied`, as the design decides.
-    async fn clean_up(&self, applied: Generation, lock: LockChoice) -> Result<(), Stop> {
-        let config = &self.ctx.config;
-        let age = config.cleanup_age_generations;
-        for endpoint in EndpointId::all(config.endpoints.into()) {
-            let mut done = false;
-            // Every attempt is a site of its own; only failed attempts count towards giving
-            // up (a tree too big for one batch takes several that succeed).
-            let mut failures = 0;
-            for attempt in 1.. {
-                if failures == config.cleanup_attempts {
-                    break;
-                }
-                failures += 1;
-                let site = self.site(Step::Cleanup(endpoint), attempt);
-                if let LockChoice::Lease { ttl_ms } = lock {
-                    if !self.keep_lease(&site, ttl_ms, applied).await? {
-                        continue;
-                    }
-                }
-                self.hazard(site).await?;
-                let Ok(zone) = self
-                    .ctx
-                    .read_zone(&site.with_call(Call::Read), endpoint)
-                    .await
-                else {
-                    self.read_failed(&site).await;
-                    continue;
-                };
-                let Some(batch) = self.preamble(&site, &zone, lock).await else {
-                    continue;
-                };
-                let victims = self.design.cleanup_victims(applied, age, &zone);
-                assert!(
-                    victims.iter().all(|&victim| zone.has_tree(victim)),
-                    "clean-up deletes only trees the zone has: {victims:?} at {site}"
-                );
-                if victims.is_empty() {
-                    done = true;
-                    break;
-                }
-                let next = next_cleanup(config.batch_limits, batch, &victims, &zone);
-                drop(zone); // before the write, as in `apply`
-                let (NextCleanup::Trees { batch, .. } | NextCleanup::Part { batch, .. }) = &next;
-                match self
-                    .ctx
-                    .change(&site.with_call(Call::Change), endpoint, batch)
-                    .await
-                {
-                    Ok(commit) => {
-                        failures = 0;
-                        let (kind, finished) = match next {
-                            NextCleanup::Trees { trees, rest, .. } => {
-                                assert_eq!(
-                                    commit.trees_deleted, trees,
-                                    "clean-up deleted exactly the trees it chose, at {site}"
-                                );
-                                (
-                                    EventKind::TreesDeleted {
-                                        endpoint,
-                                        generations: trees,
-                                        commit,
-                                    },
-                                    !rest,
-                                )
-                            }
-                            // A tree too big for one batch: delete its end, read again.
-                            NextCleanup::Part { .. } if !commit.trees_deleted.is_empty() => {
-                                unreachable!(
-                                    "a part deleted whole trees at {site}: {:?}",
-                                    commit.trees_deleted
-                                )
-                            }
-                            NextCleanup::Part {
-                                generation,
-                                left,
-                                of,
-                                ..
-                            } => (
-                                EventKind::TreePartDeleted {
-                                    endpoint,
-                                    generation,
-                                    left,
-                                    of,
-                                },
-                                false,
-                            ),
-                        };
-                        self.ctx.emit(self.me, kind);
-                        if finished {
-                            done = true;
-                            break;
-                        }
-                    }
-                    Err(error) => self.rejected(&site, applied, error).await,
-                }
-            }
-            if !done {
-                self.ctx
-                    .emit(self.me, EventKind::CleanupGaveUp { endpoint });
-            }
-        }
-        let keep_from = self.ask(|design, view| design.plans_kept_from(view, applied));
-        assert!(
-            keep_from <= applied,
-            "clean-up never deletes the plan just applied"
-        );
-        let deleted = self
-            .ctx
-            .world
-            .borrow_mut()
-            .store
-            .delete_older_than(keep_from);
-        assert!(
-            deleted.iter().all(|&plan| plan < keep_from),
-            "clean-up never deletes a plan the design keeps: {deleted:?}, keeping from {keep_from}"
-        );
-        if !deleted.is_empty() {
-            self.ctx.emit(
-                self.me,
-                EventKind::PlansDeleted {
-                    generations: deleted,
-                },
-            );
-        }
-        Ok(())
     }
 }
 

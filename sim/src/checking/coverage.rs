@@ -29,17 +29,26 @@ pub enum Mark {
     /// `no_stale_overwrite`: a batch flipping the root to plan g reached Route 53 at an
     /// endpoint whose live root was newer than g (committed or not).
     StaleBatchSubmitted,
-    /// `active_plan_exists`: clean-up sent a batch deleting a tree whose plan some enactor had
-    /// picked up and not finished (the delayed enactor may yet flip a root to it).
+    /// `active_plan_exists`: clean-up sent a batch deleting a tree that the endpoint's root
+    /// alias pointed at, or whose plan some enactor had picked up and not finished (the
+    /// delayed enactor may yet flip a root to it).
     CleanupChoseTreeInFlight,
-    /// `rollback_target_exists`: clean-up began after plan g while some endpoint's rollback
-    /// record pointed at a tree old enough for g's clean-up (whatever it then chose).
+    /// `rollback_target_exists`: clean-up put a rollback target within its reach. Either it
+    /// began after plan g while some endpoint's rollback record pointed at a tree old enough
+    /// for g's clean-up (whatever it then chose), or it sent a batch deleting a tree no older
+    /// than the endpoint's rollback target as the zone then stood (the record may have
+    /// turned old while clean-up ran).
     CleanupReachedRollbackTarget,
-    /// `endpoint_resolves`: clean-up began after plan g while some endpoint's root alias
-    /// pointed at a tree old enough for g's clean-up (whatever it then chose).
+    /// `endpoint_resolves`: clean-up put a live root within its reach. Either it began after
+    /// plan g while some endpoint's root alias pointed at a tree old enough for g's clean-up
+    /// (whatever it then chose), or it sent a batch deleting a tree no older than the
+    /// endpoint's root as the zone then stood: the incident's own order, where a stale write
+    /// turns the root old after clean-up began and the clean-up then deletes its tree.
     CleanupReachedLiveRoot,
-    /// `converges`: when the fault phase ended, some endpoint did not serve the newest plan
-    /// with addresses: there was something to repair.
+    /// `converges`: there was something to repair. When the fault phase ended, some endpoint
+    /// did not serve the newest plan with addresses; or, after it ended, some endpoint served
+    /// a stale plan or answered empty (a stall that ends with the fault phase can still
+    /// strike a converged system then).
     RepairNeeded,
 }
 
@@ -155,21 +164,37 @@ impl Coverage {
         self.reached[mark as usize] = true;
     }
 
-    /// A batch reached Route 53; `reference` still shows the zone as it was before it.
+    /// A batch reached Route 53; `reference` still shows the zone as it was before it. The
+    /// clean-up marks are judged here as well as when clean-up begins, so that a root or
+    /// rollback record that turned old while clean-up ran is not missed.
     pub fn on_batch(&mut self, endpoint: EndpointId, changes: &[Change], reference: &Reference) {
         let zone = reference.zone(endpoint);
+        let mut newest_deleted = None;
         for change in changes {
             match change {
                 Change::UpsertRoot(g) if zone.root > Some(*g) => {
                     self.reach(Mark::StaleBatchSubmitted)
                 }
-                Change::DeleteTree(g) | Change::DeleteTreePart { generation: g, .. }
-                    if self.in_flight.contains_key(g) =>
-                {
-                    self.reach(Mark::CleanupChoseTreeInFlight)
+                Change::DeleteTree(g) | Change::DeleteTreePart { generation: g, .. } => {
+                    if zone.root == Some(*g) || self.in_flight.contains_key(g) {
+                        self.reach(Mark::CleanupChoseTreeInFlight);
+                    }
+                    newest_deleted = newest_deleted.max(Some(*g));
                 }
                 _ => {}
             }
+        }
+        let Some(newest_deleted) = newest_deleted else {
+            return;
+        };
+        if zone.root.is_some_and(|root| root <= newest_deleted) {
+            self.reach(Mark::CleanupReachedLiveRoot);
+        }
+        if zone
+            .rollback
+            .is_some_and(|rollback| rollback <= newest_deleted)
+        {
+            self.reach(Mark::CleanupReachedRollbackTarget);
         }
     }
 

@@ -99,6 +99,9 @@ pub struct Watch {
     converged_since: Option<Duration>,
     /// Whether the system was converged when the fault phase ended (`None` before then).
     converged_at_faults_end: Option<bool>,
+    /// Whether some endpoint went stale or empty after the fault phase ended (a stall that
+    /// ended with the phase can still strike then).
+    hurt_after_faults_end: bool,
     repaired_at: Option<Duration>,
 }
 
@@ -115,6 +118,7 @@ impl Watch {
             faults_end,
             converged_since: None,
             converged_at_faults_end: None,
+            hurt_after_faults_end: false,
             repaired_at: None,
         }
     }
@@ -178,13 +182,15 @@ impl Watch {
         self.empty_count = self.empty_count + usize::from(empty) - usize::from(state.empty);
         self.stale_count = self.stale_count + usize::from(stale) - usize::from(state.stale);
         (state.empty, state.stale) = (empty, stale);
+        self.hurt_after_faults_end |= (empty || stale) && now >= self.faults_end;
         self.empty.set(self.empty_count > 0, now);
         self.stale.set(self.stale_count > 0, now);
     }
 
-    /// Whether the run ended the fault phase with something to repair.
+    /// Whether there was something to repair: the run ended the fault phase not converged,
+    /// or some endpoint went stale or empty after it ended.
     pub fn repair_needed(&self) -> bool {
-        self.converged_at_faults_end == Some(false)
+        self.converged_at_faults_end == Some(false) || self.hurt_after_faults_end
     }
 
     /// Since when every endpoint has served the newest plan with addresses, if it does.

@@ -7,6 +7,7 @@ pub mod run;
 pub mod scenario;
 pub mod schedule;
 pub mod seedfile;
+pub mod site_name;
 pub mod trace;
 pub mod trace_bytes;
 pub mod trace_filter;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ScheduledFault {
     /// The decision at which it struck.
+    #[serde(with = "crate::running::site_name")]
     pub at: Site,
     #[serde(flatten)]
     /// The fault, with its magnitude.

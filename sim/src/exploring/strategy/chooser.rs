@@ -125,6 +125,7 @@ pub struct DelayPoint {
     /// How long the stall lasts (cut short, as every stall is, when the fault phase ends).
     pub ms: u64,
     /// The site where it struck, if the run reached the point while faults were on.
+    #[serde(default, with = "crate::running::site_name::option")]
     pub struck_at: Option<Site>,
 }
 
