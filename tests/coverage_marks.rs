@@ -172,6 +172,32 @@ fn every_violation_on_every_design_comes_with_its_mark() {
     }
 }
 
+/// A mark must not fire where its danger cannot arise, or a "holds" would claim a test that
+/// never happened. `janitor-cleanup`'s enactors never clean up: with a janitor that never
+/// wakes in a run, nothing deletes a tree, so neither clean-up mark may fire (they did, when
+/// an enactor's finished plan was taken as the start of a clean-up it does not run).
+#[test]
+fn no_clean_up_mark_fires_where_nothing_cleans_up() {
+    let scenario = Scenario::load("incident").unwrap();
+    let janitor = designs::parse("janitor-cleanup:interval_ms=100000000").unwrap();
+    let mut stale = 0;
+    for seed in 0..60 {
+        let outcome = run(&RunSpec::seeded(&scenario, janitor, seed));
+        for mark in [
+            Mark::CleanupChoseTreeInFlight,
+            Mark::CleanupReachedRollbackTarget,
+            Mark::CleanupReachedLiveRoot,
+        ] {
+            assert!(
+                !outcome.coverage.contains(&mark),
+                "seed {seed}: {mark} reached, but nothing cleaned up"
+            );
+        }
+        stale += usize::from(outcome.coverage.contains(&Mark::StaleBatchSubmitted));
+    }
+    assert!(stale > 0, "the runs do reach the other marks");
+}
+
 #[test]
 #[ignore = "a sweep to find the seeds pinned above"]
 fn discover_marks() {

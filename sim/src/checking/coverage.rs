@@ -33,17 +33,18 @@ pub enum Mark {
     /// alias pointed at, or whose plan some enactor had picked up and not finished (the
     /// delayed enactor may yet flip a root to it).
     CleanupChoseTreeInFlight,
-    /// `rollback_target_exists`: clean-up put a rollback target within its reach. Either it
-    /// began after plan g while some endpoint's rollback record pointed at a tree old enough
-    /// for g's clean-up (whatever it then chose), or it sent a batch deleting a tree no older
-    /// than the endpoint's rollback target as the zone then stood (the record may have
-    /// turned old while clean-up ran).
+    /// `rollback_target_exists`: clean-up put a rollback target within its reach. Either an
+    /// enactor's clean-up began after plan g while some endpoint's rollback record pointed at
+    /// a tree old enough for g's clean-up (whatever it then chose); or a clean-up batch (an
+    /// enactor's or a janitor's) reached Route 53 while some rollback record was that old
+    /// after the newest plan applied, or deleting a tree no older than the endpoint's
+    /// rollback target as the zone then stood (the record may have turned old while
+    /// clean-up ran). Where enactors do not clean up, only the batches count.
     CleanupReachedRollbackTarget,
-    /// `endpoint_resolves`: clean-up put a live root within its reach. Either it began after
-    /// plan g while some endpoint's root alias pointed at a tree old enough for g's clean-up
-    /// (whatever it then chose), or it sent a batch deleting a tree no older than the
-    /// endpoint's root as the zone then stood: the incident's own order, where a stale write
-    /// turns the root old after clean-up began and the clean-up then deletes its tree.
+    /// `endpoint_resolves`: clean-up put a live root within its reach: as for
+    /// [`Mark::CleanupReachedRollbackTarget`], for the root alias. The batch test is the
+    /// incident's own order, where a stale write turns the root old after clean-up began and
+    /// the clean-up then deletes its tree.
     CleanupReachedLiveRoot,
     /// `converges`: there was something to repair. When the fault phase ended, some endpoint
     /// did not serve the newest plan with addresses; or, after it ended, some endpoint served
@@ -137,7 +138,13 @@ impl AliasIndex {
 
 /// Watches the batches and events of one run for the marks.
 pub struct Coverage {
+    /// Clean-up deletes what is more than this many generations older than the newest plan.
     cleanup_age_generations: u64,
+    /// Whether enactors clean up after applying a plan; not when the design gives clean-up
+    /// to another actor (`janitor-cleanup`), whose clean-up is judged by its batches alone.
+    enactors_clean_up: bool,
+    /// The newest plan an enactor has applied everywhere.
+    newest_applied: Generation,
     roots: AliasIndex,
     rollbacks: AliasIndex,
     /// The plan each enactor has picked up and not finished, by enactor number.
@@ -148,10 +155,19 @@ pub struct Coverage {
 }
 
 impl Coverage {
-    /// Coverage of a run with this many enactors and endpoints and this clean-up age.
-    pub fn new(enactors: usize, endpoints: usize, cleanup_age_generations: u64) -> Coverage {
+    /// Coverage of a run with this many enactors and endpoints and this clean-up age;
+    /// `enactors_clean_up`: whether enactors clean up after applying a plan (as the design
+    /// says).
+    pub fn new(
+        enactors: usize,
+        endpoints: usize,
+        cleanup_age_generations: u64,
+        enactors_clean_up: bool,
+    ) -> Coverage {
         Coverage {
             cleanup_age_generations,
+            enactors_clean_up,
+            newest_applied: Generation::default(),
             roots: AliasIndex::new(endpoints),
             rollbacks: AliasIndex::new(endpoints),
             holding: vec![None; enactors + 1],
@@ -187,6 +203,15 @@ impl Coverage {
         let Some(newest_deleted) = newest_deleted else {
             return;
         };
+        // Whoever cleans up (an enactor, a janitor), it is now deleting trees while some
+        // endpoint's root or rollback record is old enough for the age rule to reach it.
+        let age = self.cleanup_age_generations;
+        if self.roots.any_older_than(self.newest_applied, age) {
+            self.reach(Mark::CleanupReachedLiveRoot);
+        }
+        if self.rollbacks.any_older_than(self.newest_applied, age) {
+            self.reach(Mark::CleanupReachedRollbackTarget);
+        }
         if zone.root.is_some_and(|root| root <= newest_deleted) {
             self.reach(Mark::CleanupReachedLiveRoot);
         }
@@ -212,6 +237,11 @@ impl Coverage {
             EventKind::PlanPickedUp { generation, .. } => self.hold(n, Some(*generation)),
             EventKind::PlanApplied { generation } => {
                 self.hold(n, None);
+                self.newest_applied = self.newest_applied.max(*generation);
+                // The enactor's clean-up after this plan is about to begin, if it has one.
+                if !self.enactors_clean_up {
+                    return;
+                }
                 let age = self.cleanup_age_generations;
                 if self.roots.any_older_than(*generation, age) {
                     self.reach(Mark::CleanupReachedLiveRoot);

@@ -181,6 +181,7 @@ pub async fn simulate(spec: &RunSpec<'_>) -> Outcome {
             config.enactors as usize,
             config.endpoints as usize,
             config.cleanup_age_generations,
+            spec.design.enactors_clean_up(),
         )),
         watch: RefCell::new(Watch::new(
             config.endpoints as usize,
