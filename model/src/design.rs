@@ -155,8 +155,13 @@ pub trait Design: Sync {
         preamble: Vec<Change>,
     ) -> Option<Vec<Change>> {
         let _ = view;
+        let changes = self.apply_changes(plan, endpoint, zone)?;
+        // No preamble (a lease design's): the changes are the batch, not copied into it.
+        if preamble.is_empty() {
+            return Some(changes);
+        }
         let mut batch = preamble;
-        batch.extend(self.apply_changes(plan, endpoint, zone)?);
+        batch.extend(changes);
         Some(batch)
     }
 

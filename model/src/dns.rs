@@ -358,16 +358,26 @@ impl Zone {
     pub fn validate(&self, changes: &[Change]) -> Result<(), BatchError> {
         let mut lock = self.lock;
         let mut fence = self.fence;
-        // Trees created or deleted earlier in this batch, latest last.
-        let mut tree_edits: Vec<(Generation, bool)> = Vec::new();
-        let tree_exists = |edits: &[(Generation, bool)], generation: Generation| {
-            edits
+        // Whether a tree exists after the changes before it in this batch (all accepted, or
+        // validation would have stopped): the latest of them that creates or deletes it
+        // says, else the zone. The batch itself is the log of its edits: nothing allocated.
+        let tree_exists = |earlier: &[Change], generation: Generation| {
+            earlier
                 .iter()
                 .rev()
-                .find(|(g, _)| *g == generation)
-                .map_or(self.trees.contains_key(&generation), |(_, exists)| *exists)
+                .find_map(|change| match change {
+                    Change::UpsertTree(g, _) | Change::UpsertTreePart { generation: g, .. }
+                        if *g == generation =>
+                    {
+                        Some(true)
+                    }
+                    Change::DeleteTree(g) if *g == generation => Some(false),
+                    _ => None,
+                })
+                .unwrap_or_else(|| self.trees.contains_key(&generation))
         };
-        for change in changes {
+        for (at, change) in changes.iter().enumerate() {
+            let earlier = &changes[..at];
             match change {
                 Change::DeleteLock(believed) => {
                     if *believed != lock {
@@ -384,9 +394,8 @@ impl Zone {
                     }
                     lock = Some(*new);
                 }
-                Change::UpsertTree(generation, targets) => {
+                Change::UpsertTree(_, targets) => {
                     assert!(!targets.is_empty(), "a plan tree has at least one leaf");
-                    tree_edits.push((*generation, true));
                 }
                 Change::UpsertTreePart {
                     generation,
@@ -397,18 +406,16 @@ impl Zone {
                     assert!(from < to && *to <= targets.len(), "a part of the tree");
                     // A batch holds at most one part of a tree, and a part never follows a
                     // delete of its tree in the same batch: only the zone's records count.
-                    let exists = tree_exists(&tree_edits, *generation);
+                    let exists = tree_exists(earlier, *generation);
                     let built = if exists { self.built(*generation) } else { 0 };
                     if *from > built {
                         return Err(BatchError::TreeNotFound(*generation));
                     }
-                    tree_edits.push((*generation, true));
                 }
                 Change::DeleteTree(generation) => {
-                    if !tree_exists(&tree_edits, *generation) {
+                    if !tree_exists(earlier, *generation) {
                         return Err(BatchError::TreeNotFound(*generation));
                     }
-                    tree_edits.push((*generation, false));
                 }
                 Change::DeleteTreePart {
                     generation,
@@ -423,7 +430,7 @@ impl Zone {
                     }
                 }
                 Change::UpsertRoot(target) | Change::UpsertRollback(target) => {
-                    if !tree_exists(&tree_edits, *target) && !planted_bug::skips_alias_check() {
+                    if !tree_exists(earlier, *target) && !planted_bug::skips_alias_check() {
                         let alias = match change {
                             Change::UpsertRoot(_) => "root",
                             _ => "rollback",
