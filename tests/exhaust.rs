@@ -227,3 +227,47 @@ fn every_noise_seed_finishes_a_level_before_the_next_level_starts() {
     assert_eq!(order, vec![(0, 5), (0, 6), (1, 5), (1, 6), (2, 5), (2, 6)]);
     assert_eq!(report.ran(), 2 * (1 + 3 + 3));
 }
+
+/// An enumeration that stops because every invariant is violated stops itself, not its
+/// caller: the caller's stop flag (its Ctrl-C) stays down, so `bench`'s next figure, the
+/// verdict of `fenced-and-protected`, still runs. (It did not: the flag was shared, and the
+/// next figure read "0 schedules ran, interrupted".)
+#[test]
+fn finding_every_violation_does_not_stop_the_caller() {
+    let scenario = small();
+    let spec = ExhaustSpec {
+        scenario: scenario.clone(),
+        design: design("original"),
+        menu: Menu::default_for(&scenario),
+        max_faults: 2,
+        noise_seeds: SeedRange { start: 0, end: 1 },
+        stop_when_all_violated: true,
+    };
+    let options = SweepOptions::new(2);
+    let report = exhaust(&spec, &options, &mut |_, _, _, _| {});
+    assert_eq!(report.end, ExhaustEnd::AllViolated);
+    assert!(
+        !options.stop.load(std::sync::atomic::Ordering::SeqCst),
+        "the caller's stop flag stays down"
+    );
+}
+
+/// The caller's stop flag still stops an enumeration (Ctrl-C).
+#[test]
+fn the_callers_stop_flag_stops_the_enumeration() {
+    let scenario = small();
+    let spec = ExhaustSpec {
+        scenario: scenario.clone(),
+        design: design("fenced-and-protected"),
+        menu: Menu::default_for(&scenario),
+        max_faults: 2,
+        noise_seeds: SeedRange { start: 0, end: 1 },
+        stop_when_all_violated: false,
+    };
+    let options = SweepOptions::new(2);
+    options
+        .stop
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let report = exhaust(&spec, &options, &mut |_, _, _, _| {});
+    assert_eq!(report.end, ExhaustEnd::Interrupted);
+}

@@ -23,7 +23,7 @@ pub mod timing;
 pub mod tree;
 
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -284,14 +284,21 @@ fn run_level(
     };
     let mut first_open = 0;
     let mut next = Vec::new();
-    let stop = options.stop.clone();
+    // The level stops on a flag of its own: set when every invariant is violated (that
+    // ends this enumeration, not the caller's other work, such as `bench`'s next figure),
+    // or when the caller's flag is (Ctrl-C), passed on at every tick.
+    let stop = Arc::new(AtomicBool::new(options.stop.load(Ordering::Relaxed)));
+    let level_options = SweepOptions {
+        stop: stop.clone(),
+        ..options.clone()
+    };
     let ran = std::cell::Cell::new(0u64);
     let end = sweep(
         Seeds::all(SeedRange {
             start: 0,
             end: total,
         }),
-        options,
+        &level_options,
         job,
         |i, result| {
             // Schedules still in flight when the last counterexample came are not counted:
@@ -341,7 +348,12 @@ fn run_level(
                 stop.store(true, Ordering::Relaxed);
             }
         },
-        || on_progress(noise_seed, faults, ran.get(), total),
+        || {
+            if options.stop.load(Ordering::Relaxed) {
+                stop.store(true, Ordering::Relaxed);
+            }
+            on_progress(noise_seed, faults, ran.get(), total)
+        },
     );
     level.ran = ran.get();
     ((level, first_open), next, end)

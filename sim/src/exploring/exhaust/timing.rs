@@ -60,13 +60,13 @@ pub fn bench(out: &mut dyn Write, options: &SweepOptions) -> std::io::Result<Swe
         match original.counterexamples.get(&id) {
             Some(c) => writeln!(
                 out,
-                "  original {:<20} first counterexample ({} faults) after {} schedules, {:.1} ms",
+                "  original {:<22} first counterexample ({} faults) after {} schedules, {:.1} ms",
                 id.as_str(),
                 c.faults.len(),
                 c.index + 1,
                 c.found_ms
             )?,
-            None => writeln!(out, "  original {:<20} holds", id.as_str())?,
+            None => writeln!(out, "  original {:<22} holds", id.as_str())?,
         }
     }
     let end = sweep_end(original.end);
