@@ -266,6 +266,24 @@ pub fn unreferenced_and_significantly_older(
         .collect()
 }
 
+/// The value of a design's only parameter, `key`, a positive whole number, from the
+/// `parameters` given (`None`: not given); any other key is an error naming `design` and
+/// `key`, the one it takes.
+pub fn only_number_parameter(
+    design: &str,
+    key: &str,
+    parameters: &[(String, String)],
+) -> Result<Option<u64>, String> {
+    let mut found = None;
+    for (given, value) in parameters {
+        if given != key {
+            return Err(format!("{design}: unknown parameter {given:?} ({key})"));
+        }
+        found = Some(number_parameter(given, value)?);
+    }
+    Ok(found)
+}
+
 /// Parses `key=value` as a number of milliseconds (or any count) for a design parameter.
 pub fn number_parameter(key: &str, value: &str) -> Result<u64, String> {
     value
@@ -273,4 +291,28 @@ pub fn number_parameter(key: &str, value: &str) -> Result<u64, String> {
         .ok()
         .filter(|&n| n > 0)
         .ok_or_else(|| format!("parameter {key}: expected a positive whole number, got {value:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn given(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_designs_only_parameter_is_read_and_anything_else_refused() {
+        let read = |pairs| only_number_parameter("d", "ttl_ms", &given(pairs));
+        assert_eq!(read(&[]), Ok(None));
+        assert_eq!(read(&[("ttl_ms", "250")]), Ok(Some(250)));
+        assert_eq!(
+            read(&[("x", "1")]),
+            Err("d: unknown parameter \"x\" (ttl_ms)".to_string())
+        );
+        assert!(read(&[("ttl_ms", "0")]).unwrap_err().contains("positive"));
+    }
 }

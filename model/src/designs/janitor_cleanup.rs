@@ -31,7 +31,7 @@ use std::rc::Rc;
 
 use crate::chaos::{Actor, Call, Site, Step};
 use crate::ctx::Ctx;
-use crate::design::{number_parameter, Design, ExtraActor};
+use crate::design::{only_number_parameter, Design, ExtraActor};
 use crate::dns::{Change, EndpointId};
 use crate::event::EventKind;
 use crate::plan::Generation;
@@ -58,19 +58,8 @@ impl Design for JanitorCleanup {
     }
 
     fn with_parameters(&self, parameters: &[(String, String)]) -> Result<Box<dyn Design>, String> {
-        let mut design = JanitorCleanup::default();
-        for (key, value) in parameters {
-            match key.as_str() {
-                "interval_ms" => design.interval_ms = Some(number_parameter(key, value)?),
-                _ => {
-                    return Err(format!(
-                        "{}: unknown parameter {key:?} (interval_ms)",
-                        self.name()
-                    ))
-                }
-            }
-        }
-        Ok(Box::new(design))
+        let interval_ms = only_number_parameter(self.name(), "interval_ms", parameters)?;
+        Ok(Box::new(JanitorCleanup { interval_ms }))
     }
 
     fn enactors_clean_up(&self) -> bool {

@@ -19,7 +19,7 @@
 //!
 //! Parameter: `lease_ttl_ms` (default: the scenario's `lock_ttl_ms`).
 
-use crate::design::{build_tree_and_flip, fenced, number_parameter, Design, LockChoice, View};
+use crate::design::{build_tree_and_flip, fenced, only_number_parameter, Design, LockChoice, View};
 use crate::dns::{Change, EndpointId, ZoneSnapshot};
 use crate::plan::Plan;
 
@@ -45,19 +45,8 @@ impl Design for LeasedAndFenced {
     }
 
     fn with_parameters(&self, parameters: &[(String, String)]) -> Result<Box<dyn Design>, String> {
-        let mut design = LeasedAndFenced::default();
-        for (key, value) in parameters {
-            match key.as_str() {
-                "lease_ttl_ms" => design.lease_ttl_ms = Some(number_parameter(key, value)?),
-                _ => {
-                    return Err(format!(
-                        "{}: unknown parameter {key:?} (lease_ttl_ms)",
-                        self.name()
-                    ))
-                }
-            }
-        }
-        Ok(Box::new(design))
+        let lease_ttl_ms = only_number_parameter(self.name(), "lease_ttl_ms", parameters)?;
+        Ok(Box::new(LeasedAndFenced { lease_ttl_ms }))
     }
 
     fn lock(&self, view: &View) -> LockChoice {

@@ -22,7 +22,7 @@
 //! Parameter: `lease_ttl_ms` (default: the scenario's `lock_ttl_ms`, so that the lease and
 //! the in-zone lock last equally long), e.g. `--variant leased-enactor:lease_ttl_ms=5000`.
 
-use crate::design::{number_parameter, Design, LockChoice, View};
+use crate::design::{only_number_parameter, Design, LockChoice, View};
 use crate::dns::ZoneSnapshot;
 use crate::plan::Plan;
 
@@ -48,19 +48,8 @@ impl Design for LeasedEnactor {
     }
 
     fn with_parameters(&self, parameters: &[(String, String)]) -> Result<Box<dyn Design>, String> {
-        let mut design = LeasedEnactor::default();
-        for (key, value) in parameters {
-            match key.as_str() {
-                "lease_ttl_ms" => design.lease_ttl_ms = Some(number_parameter(key, value)?),
-                _ => {
-                    return Err(format!(
-                        "{}: unknown parameter {key:?} (lease_ttl_ms)",
-                        self.name()
-                    ))
-                }
-            }
-        }
-        Ok(Box::new(design))
+        let lease_ttl_ms = only_number_parameter(self.name(), "lease_ttl_ms", parameters)?;
+        Ok(Box::new(LeasedEnactor { lease_ttl_ms }))
     }
 
     fn lock(&self, view: &View) -> LockChoice {
