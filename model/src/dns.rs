@@ -220,10 +220,10 @@ impl ZoneSnapshot {
         if !self.has_tree(generation) {
             return 0;
         }
-        self.partial()
-            .iter()
-            .find(|(g, _)| *g == generation)
-            .map_or(len, |&(_, built)| built)
+        let partial = self.partial();
+        partial
+            .binary_search_by_key(&generation, |&(g, _)| g)
+            .map_or(len, |at| partial[at].1)
     }
 }
 

@@ -22,7 +22,7 @@ use crate::batches::{next_batch, NextBatch};
 use crate::chaos::{Call, Fault, FaultKind, Site, Step};
 use crate::ctx::{Ctx, Noise};
 use crate::design::{Design, LockChoice, OnMissingTarget, View};
-use crate::dns::{BatchError, Change, ZoneSnapshot};
+use crate::dns::{BatchError, Change, LockRecord, ZoneSnapshot};
 use crate::event::EventKind;
 use crate::ids::{Actor, EndpointId, Generation};
 use crate::lock_service::Grant;
@@ -304,11 +304,11 @@ impl Enactor<'_> {
         }
     }
 
-    /// Whether the zone's lock bars this enactor now; if so, reports it and backs off.
-    async fn lock_barred(&self, site: &Site, zone: &ZoneSnapshot) -> bool {
-        let Some(lock) = self.ctx.lock_barring(self.me, zone) else {
-            return false;
-        };
+    /// Reports that `lock`, another writer's and unexpired, bars the attempt at `site`, and
+    /// backs off. The caller has let its read go first: a read held through the back-off
+    /// would make every batch committed meanwhile copy the zone's list of trees (see
+    /// `TreeList`).
+    async fn lock_barred(&self, site: &Site, lock: LockRecord) {
         let backoff_us = self.ctx.backoff_us(site);
         self.ctx.emit(
             self.me,
@@ -320,7 +320,6 @@ impl Enactor<'_> {
             },
         );
         self.ctx.sleep_us(backoff_us).await;
-        true
     }
 
     async fn read_failed(&self, site: &Site) {
@@ -352,17 +351,15 @@ impl Enactor<'_> {
     }
 
     /// The lock part of a batch after reading `zone`: the in-zone lock's preamble, or
-    /// nothing under a lease. `None` if the in-zone lock bars this enactor (it has backed off).
-    async fn preamble(
-        &self,
-        site: &Site,
-        zone: &ZoneSnapshot,
-        lock: LockChoice,
-    ) -> Option<Vec<Change>> {
+    /// nothing under a lease. `Err(lock)` if the in-zone lock bars this enactor now (the
+    /// caller lets the read go, then backs off with [`Enactor::lock_barred`]).
+    fn preamble(&self, zone: &ZoneSnapshot, lock: LockChoice) -> Result<Vec<Change>, LockRecord> {
         match lock {
-            LockChoice::InZone if self.lock_barred(site, zone).await => None,
-            LockChoice::InZone => Some(self.ctx.lock_preamble(self.me, zone)),
-            LockChoice::Lease { .. } => Some(Vec::new()),
+            LockChoice::InZone => match self.ctx.lock_barring(self.me, zone) {
+                Some(barring) => Err(barring),
+                None => Ok(self.ctx.lock_preamble(self.me, zone)),
+            },
+            LockChoice::Lease { .. } => Ok(Vec::new()),
         }
     }
 
@@ -419,8 +416,13 @@ impl Enactor<'_> {
                 self.read_failed(&site).await;
                 continue;
             };
-            let Some(preamble) = self.preamble(&site, &zone, lock).await else {
-                continue;
+            let preamble = match self.preamble(&zone, lock) {
+                Ok(preamble) => preamble,
+                Err(barring) => {
+                    drop(zone);
+                    self.lock_barred(&site, barring).await;
+                    continue;
+                }
             };
             // The design's batch begins with the preamble (see `Design::batch`).
             let preamble_len = preamble.len();
