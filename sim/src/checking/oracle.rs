@@ -28,15 +28,34 @@ use dnsim_model::event::EventKind;
 use dnsim_model::plan::{LoadBalancer, Targets};
 use dnsim_model::{EndpointId, Event, Generation, World, Zone};
 
+/// One tree of a reference zone: its plan's whole target list (shared) and how many of its
+/// leading records are there (all of them, unless the tree is partial). One map entry per
+/// tree, so that a change to a tree, or a question about it, is one lookup.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReferenceTree {
+    /// The whole tree's records, as its plan lists them.
+    pub targets: Targets,
+    /// How many leading records are there (`targets.len()` for a whole tree).
+    pub built: usize,
+}
+
+impl ReferenceTree {
+    /// Whether some of its records are missing (built in parts, or deleted in parts).
+    pub fn is_partial(&self) -> bool {
+        self.built < self.targets.len()
+    }
+}
+
 /// The reference copy of one hosted zone.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReferenceZone {
     /// The lock record.
     pub lock: Option<LockRecord>,
-    /// Every tree, whole or partial, with its plan's whole target list (shared).
-    pub trees: BTreeMap<Generation, Targets>,
-    /// Trees built in part (a subset of `trees`): how many leading records are there.
-    pub partial: BTreeMap<Generation, usize>,
+    /// Every tree, whole or partial.
+    pub trees: BTreeMap<Generation, ReferenceTree>,
+    /// How many of `trees` are partial (kept as they change, to compare with the model's
+    /// count without a scan).
+    partial_trees: usize,
     /// The root alias.
     pub root: Option<Generation>,
     /// The rollback record.
@@ -48,20 +67,30 @@ pub struct ReferenceZone {
 impl ReferenceZone {
     /// What a client resolving the endpoint gets: the leaves of the root alias's tree.
     pub fn resolve(&self) -> &[LoadBalancer] {
-        let Some((root, targets)) = self.root.and_then(|r| Some((r, self.trees.get(&r)?))) else {
-            return &[];
-        };
-        &targets[..self.partial.get(&root).copied().unwrap_or(targets.len())]
+        match self.root.and_then(|root| self.trees.get(&root)) {
+            Some(tree) => &tree.targets[..tree.built],
+            None => &[],
+        }
     }
 
     /// How many records of `generation`'s tree are there (0 if none).
     fn built(&self, generation: Generation) -> usize {
-        self.trees.get(&generation).map_or(0, |targets| {
-            self.partial
-                .get(&generation)
-                .copied()
-                .unwrap_or(targets.len())
-        })
+        self.trees.get(&generation).map_or(0, |tree| tree.built)
+    }
+
+    /// Sets `generation`'s tree (`None`: absent), keeping the count of partial trees.
+    fn set_tree(&mut self, generation: Generation, tree: Option<ReferenceTree>) {
+        let was_partial = match tree {
+            Some(tree) => {
+                let partial = tree.is_partial();
+                let old = self.trees.insert(generation, tree);
+                self.partial_trees += usize::from(partial);
+                old
+            }
+            None => self.trees.remove(&generation),
+        }
+        .is_some_and(|old| old.is_partial());
+        self.partial_trees -= usize::from(was_partial);
     }
 
     /// Whether the endpoint has been applied and answers with no address.
@@ -102,8 +131,11 @@ impl ReferenceZone {
             }
             Change::UpsertTree(generation, targets) => {
                 undo.push(self.tree_as_is(*generation));
-                self.trees.insert(*generation, targets.clone());
-                self.partial.remove(generation);
+                let tree = ReferenceTree {
+                    targets: targets.clone(),
+                    built: targets.len(),
+                };
+                self.set_tree(*generation, Some(tree));
             }
             // Parts are built in order: a part past the records there is refused.
             Change::UpsertTreePart {
@@ -119,20 +151,18 @@ impl ReferenceZone {
             } => {
                 let built = self.built(*generation).max(*to);
                 undo.push(self.tree_as_is(*generation));
-                self.trees.insert(*generation, targets.clone());
-                if built < targets.len() {
-                    self.partial.insert(*generation, built);
-                } else {
-                    self.partial.remove(generation);
-                }
+                let tree = ReferenceTree {
+                    targets: targets.clone(),
+                    built,
+                };
+                self.set_tree(*generation, Some(tree));
             }
             Change::DeleteTree(generation) if !self.trees.contains_key(generation) => {
                 return Err(format!("DELETE of missing tree {generation}"))
             }
             Change::DeleteTree(generation) => {
                 undo.push(self.tree_as_is(*generation));
-                self.trees.remove(generation);
-                self.partial.remove(generation);
+                self.set_tree(*generation, None);
             }
             // A DELETE must match what is there: the tail of a tree with exactly `to` records.
             Change::DeleteTreePart { generation, to, .. } if self.built(*generation) != *to => {
@@ -142,7 +172,12 @@ impl ReferenceZone {
                 generation, from, ..
             } => {
                 undo.push(self.tree_as_is(*generation));
-                self.partial.insert(*generation, *from);
+                let targets = self.trees[generation].targets.clone();
+                let tree = ReferenceTree {
+                    targets,
+                    built: *from,
+                };
+                self.set_tree(*generation, Some(tree));
             }
             Change::UpsertRoot(target) | Change::UpsertRollback(target)
                 if !self.trees.contains_key(target) =>
@@ -178,8 +213,7 @@ impl ReferenceZone {
     fn tree_as_is(&self, generation: Generation) -> Undo {
         Undo::Tree {
             generation,
-            targets: self.trees.get(&generation).cloned(),
-            partial: self.partial.get(&generation).copied(),
+            tree: self.trees.get(&generation).cloned(),
         }
     }
 
@@ -191,20 +225,7 @@ impl ReferenceZone {
                 Undo::Root(root) => self.root = root,
                 Undo::Rollback(rollback) => self.rollback = rollback,
                 Undo::Fence(fence) => self.fence = fence,
-                Undo::Tree {
-                    generation,
-                    targets,
-                    partial,
-                } => {
-                    match targets {
-                        Some(targets) => self.trees.insert(generation, targets),
-                        None => self.trees.remove(&generation),
-                    };
-                    match partial {
-                        Some(built) => self.partial.insert(generation, built),
-                        None => self.partial.remove(&generation),
-                    };
-                }
+                Undo::Tree { generation, tree } => self.set_tree(generation, tree),
             }
         }
     }
@@ -250,32 +271,45 @@ impl ReferenceZone {
                 format!("{:?}", self.lock),
             );
         }
-        let keys = |trees: &BTreeMap<Generation, Targets>| {
+        let keys = |trees: Vec<Generation>| {
             trees
-                .keys()
+                .iter()
                 .map(|g| g.to_string())
                 .collect::<Vec<_>>()
                 .join(",")
         };
         // A tree's records are compared only if the two lists are not the same shared list
-        // (they are, unless something copied them).
+        // (they are, unless something copied them). Then how many are built: the model's
+        // partial count, or the whole list.
         let same_tree = |g: Generation| match (zone.trees.get(&g), self.trees.get(&g)) {
-            (Some(a), Some(b)) => std::rc::Rc::ptr_eq(a, b) || a == b,
+            (Some(a), Some(b)) => std::rc::Rc::ptr_eq(a, &b.targets) || *a == b.targets,
             (None, None) => true,
             _ => false,
         };
         if zone.trees.len() != self.trees.len() || !touched.clone().all(same_tree) {
-            return differs("trees", keys(&zone.trees), keys(&self.trees));
+            return differs(
+                "trees",
+                keys(zone.trees.keys().copied().collect()),
+                keys(self.trees.keys().copied().collect()),
+            );
         }
-        if zone.partial.len() != self.partial.len()
+        let model_built = |g: Generation| {
+            let len = zone.trees.get(&g).map(|targets| targets.len());
+            zone.partial.get(&g).copied().or(len)
+        };
+        if zone.partial.len() != self.partial_trees
             || touched
                 .into_iter()
-                .any(|g| zone.partial.get(&g) != self.partial.get(&g))
+                .any(|g| model_built(g) != self.trees.get(&g).map(|tree| tree.built))
         {
+            let partial: BTreeMap<Generation, usize> = (self.trees.iter())
+                .filter(|(_, tree)| tree.is_partial())
+                .map(|(&g, tree)| (g, tree.built))
+                .collect();
             return differs(
                 "partial trees",
                 format!("{:?}", zone.partial),
-                format!("{:?}", self.partial),
+                format!("{partial:?}"),
             );
         }
         None
@@ -293,11 +327,10 @@ enum Undo {
     Root(Option<Generation>),
     Rollback(Option<Generation>),
     Fence(Option<Generation>),
-    /// A tree's list and its partial count, each as it was (`None`: absent).
+    /// A tree as it was (`None`: absent).
     Tree {
         generation: Generation,
-        targets: Option<Targets>,
-        partial: Option<usize>,
+        tree: Option<ReferenceTree>,
     },
 }
 
