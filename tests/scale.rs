@@ -103,12 +103,34 @@ fn route53_scale_deletes_every_big_tree_in_parts() {
     );
 }
 
-/// The `long` scenario's shape: three simulated hours, a plan every ten seconds.
+/// The `long` scenario's shape: three simulated hours, a plan every ten seconds, on the
+/// default scenario's system; `route53-long` is the same three hours on `route53-scale`'s
+/// system (the README's 1,000-endpoint, 3-hour hunt).
 #[test]
 fn long_lasts_three_simulated_hours_with_a_plan_every_ten_seconds() {
-    let scenario = Scenario::load("long").unwrap();
-    let config = scenario.system_config();
+    let long = Scenario::load("long").unwrap();
+    let config = long.system_config();
     assert_eq!(config.run_until_ms, 3 * 3600 * 1000);
     assert_eq!(config.planner_interval_ms, 10_000);
     assert!(config.planner_quiet_at_ms / config.planner_interval_ms >= 700);
+    assert!(
+        long.faults.stall.ms[0] >= 60_000,
+        "stalls of minutes: {:?}",
+        long.faults.stall.ms
+    );
+    let default = Scenario::load(dnsim::scenario::DEFAULT).unwrap();
+    assert_eq!(long.system, default.system, "long is the default's system");
+
+    let route53_long = Scenario::load("route53-long").unwrap();
+    assert_eq!(
+        route53_long.phases, long.phases,
+        "route53-long lasts as long"
+    );
+    let mut system = Scenario::load("route53-scale").unwrap().system;
+    system.planner_interval_ms = long.system.planner_interval_ms;
+    assert_eq!(
+        route53_long.system, system,
+        "route53-long is route53-scale's system with long's planner"
+    );
+    assert_eq!(route53_long.system.endpoints, 1000);
 }

@@ -10,8 +10,7 @@
 //! phases that never ran, and judges no target.
 
 use std::io::Write;
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::Args;
 
@@ -25,6 +24,11 @@ use crate::exploring::strategy::Strategy;
 use crate::exploring::sweep::{default_jobs, Seeds, SweepEnd, SweepOptions};
 use crate::running::scenario::{self, Scenario};
 
+mod fresh;
+mod side_by_side;
+use fresh::{mark_partial, run_fresh, verdict};
+use side_by_side::{scale_targets, side_by_side, SideBySideSeeds};
+
 #[derive(Args, Debug)]
 pub(super) struct BenchArgs {
     /// Seeds for each throughput measurement.
@@ -33,11 +37,19 @@ pub(super) struct BenchArgs {
     /// Skip the memory measurement (10,000 then 100,000 seeds: about a minute on 2 cores).
     #[arg(long)]
     no_memory: bool,
-    /// Seeds of `route53-scale` and of `long` in the side-by-side comparison (each seed of
-    /// those is hundreds of thousands to millions of events).
-    #[arg(long, default_value_t = 2)]
+    /// Seeds of `route53-scale` and of `route53-long` in the side-by-side comparison (each
+    /// seed of those is hundreds of thousands to millions of events).
+    #[arg(long, default_value_t = 4)]
     scale_seeds: u64,
-    /// Only the side-by-side comparison of the three scenarios.
+    /// Seeds of `long` in the side-by-side comparison (each is tens of thousands of events).
+    #[arg(long, default_value_t = 100)]
+    long_seeds: u64,
+    /// Rounds of the side-by-side comparison: the scenarios run in turn, once per round, and
+    /// each row is the median round (so that a moment of load on a shared machine moves no
+    /// ratio on its own); the range of the rounds is printed beside it.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=99))]
+    rounds: u64,
+    /// Only the side-by-side comparison of the scenarios.
     #[arg(long)]
     only_scale: bool,
     /// Skip the exhaust figures (on `small`: about 15 s on 2 cores).
@@ -53,115 +65,6 @@ const THROUGHPUT: &str = "throughput";
 const SIDE_BY_SIDE_PHASE: &str = "side by side";
 const FIRST_VIOLATION: &str = "time to first violation";
 const EXHAUST: &str = "exhaust";
-
-/// A measurement stopped part-way says so under its figures.
-fn mark_partial(out: &mut dyn Write, end: SweepEnd, what: &str) -> Result<(), BadInput> {
-    if end != SweepEnd::Completed {
-        writeln!(out, "  (partial: {what} stopped before every seed ran)")?;
-    }
-    Ok(())
-}
-
-/// A scenario's events per second per core over the default's.
-type Ratio = (&'static str, f64);
-
-/// The scenarios `bench` compares per core, the default first.
-const SIDE_BY_SIDE: [&str; 3] = [scenario::DEFAULT, "route53-scale", "long"];
-
-/// One scenario's numbers, from a hunt on one job in a fresh process.
-struct PerCore {
-    name: &'static str,
-    seeds: u64,
-    events: u64,
-    events_per_sec: f64,
-    peak_rss_kib: Option<u64>,
-}
-
-/// Runs each of [`SIDE_BY_SIDE`] on one job, each in its own fresh process (so that its peak
-/// memory is its own: seeds run one at a time, so it is the peak of one seed, plus the
-/// program), and prints them side by side. Returns the ratios of each to the default's
-/// events per second.
-fn side_by_side(
-    out: &mut dyn Write,
-    phases: &Phases,
-    default_seeds: u64,
-    scale_seeds: u64,
-) -> Result<(Vec<Ratio>, SweepEnd), BadInput> {
-    let mut rows = Vec::new();
-    let mut end = SweepEnd::Completed;
-    for name in SIDE_BY_SIDE {
-        if end != SweepEnd::Completed {
-            break;
-        }
-        let seeds = if name == scenario::DEFAULT {
-            default_seeds
-        } else {
-            scale_seeds
-        };
-        let range = format!("0..{seeds}");
-        let args = [
-            "hunt",
-            "--scenario",
-            name,
-            "--jobs",
-            "1",
-            "--seeds",
-            &range,
-            "--watchdog",
-            "24h",
-        ];
-        let (_, report) = run_fresh(&args, phases.budget_left())?;
-        let s = report.summary;
-        end = s.end;
-        rows.push(PerCore {
-            name,
-            seeds: s.seeds_run,
-            events: s.events,
-            events_per_sec: s.events_per_sec,
-            peak_rss_kib: s.peak_rss_kib,
-        });
-    }
-    let base = rows[0].events_per_sec;
-    writeln!(
-        out,
-        "\nper core, side by side (`hunt --jobs 1`, each scenario in a fresh process):"
-    )?;
-    writeln!(
-        out,
-        "  {:<14} {:>5} {:>12} {:>14} {:>8} {:>9} {:>16}",
-        "scenario",
-        "seeds",
-        "events/seed",
-        "events/s/core",
-        "ratio",
-        "us/event",
-        "peak memory/seed"
-    )?;
-    for row in &rows {
-        writeln!(
-            out,
-            "  {:<14} {:>5} {:>12.0} {:>13.2}M {:>8.2} {:>9.3} {:>16}",
-            row.name,
-            row.seeds,
-            row.events as f64 / row.seeds.max(1) as f64,
-            row.events_per_sec / 1e6,
-            row.events_per_sec / base,
-            1e6 / row.events_per_sec,
-            row.peak_rss_kib.map_or("-".to_string(), |kib| format!(
-                "{:.1} MiB",
-                kib as f64 / 1024.0
-            )),
-        )?;
-    }
-    mark_partial(out, end, "the last row")?;
-    Ok((
-        rows.iter()
-            .skip(1)
-            .map(|row| (row.name, row.events_per_sec / base))
-            .collect(),
-        end,
-    ))
-}
 
 /// A hunt of the original design on `jobs` threads, under `options`' stop flag and budget.
 fn sweep(
@@ -187,14 +90,6 @@ fn sweep(
     )
 }
 
-fn verdict(met: bool) -> &'static str {
-    if met {
-        "met"
-    } else {
-        "MISSED"
-    }
-}
-
 pub(super) fn run(args: BenchArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
     if args.seeds == 0 {
         return Err(BadInput("--seeds must be at least 1".into()));
@@ -202,6 +97,15 @@ pub(super) fn run(args: BenchArgs, out: &mut dyn Write) -> Result<i32, BadInput>
     if args.scale_seeds == 0 {
         return Err(BadInput("--scale-seeds must be at least 1".into()));
     }
+    if args.long_seeds == 0 {
+        return Err(BadInput("--long-seeds must be at least 1".into()));
+    }
+    let side_by_side_seeds = SideBySideSeeds {
+        default: args.seeds,
+        long: args.long_seeds,
+        scale: args.scale_seeds,
+        rounds: args.rounds,
+    };
     let scenario = Scenario::load(scenario::DEFAULT)?;
     let all = default_jobs();
     let planned = if args.only_scale {
@@ -238,7 +142,7 @@ pub(super) fn run(args: BenchArgs, out: &mut dyn Write) -> Result<i32, BadInput>
             Strategy::default()
         )?;
         if phases.start(SIDE_BY_SIDE_PHASE).is_some() {
-            let (ratios, end) = side_by_side(out, &phases, args.seeds, args.scale_seeds)?;
+            let (ratios, end) = side_by_side(out, &phases, side_by_side_seeds)?;
             phases.finish(SIDE_BY_SIDE_PHASE, end);
             if let Some(code) = stopped(out, &phases)? {
                 return Ok(code);
@@ -337,7 +241,7 @@ pub(super) fn run(args: BenchArgs, out: &mut dyn Write) -> Result<i32, BadInput>
     if phases.start(SIDE_BY_SIDE_PHASE).is_none() {
         return Ok(stopped(out, &phases)?.unwrap_or(EXIT_CLEAN));
     }
-    let (ratios, end) = side_by_side(out, &phases, args.seeds, args.scale_seeds)?;
+    let (ratios, end) = side_by_side(out, &phases, side_by_side_seeds)?;
     phases.finish(SIDE_BY_SIDE_PHASE, end);
 
     if phases.start(FIRST_VIOLATION).is_none() {
@@ -421,18 +325,6 @@ pub(super) fn run(args: BenchArgs, out: &mut dyn Write) -> Result<i32, BadInput>
     Ok(EXIT_CLEAN)
 }
 
-/// The per-core targets of the big scenarios: within 20% of the default's events/s.
-fn scale_targets(out: &mut dyn Write, ratios: &[(&str, f64)]) -> Result<(), BadInput> {
-    for (name, ratio) in ratios {
-        writeln!(
-            out,
-            "  {name} events/s per core within 20% of the default's: {ratio:.2}x  {}",
-            verdict(*ratio >= 0.8)
-        )?;
-    }
-    Ok(())
-}
-
 /// Runs `dnsim ARGS --json --quiet` in a fresh process; prints when it found each invariant
 /// and returns its wall time from spawn to exit, and its report.
 fn fresh_hunt(
@@ -458,23 +350,5 @@ fn fresh_hunt(
         }
     }
     mark_partial(out, report.summary.end, "this hunt")?;
-    Ok((process_ms, report))
-}
-
-/// Runs `dnsim ARGS --json --quiet` in a fresh process, with the time budget left, if any:
-/// its wall time from spawn to exit, and its report. (Ctrl-C reaches the child too: it
-/// stops as this process does, and reports what it ran.)
-fn run_fresh(args: &[&str], budget: Option<Duration>) -> Result<(f64, HuntReport), BadInput> {
-    let exe =
-        std::env::current_exe().map_err(|e| BadInput(format!("cannot find this program: {e}")))?;
-    let spawned = Instant::now();
-    let child = Command::new(exe)
-        .args(args)
-        .args(["--json", "--quiet"])
-        .args(budget.map(|left| format!("--time-budget={}ns", left.as_nanos().max(1))))
-        .output()
-        .map_err(|e| BadInput(format!("cannot run `dnsim {}`: {e}", args.join(" "))))?;
-    let process_ms = spawned.elapsed().as_secs_f64() * 1e3;
-    let report: HuntReport = serde_json::from_slice(&child.stdout)?;
     Ok((process_ms, report))
 }

@@ -22,6 +22,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../../scenarios/route53-scale.toml"),
     ),
     ("long", include_str!("../../../scenarios/long.toml")),
+    (
+        "route53-long",
+        include_str!("../../../scenarios/route53-long.toml"),
+    ),
     ("small", include_str!("../../../scenarios/small.toml")),
 ];
 
