@@ -78,7 +78,9 @@ enum Command {
     )]
     CheckDeterminism(determinism::DeterminismArgs),
     /// Measure throughput, scaling, time to first violation and memory.
-    #[command(after_help = "Exit status: 0 (it measures, it does not judge); 2 bad input.")]
+    #[command(
+        after_help = "Exit status: 0 whatever its targets' verdicts (met, MISSED, not judged: it measures); 2 bad input."
+    )]
     Bench(bench::BenchArgs),
     /// List the built-in scenarios, the designs, the strategies and the invariants.
     #[command(after_help = "Exit status: 0.")]

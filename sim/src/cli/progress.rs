@@ -146,9 +146,24 @@ impl Phases {
     }
 
     /// The time budget left for phase work that runs in a child process, or `None` with no
-    /// budget.
+    /// budget. A budget already spent is the least one (a nanosecond), never `None`: a child
+    /// started then stops at once and says so, instead of running unlimited.
     pub fn budget_left(&self) -> Option<Duration> {
-        budget_left(&self.options, self.began).and_then(|options| options.time_budget)
+        match budget_left(&self.options, self.began) {
+            Some(options) => options.time_budget,
+            None => Some(Duration::from_nanos(1)),
+        }
+    }
+
+    /// Whether the run has stopped since its phase began (Ctrl-C, or the time budget spent),
+    /// and how: checked before each child process a phase starts.
+    pub fn stop_now(&self) -> Option<SweepEnd> {
+        if self.options.stop.load(Ordering::SeqCst) {
+            return Some(SweepEnd::Interrupted);
+        }
+        budget_left(&self.options, self.began)
+            .is_none()
+            .then_some(SweepEnd::TimeBudget)
     }
 
     /// Whether the run was stopped: `None` if not, else the summary of what finished (the
@@ -205,7 +220,11 @@ mod tests {
         let two = phases.start("two").expect("40 s are left");
         assert_eq!(two.time_budget, Some(Duration::from_secs(40)));
         assert_eq!(phases.budget_left(), Some(Duration::from_secs(40)));
+        assert_eq!(phases.stop_now(), None);
         CLOCK.advance(Duration::from_secs(40));
+        // Spent while phase two runs: its next child gets the least budget, not none.
+        assert_eq!(phases.budget_left(), Some(Duration::from_nanos(1)));
+        assert_eq!(phases.stop_now(), Some(SweepEnd::TimeBudget));
         phases.finish("two", SweepEnd::Completed);
         assert!(phases.start("three").is_none(), "the budget is spent");
         assert_eq!(
@@ -221,6 +240,7 @@ mod tests {
         let one = phases.start("one").unwrap();
         assert!(phases.stopped_summary().is_none(), "nothing stopped yet");
         one.stop.store(true, Ordering::SeqCst);
+        assert_eq!(phases.stop_now(), Some(SweepEnd::Interrupted), "Ctrl-C");
         phases.finish("one", SweepEnd::Interrupted);
         assert!(phases.start("two").is_none());
         assert_eq!(

@@ -2,8 +2,8 @@
 //!
 //! Issue 12 asks that real size (`route53-scale`) and hours of simulated time at real size
 //! (`long`) each cost, per simulated event, within 20% of the default scenario.
-//! `incident-long` (`long`'s hours at the default's size) runs beside them with no target: it
-//! separates what hours cost from what size costs.
+//! `incident-long` (`long`'s hours and plan rate at the default's size, with the default's
+//! fault rates) runs beside them with no target: what those hours cost at the default's size.
 //!
 //! Each scenario runs as `hunt --jobs 1` in a fresh process (so its peak memory is its own),
 //! the scenarios in turn, once per round. A scenario's ratio is the median over the rounds of
@@ -26,12 +26,14 @@ pub(super) struct Ratio {
     name: &'static str,
     ratio: f64,
     /// How long the shorter of the two median runs (the scenario's and the default's) took,
-    /// in seconds: a run too short to time is not judged.
+    /// in seconds, and the flag that gives that run more seeds: a run too short to time is
+    /// not judged.
     timed_secs: f64,
+    shorter: &'static str,
 }
 
-/// A run shorter than this is not timed well enough to judge a target on: process start and
-/// the first seeds' allocations (a few milliseconds) weigh too much in it.
+/// A run shorter than this is not timed well enough to judge a target on: the first seeds'
+/// allocations and a moment of load weigh too much in it.
 const MIN_TIMED_SECS: f64 = 0.2;
 
 /// The scenarios `bench` compares per core, the default first.
@@ -59,6 +61,23 @@ impl SideBySideSeeds {
     }
 }
 
+/// The `bench` flag that sets how many seeds `name` runs side by side.
+fn seeds_flag(name: &str) -> &'static str {
+    match name {
+        scenario::DEFAULT => "--seeds",
+        "incident-long" => "--incident-long-seeds",
+        _ => "--scale-seeds",
+    }
+}
+
+/// How the comparison stopped part-way: the runs of the round it stopped in that finished,
+/// the run it stopped in (none if it stopped between runs), and why.
+struct Stopped {
+    finished: Vec<Run>,
+    partial: Option<Run>,
+    end: SweepEnd,
+}
+
 /// One scenario's hunt in one round.
 #[derive(Clone, Copy, Debug)]
 struct Run {
@@ -66,7 +85,6 @@ struct Run {
     events: u64,
     events_per_sec: f64,
     peak_rss_kib: Option<u64>,
-    end: SweepEnd,
 }
 
 impl Run {
@@ -104,10 +122,19 @@ pub(super) fn side_by_side(
     seeds: SideBySideSeeds,
 ) -> Result<(Vec<Ratio>, SweepEnd), BadInput> {
     let mut rounds: Vec<Vec<Run>> = Vec::new();
-    let mut stopped: Option<Vec<Run>> = None;
+    let mut stopped: Option<Stopped> = None;
     'rounds: for _ in 0..seeds.rounds {
         let mut round = Vec::new();
         for name in SIDE_BY_SIDE {
+            // Ctrl-C or the budget spent since the last run: start no other.
+            if let Some(end) = phases.stop_now() {
+                stopped = Some(Stopped {
+                    finished: round,
+                    partial: None,
+                    end,
+                });
+                break 'rounds;
+            }
             let range = format!("0..{}", seeds.of(name));
             let args = [
                 "hunt",
@@ -122,17 +149,21 @@ pub(super) fn side_by_side(
             ];
             let (_, report) = run_fresh(&args, phases.budget_left())?;
             let s = report.summary;
-            round.push(Run {
+            let run = Run {
                 seeds: s.seeds_run,
                 events: s.events,
                 events_per_sec: s.events_per_sec,
                 peak_rss_kib: s.peak_rss_kib,
-                end: s.end,
-            });
+            };
             if s.end != SweepEnd::Completed {
-                stopped = Some(round);
+                stopped = Some(Stopped {
+                    finished: round,
+                    partial: Some(run),
+                    end: s.end,
+                });
                 break 'rounds;
             }
+            round.push(run);
         }
         if let Some(first) = rounds.first() {
             same_runs(first, &round)?;
@@ -140,37 +171,46 @@ pub(super) fn side_by_side(
         rounds.push(round);
     }
     let whole_rounds = rounds.len();
-    // Stopped before a whole round: show that round's runs, the last one partial.
-    let shown = match (&stopped, whole_rounds) {
-        (Some(partial), 0) => vec![partial.clone()],
+    let Some(stop) = stopped else {
+        print_table(out, &rounds, whole_rounds)?;
+        return Ok((ratios(&rounds), SweepEnd::Completed));
+    };
+    // Stopped before a whole round: show that round's finished runs (a ratio of its own).
+    let shown = match whole_rounds {
+        0 => vec![stop.finished.clone()],
         _ => rounds,
     };
     print_table(out, &shown, whole_rounds)?;
-    let end = match &stopped {
-        Some(partial) => {
-            let ran = partial.len();
-            let never: Vec<&str> = SIDE_BY_SIDE[ran..].to_vec();
-            writeln!(
-                out,
-                "  (stopped in round {} during `{}`{}{})",
-                whole_rounds + 1,
-                SIDE_BY_SIDE[ran - 1],
-                if whole_rounds == 0 {
-                    ", its row partial"
-                } else {
-                    ": that round is left out"
-                },
-                if never.is_empty() {
-                    String::new()
-                } else {
-                    format!("; not run in it: {}", never.join(", "))
-                }
-            )?;
-            partial[ran - 1].end
-        }
-        None => SweepEnd::Completed,
+    let ran = stop.finished.len();
+    if let Some(partial) = &stop.partial {
+        writeln!(
+            out,
+            "  {:<14} {:>5}  partial: stopped part-way, not timed",
+            SIDE_BY_SIDE[ran], partial.seeds
+        )?;
+    }
+    let stopped_in = match stop.partial {
+        Some(_) => format!(" during `{}`", SIDE_BY_SIDE[ran]),
+        None => String::new(),
     };
-    Ok((ratios(&shown), end))
+    let never_from = ran + usize::from(stop.partial.is_some());
+    let never = &SIDE_BY_SIDE[never_from..];
+    writeln!(
+        out,
+        "  (stopped in round {}{stopped_in}{}{})",
+        whole_rounds + 1,
+        if whole_rounds == 0 {
+            ""
+        } else {
+            ": that round is left out"
+        },
+        if never.is_empty() {
+            String::new()
+        } else {
+            format!("; not run in it: {}", never.join(", "))
+        }
+    )?;
+    Ok((ratios(&shown), stop.end))
 }
 
 /// A later round must run exactly what the first ran: the same seeds give the same events.
@@ -200,6 +240,11 @@ fn ratios(rounds: &[Vec<Run>]) -> Vec<Ratio> {
             ),
             timed_secs: median(rounds.iter().map(|round| round[at].secs()))
                 .min(median(rounds.iter().map(|round| round[0].secs()))),
+            shorter: {
+                let mine = median(rounds.iter().map(|round| round[at].secs()));
+                let default = median(rounds.iter().map(|round| round[0].secs()));
+                seeds_flag(SIDE_BY_SIDE[if mine < default { at } else { 0 }])
+            },
         })
         .collect()
 }
@@ -267,11 +312,12 @@ pub(super) fn scale_targets(out: &mut dyn Write, ratios: &[Ratio]) -> Result<(),
         name,
         ratio,
         timed_secs,
+        shorter,
     } in ratios
     {
         let judgement = if *timed_secs < MIN_TIMED_SECS {
             format!(
-                "not judged: a run took {:.0} ms, too short to time (at least {:.1} s: more seeds)",
+                "not judged: a run took {:.0} ms, too short to time (at least {:.1} s: more {shorter})",
                 timed_secs * 1000.0,
                 MIN_TIMED_SECS
             )
@@ -303,6 +349,7 @@ mod tests {
             name,
             ratio,
             timed_secs,
+            shorter: "--seeds",
         };
         assert!(scale_targets(&mut out, &[ratio]).is_ok());
         String::from_utf8(out).unwrap()
@@ -317,6 +364,7 @@ mod tests {
             short.contains("0.95x  not judged: a run took 100 ms"),
             "{short}"
         );
+        assert!(short.contains("more --seeds)"), "{short}");
         let untargeted = judged(0.5, 9.0, "incident-long");
         assert!(
             untargeted.contains("0.50x the default's  (no target"),
@@ -331,7 +379,6 @@ mod tests {
             events: 100,
             events_per_sec,
             peak_rss_kib: None,
-            end: SweepEnd::Completed,
         }
     }
 
