@@ -350,6 +350,33 @@ impl Enactor<'_> {
         self.ctx.sleep_us(backoff_us).await;
     }
 
+    /// The read a batch is built on, and the batch's lock part, at `site`: `None` if the read
+    /// failed, or if another writer's lock bars this enactor (either way it has backed off,
+    /// having let the read go first).
+    async fn read_under_lock(
+        &self,
+        site: &Site,
+        endpoint: EndpointId,
+        lock: LockChoice,
+    ) -> Option<(ZoneSnapshot, Vec<Change>)> {
+        let Ok(zone) = self
+            .ctx
+            .read_zone(&site.with_call(Call::Read), endpoint)
+            .await
+        else {
+            self.read_failed(site).await;
+            return None;
+        };
+        match self.preamble(&zone, lock) {
+            Ok(preamble) => Some((zone, preamble)),
+            Err(barring) => {
+                drop(zone);
+                self.lock_barred(site, barring).await;
+                None
+            }
+        }
+    }
+
     /// The lock part of a batch after reading `zone`: the in-zone lock's preamble, or
     /// nothing under a lease. `Err(lock)` if the in-zone lock bars this enactor now (the
     /// caller lets the read go, then backs off with [`Enactor::lock_barred`]).
@@ -408,21 +435,8 @@ impl Enactor<'_> {
                     }
                 }
             }
-            let Ok(zone) = self
-                .ctx
-                .read_zone(&site.with_call(Call::Read), endpoint)
-                .await
-            else {
-                self.read_failed(&site).await;
+            let Some((zone, preamble)) = self.read_under_lock(&site, endpoint, lock).await else {
                 continue;
-            };
-            let preamble = match self.preamble(&zone, lock) {
-                Ok(preamble) => preamble,
-                Err(barring) => {
-                    drop(zone);
-                    self.lock_barred(&site, barring).await;
-                    continue;
-                }
             };
             // The design's batch begins with the preamble (see `Design::batch`).
             let preamble_len = preamble.len();

@@ -38,21 +38,8 @@ impl Enactor<'_> {
                     }
                 }
                 self.hazard(site).await?;
-                let Ok(zone) = self
-                    .ctx
-                    .read_zone(&site.with_call(Call::Read), endpoint)
-                    .await
-                else {
-                    self.read_failed(&site).await;
+                let Some((zone, batch)) = self.read_under_lock(&site, endpoint, lock).await else {
                     continue;
-                };
-                let batch = match self.preamble(&zone, lock) {
-                    Ok(preamble) => preamble,
-                    Err(barring) => {
-                        drop(zone); // before the back-off, as in `apply`
-                        self.lock_barred(&site, barring).await;
-                        continue;
-                    }
                 };
                 let victims = self.design.cleanup_victims(applied, age, &zone);
                 if victims.is_empty() {
