@@ -15,7 +15,7 @@ use dnsim::clock::{Clock, ManualClock};
 use dnsim::hunt::{hunt_with, FailureKind, HuntOptions};
 use dnsim::strategy::Strategy;
 use dnsim::sweep::{Seeds, SweepEnd, SweepOptions};
-use dnsim_model::design::Design;
+use dnsim_model::design::{Design, Victims};
 use dnsim_model::dns::{Change, EndpointId, ZoneSnapshot};
 use dnsim_model::{Generation, Plan};
 use dnsim_tests::{design, incident};
@@ -42,12 +42,12 @@ impl Design for PanicsInModelCode {
         design("original").apply_changes(plan, endpoint, zone)
     }
 
-    fn cleanup_victims(
+    fn cleanup_victims<'z>(
         &self,
         applied: Generation,
         age: u64,
-        zone: &ZoneSnapshot,
-    ) -> Vec<Generation> {
+        zone: &'z ZoneSnapshot,
+    ) -> Victims<'z> {
         design("original").cleanup_victims(applied, age, zone)
     }
 }
@@ -80,12 +80,12 @@ impl Design for SpinsWithoutSleeping {
         design("original").apply_changes(plan, endpoint, zone)
     }
 
-    fn cleanup_victims(
+    fn cleanup_victims<'z>(
         &self,
         applied: Generation,
         age: u64,
-        zone: &ZoneSnapshot,
-    ) -> Vec<Generation> {
+        zone: &'z ZoneSnapshot,
+    ) -> Victims<'z> {
         design("original").cleanup_victims(applied, age, zone)
     }
 }

@@ -8,7 +8,7 @@ use dnsim::measures::Measures;
 use dnsim::strategy::Strategy;
 use dnsim::verdict::Verdict;
 use dnsim::{InvariantId, RunSpec, SeedFile};
-use dnsim_model::design::Design;
+use dnsim_model::design::{Design, Victims};
 use dnsim_model::dns::{planted_bug, Change, EndpointId, ZoneSnapshot};
 use dnsim_model::{Generation, Plan};
 use dnsim_tests::{design, incident, repo_root};
@@ -30,8 +30,8 @@ impl Design for NeverCleansUp {
         design("original").apply_changes(plan, endpoint, zone)
     }
 
-    fn cleanup_victims(&self, _: Generation, _: u64, _: &ZoneSnapshot) -> Vec<Generation> {
-        Vec::new()
+    fn cleanup_victims<'z>(&self, _: Generation, _: u64, _: &'z ZoneSnapshot) -> Victims<'z> {
+        Box::new(std::iter::empty())
     }
 }
 
@@ -52,12 +52,12 @@ impl Design for RenamedOriginal {
         design("original").apply_changes(plan, endpoint, zone)
     }
 
-    fn cleanup_victims(
+    fn cleanup_victims<'z>(
         &self,
         applied: Generation,
         age: u64,
-        zone: &ZoneSnapshot,
-    ) -> Vec<Generation> {
+        zone: &'z ZoneSnapshot,
+    ) -> Victims<'z> {
         design("original").cleanup_victims(applied, age, zone)
     }
 }

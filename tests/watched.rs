@@ -14,7 +14,7 @@ use dnsim::strategy::Strategy;
 use dnsim::sweep::SeedResult;
 use dnsim::watched::run_watched;
 use dnsim::{InvariantId, RunSpec};
-use dnsim_model::design::Design;
+use dnsim_model::design::{Design, Victims};
 use dnsim_model::dns::{Change, EndpointId, ZoneSnapshot};
 use dnsim_model::{Generation, Plan};
 use dnsim_tests::{design, incident};
@@ -39,12 +39,12 @@ impl Design for NeverFinishes {
         }
     }
 
-    fn cleanup_victims(
+    fn cleanup_victims<'z>(
         &self,
         applied: Generation,
         age: u64,
-        zone: &ZoneSnapshot,
-    ) -> Vec<Generation> {
+        zone: &'z ZoneSnapshot,
+    ) -> Victims<'z> {
         design("original").cleanup_victims(applied, age, zone)
     }
 }

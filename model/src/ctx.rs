@@ -39,7 +39,7 @@ fn assert_committed(site: &Site, zone: &Zone, changes: &[Change], commit: &Commi
             Change::DeleteTree(generation) => {
                 deleted += 1;
                 assert!(
-                    !zone.trees.contains_key(generation),
+                    !zone.trees().contains(*generation),
                     "a tree a batch deleted is gone after it commits: {generation} at {site}"
                 );
             }
@@ -73,7 +73,9 @@ fn assert_committed(site: &Site, zone: &Zone, changes: &[Change], commit: &Commi
             "the root is where the batch flipped it, at {site}"
         );
         assert!(
-            !zone.partial.contains_key(&root),
+            zone.trees()
+                .get(root)
+                .is_some_and(|tree| !tree.is_partial()),
             "a tree built in parts is complete before the root flips to it: {root} at {site}"
         );
     }

@@ -188,13 +188,13 @@ pub trait Design: Sync {
 
     /// The trees an enactor's clean-up deletes from a zone after it applied `applied` to
     /// every endpoint. `age` is the scenario's "significantly older" threshold in generations.
-    fn cleanup_victims(
+    fn cleanup_victims<'z>(
         &self,
         applied: Generation,
         age: u64,
-        zone: &ZoneSnapshot,
-    ) -> Vec<Generation> {
-        significantly_older(applied, age, zone)
+        zone: &'z ZoneSnapshot,
+    ) -> Victims<'z> {
+        Box::new(significantly_older(applied, age, zone))
     }
 
     /// After an enactor's clean-up, every plan older than this is deleted from the history.
@@ -228,12 +228,20 @@ pub fn build_tree_and_flip(plan: &Plan, endpoint: EndpointId, zone: &ZoneSnapsho
     changes
 }
 
+/// A design's clean-up victims in a zone, oldest first. An iterator, not a list: each
+/// clean-up batch takes only as many as it can delete, and a zone where clean-up fell behind
+/// holds hundreds, so a list would cost every batch O(victims) (see [`crate::batches::next_cleanup`]).
+pub type Victims<'z> = Box<dyn Iterator<Item = Generation> + 'z>;
+
 /// The original clean-up rule: every tree "significantly older" (more than `age`
 /// generations) than the plan just applied.
-pub fn significantly_older(applied: Generation, age: u64, zone: &ZoneSnapshot) -> Vec<Generation> {
+pub fn significantly_older(
+    applied: Generation,
+    age: u64,
+    zone: &ZoneSnapshot,
+) -> impl Iterator<Item = Generation> + '_ {
     // The trees are oldest first: the significantly older ones are a prefix.
-    let trees = zone.trees();
-    trees[..trees.partition_point(|tree| tree.0 + age < applied.0)].to_vec()
+    (zone.trees.generations()).take_while(move |tree| tree.0 + age < applied.0)
 }
 
 /// Generation fencing: the batch also replaces the zone's fence record, DELETE-ing it exactly
@@ -259,11 +267,9 @@ pub fn unreferenced_and_significantly_older(
     applied: Generation,
     age: u64,
     zone: &ZoneSnapshot,
-) -> Vec<Generation> {
+) -> impl Iterator<Item = Generation> + '_ {
     significantly_older(applied, age, zone)
-        .into_iter()
         .filter(|&tree| Some(tree) != zone.root && Some(tree) != zone.rollback)
-        .collect()
 }
 
 /// The value of a design's only parameter, `key`, a positive whole number, from the

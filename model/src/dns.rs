@@ -18,14 +18,14 @@
 //! exists, and a DELETE of a record that is not there fails the batch. Nothing stops a batch
 //! from deleting a tree an alias already points at: the alias then resolves to nothing.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
 
+pub use crate::generation_table::GenerationTable;
 pub use crate::ids::EndpointId;
 use crate::ids::{Actor, Generation};
 use crate::plan::{LoadBalancer, Targets};
-pub use crate::tree_list::TreeList;
+pub use crate::tree::{Tree, Trees};
 
 /// The lock record's value: who wrote it last and until when it is theirs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -178,8 +178,10 @@ pub struct Commit {
     pub trees_deleted: Vec<Generation>,
 }
 
-/// What a writer reads of a zone before building a batch. The list of trees is the zone's
-/// own, shared (see [`TreeList`]): a read costs the same however many trees the zone holds.
+/// What a writer reads of a zone before building a batch. The trees are the zone's own,
+/// shared: a read costs the same however many trees the zone holds, and a batch that commits
+/// while a read still holds them copies them first (`Rc::make_mut`), so a read never sees a
+/// later write.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ZoneSnapshot {
     /// The lock record as read.
@@ -191,39 +193,18 @@ pub struct ZoneSnapshot {
     /// The fence record as read (fencing designs only).
     pub fence: Option<Generation>,
     /// The trees as read (shared with the zone until its next write to them).
-    pub tree_list: Rc<TreeList>,
+    pub trees: Rc<Trees>,
 }
 
 impl ZoneSnapshot {
-    /// Generations whose trees exist (whole or partial), oldest first.
-    pub fn trees(&self) -> &[Generation] {
-        self.tree_list.trees()
-    }
-
-    /// How many records each tree of [`ZoneSnapshot::trees`] has (the same order).
-    pub fn records(&self) -> &[usize] {
-        self.tree_list.records()
-    }
-
-    /// The partial trees and how many of their records are built, oldest first.
-    pub fn partial(&self) -> &[(Generation, usize)] {
-        self.tree_list.partial()
-    }
-
     /// Whether `generation`'s tree exists (whole or partial).
     pub fn has_tree(&self, generation: Generation) -> bool {
-        self.trees().binary_search(&generation).is_ok()
+        self.trees.contains(generation)
     }
 
-    /// How many records of `generation`'s tree are built: 0 if absent, `len` if whole.
-    pub fn records_built(&self, generation: Generation, len: usize) -> usize {
-        if !self.has_tree(generation) {
-            return 0;
-        }
-        let partial = self.partial();
-        partial
-            .binary_search_by_key(&generation, |&(g, _)| g)
-            .map_or(len, |at| partial[at].1)
+    /// How many records of `generation`'s tree are built: 0 if absent.
+    pub fn records_built(&self, generation: Generation) -> usize {
+        self.trees.get(generation).map_or(0, |tree| tree.built)
     }
 }
 
@@ -238,19 +219,16 @@ pub type WriteGuard = fn(zone: &Zone, changes: &[Change]) -> Result<(), &'static
 pub struct Zone {
     /// The lock record, if any writer holds or held it.
     pub lock: Option<LockRecord>,
-    /// Every tree, whole or partial, with its plan's whole target list (shared).
-    pub trees: BTreeMap<Generation, Targets>,
-    /// The partial trees (a subset of `trees`): how many leading records are built.
-    pub partial: BTreeMap<Generation, usize>,
     /// The root alias: the generation whose tree the endpoint resolves to.
     pub root: Option<Generation>,
     /// The rollback record: the generation to fall back to.
     pub rollback: Option<Generation>,
     /// The fence record: the newest generation applied (fencing designs only).
     pub fence: Option<Generation>,
-    /// `trees` and `partial` as a read returns them, kept in step by [`Zone::apply`] (so
-    /// write `trees` and `partial` only through it; a read checks this in debug builds).
-    pub(crate) tree_list: Rc<TreeList>,
+    /// Every tree, whole or partial (shared with reads; written only by [`Zone::set_tree`]).
+    trees: Rc<Trees>,
+    /// How many of `trees` are partial.
+    partial_trees: usize,
 }
 
 impl Zone {
@@ -262,11 +240,17 @@ impl Zone {
 
     /// The records of `generation`'s tree that are built (none if it is absent).
     pub fn records(&self, generation: Generation) -> &[LoadBalancer] {
-        let Some(targets) = self.trees.get(&generation) else {
-            return &[];
-        };
-        let built = self.partial.get(&generation).copied();
-        &targets[..built.unwrap_or(targets.len())]
+        self.trees.get(generation).map_or(&[], Tree::records)
+    }
+
+    /// Every tree, whole or partial.
+    pub fn trees(&self) -> &Trees {
+        &self.trees
+    }
+
+    /// How many trees are partial.
+    pub fn partial_trees(&self) -> usize {
+        self.partial_trees
     }
 
     /// How many records of `generation`'s tree are built (0 if absent).
@@ -274,27 +258,34 @@ impl Zone {
         self.records(generation).len()
     }
 
-    /// What a writer reads of this zone: O(1), the list of trees shared.
+    /// What a writer reads of this zone: O(1), the trees shared.
     pub fn snapshot(&self) -> ZoneSnapshot {
-        debug_assert_eq!(
-            *self.tree_list,
-            TreeList::of(&self.trees, &self.partial),
-            "the zone's trees were written other than by a batch"
-        );
         ZoneSnapshot {
             lock: self.lock,
             root: self.root,
             rollback: self.rollback,
             fence: self.fence,
-            tree_list: Rc::clone(&self.tree_list),
+            trees: Rc::clone(&self.trees),
         }
     }
 
-    /// Brings the shared list of trees in step with `generation`'s tree after a change to
-    /// it, as `trees` and `partial` now hold it: `len` records (`None`: absent) of which
-    /// `built` are there (`None`: all). Copies the list first if a read still holds it.
-    fn list_tree(&mut self, generation: Generation, len: Option<usize>, built: Option<usize>) {
-        Rc::make_mut(&mut self.tree_list).set(generation, len, built);
+    /// Sets `generation`'s tree (`None`: absent), keeping the count of partial trees; copies
+    /// the trees first if a read still holds them. Batches write trees only through this;
+    /// tests that build a zone by hand may call it directly (no rule of Route 53 is checked).
+    pub fn set_tree(&mut self, generation: Generation, tree: Option<Tree>) {
+        assert!(
+            tree.as_ref()
+                .is_none_or(|tree| tree.built <= tree.targets.len()),
+            "a tree has at most its plan's records"
+        );
+        let trees = Rc::make_mut(&mut self.trees);
+        let partial = tree.as_ref().is_some_and(Tree::is_partial);
+        let old = match tree {
+            Some(tree) => trees.insert(generation, tree),
+            None => trees.remove(generation),
+        };
+        self.partial_trees += usize::from(partial);
+        self.partial_trees -= usize::from(old.is_some_and(|old| old.is_partial()));
     }
 
     /// Applies a change batch all-or-nothing: validates every change in order against the
@@ -310,9 +301,11 @@ impl Zone {
                 Change::DeleteLock(_) => self.lock = None,
                 Change::CreateLock(lock) => self.lock = Some(*lock),
                 Change::UpsertTree(generation, targets) => {
-                    self.trees.insert(*generation, targets.clone());
-                    self.partial.remove(generation);
-                    self.list_tree(*generation, Some(targets.len()), None);
+                    let tree = Tree {
+                        targets: targets.clone(),
+                        built: targets.len(),
+                    };
+                    self.set_tree(*generation, Some(tree));
                 }
                 Change::UpsertTreePart {
                     generation,
@@ -320,27 +313,30 @@ impl Zone {
                     to,
                     ..
                 } => {
-                    let built = self.built(*generation).max(*to);
-                    self.trees.insert(*generation, targets.clone());
-                    let built = (built < targets.len()).then_some(built);
-                    match built {
-                        Some(built) => self.partial.insert(*generation, built),
-                        None => self.partial.remove(generation),
+                    let tree = Tree {
+                        targets: targets.clone(),
+                        built: self.built(*generation).max(*to),
                     };
-                    self.list_tree(*generation, Some(targets.len()), built);
+                    self.set_tree(*generation, Some(tree));
                 }
                 Change::DeleteTree(generation) => {
-                    self.trees.remove(generation);
-                    self.partial.remove(generation);
-                    self.list_tree(*generation, None, None);
+                    self.set_tree(*generation, None);
                     commit.trees_deleted.push(*generation);
                 }
                 Change::DeleteTreePart {
                     generation, from, ..
                 } => {
-                    self.partial.insert(*generation, *from);
-                    let len = self.trees.get(generation).map(|targets| targets.len());
-                    self.list_tree(*generation, len, Some(*from));
+                    let targets = self
+                        .trees
+                        .get(*generation)
+                        .expect("validated")
+                        .targets
+                        .clone();
+                    let tree = Tree {
+                        targets,
+                        built: *from,
+                    };
+                    self.set_tree(*generation, Some(tree));
                 }
                 Change::UpsertRoot(generation) => self.root = Some(*generation),
                 Change::UpsertRollback(generation) => self.rollback = Some(*generation),
@@ -374,7 +370,7 @@ impl Zone {
                     Change::DeleteTree(g) if *g == generation => Some(false),
                     _ => None,
                 })
-                .unwrap_or_else(|| self.trees.contains_key(&generation))
+                .unwrap_or_else(|| self.trees.contains(generation))
         };
         for (at, change) in changes.iter().enumerate() {
             let earlier = &changes[..at];
@@ -507,7 +503,7 @@ mod tests {
         let mut changes = vec![
             Change::DeleteLock(believed),
             Change::CreateLock(lock(1, 100)),
-            Change::UpsertTree(plan.generation, plan.targets[0].clone()),
+            Change::UpsertTree(plan.generation, plan.targets(EndpointId(0)).clone()),
             Change::UpsertRoot(plan.generation),
         ];
         if let Some(previous) = zone.root {
@@ -527,7 +523,7 @@ mod tests {
             zone.root, before.root,
             "nothing of a rejected batch is applied"
         );
-        assert_eq!(zone.trees.len(), before.trees.len());
+        assert_eq!(zone.trees().len(), before.trees().len());
         assert_eq!(zone.lock, before.lock);
     }
 
@@ -552,7 +548,7 @@ mod tests {
     fn an_alias_cannot_be_pointed_at_a_missing_tree() {
         let mut zone = Zone::default();
         apply_plan(&mut zone, None, 1).unwrap();
-        zone.trees.clear(); // the live tree was deleted by clean-up
+        zone.set_tree(Generation(1), None); // the live tree was deleted by clean-up
         let believed = zone.lock;
         let error = apply_plan(&mut zone, believed, 2).unwrap_err();
         assert_eq!(

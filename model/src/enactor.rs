@@ -307,7 +307,7 @@ impl Enactor<'_> {
     /// Reports that `lock`, another writer's and unexpired, bars the attempt at `site`, and
     /// backs off. The caller has let its read go first: a read held through the back-off
     /// would make every batch committed meanwhile copy the zone's list of trees (see
-    /// `TreeList`).
+    /// `ZoneSnapshot`).
     async fn lock_barred(&self, site: &Site, lock: LockRecord) {
         let backoff_us = self.ctx.backoff_us(site);
         self.ctx.emit(
@@ -457,7 +457,7 @@ impl Enactor<'_> {
             };
             // Done with the read: let it go before the write, so that the zone, when the
             // batch commits, need not copy the list of trees this read shares (see
-            // `TreeList`).
+            // `ZoneSnapshot`).
             drop(zone);
             let batch = match next {
                 NextBatch::Final(batch) => batch,

@@ -16,7 +16,8 @@
 //! missing target, what the write path refuses) and can run extra actors.
 //!
 //! Reading order: [`ids`] (who acts, on which endpoint, with which plan), [`plan`] (plans
-//! and their history), [`dns`] (zones, change batches, the lock), [`batches`] (Route 53's
+//! and their history), [`dns`] (zones, change batches, the lock), [`tree`] and
+//! [`generation_table`] (a zone's trees, by generation), [`batches`] (Route 53's
 //! batch limits, trees built in parts), [`lock_service`] (leases outside Route 53),
 //! [`world`] and [`config`] (what the actors share, the system's knobs), [`ctx`] (what every
 //! actor holds and the calls it makes), [`planner`], [`enactor`] (the race lives here),
@@ -43,12 +44,13 @@ pub mod designs;
 pub mod dns;
 pub mod enactor;
 pub mod event;
+pub mod generation_table;
 pub mod ids;
 pub mod lock_service;
 pub mod plan;
 pub mod planner;
 pub mod system;
-pub mod tree_list;
+pub mod tree;
 pub mod world;
 
 pub use chaos::{Call, Chaos, Fault, FaultKind, Site, Step};

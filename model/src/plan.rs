@@ -27,8 +27,13 @@ pub type Targets = Rc<[LoadBalancer]>;
 pub struct Plan {
     /// The plan's generation: newer plans have larger ones.
     pub generation: Generation,
-    /// Indexed by [`EndpointId`]; never empty for any endpoint.
-    pub targets: Vec<Targets>,
+    /// Every endpoint's list (never empty), by [`EndpointId`], in chunks of about
+    /// sqrt(endpoints) endpoints each: a plan that changes one endpoint shares every other
+    /// chunk with the plan before it, so making or dropping a plan touches O(sqrt(endpoints))
+    /// reference counts, not one per endpoint (each a cache miss in a world of thousands).
+    chunks: Vec<Rc<[Targets]>>,
+    /// Endpoints per chunk (the last chunk may hold fewer).
+    chunk_len: usize,
 }
 
 impl Plan {
@@ -48,17 +53,29 @@ impl Plan {
                     .collect::<Targets>()
             })
             .collect();
+        Plan::chunked(generation, targets)
+    }
+
+    /// A plan of these lists, one per endpoint, in chunks.
+    fn chunked(generation: Generation, targets: Vec<Targets>) -> Plan {
+        let chunk_len = Plan::chunk_len(targets.len());
         Plan {
             generation,
-            targets,
+            chunks: targets.chunks(chunk_len).map(Rc::from).collect(),
+            chunk_len,
         }
+    }
+
+    /// Endpoints per chunk for `endpoint_count` endpoints: about the square root.
+    fn chunk_len(endpoint_count: usize) -> usize {
+        endpoint_count.isqrt().max(1)
     }
 
     /// A plan at real size: `load_balancers` per endpoint. Like a real planner's, it changes
     /// little from one plan to the next: only endpoint `generation % endpoint_count` gets new
     /// weights, and every other endpoint shares `previous`'s list (the same allocation, not
-    /// a copy), so a plan costs one list plus one pointer per endpoint and the memory of a run
-    /// grows with the plans and trees alive, not with records times copies.
+    /// a copy), so a plan costs one list plus O(sqrt(endpoints)) pointers, and the memory of a
+    /// run grows with the plans and trees alive, not with records times copies.
     pub fn sized(
         generation: Generation,
         endpoint_count: usize,
@@ -84,21 +101,37 @@ impl Plan {
                 })
                 .collect()
         };
-        let targets = (0..endpoint_count)
-            .map(|endpoint| match previous {
-                Some(previous) if endpoint != changed => previous.targets[endpoint].clone(),
-                _ => fresh(endpoint),
-            })
-            .collect();
+        let Some(previous) = previous else {
+            return Plan::chunked(generation, (0..endpoint_count).map(fresh).collect());
+        };
+        assert_eq!(
+            previous.endpoint_count(),
+            endpoint_count,
+            "a plan covers the endpoints the plan before it covers"
+        );
+        // Every chunk shared but the changed endpoint's, which is copied with its new list.
+        let mut chunks = previous.chunks.clone();
+        let chunk_len = previous.chunk_len;
+        let (chunk, at) = (changed / chunk_len, changed % chunk_len);
+        let mut copy = chunks[chunk].to_vec();
+        copy[at] = fresh(changed);
+        chunks[chunk] = Rc::from(copy);
         Plan {
             generation,
-            targets,
+            chunks,
+            chunk_len,
         }
     }
 
     /// The load balancers of `endpoint` in this plan.
     pub fn targets(&self, endpoint: EndpointId) -> &Targets {
-        &self.targets[endpoint.index()]
+        let index = endpoint.index();
+        &self.chunks[index / self.chunk_len][index % self.chunk_len]
+    }
+
+    /// How many endpoints the plan covers.
+    pub fn endpoint_count(&self) -> usize {
+        self.chunks.iter().map(|chunk| chunk.len()).sum()
     }
 }
 

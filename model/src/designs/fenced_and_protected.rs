@@ -10,7 +10,9 @@
 //! 2. No alias ever points at a deleted tree: `active_plan_exists`, `endpoint_resolves` hold.
 //! 3. Every batch's rollback target exists, so every batch can commit: `converges` holds.
 
-use crate::design::{build_tree_and_flip, fenced, unreferenced_and_significantly_older, Design};
+use crate::design::{
+    build_tree_and_flip, fenced, unreferenced_and_significantly_older, Design, Victims,
+};
 use crate::dns::{Change, EndpointId, ZoneSnapshot};
 use crate::plan::{Generation, Plan};
 
@@ -35,12 +37,12 @@ impl Design for FencedAndProtected {
         fenced(plan, zone, build_tree_and_flip(plan, endpoint, zone))
     }
 
-    fn cleanup_victims(
+    fn cleanup_victims<'z>(
         &self,
         applied: Generation,
         age: u64,
-        zone: &ZoneSnapshot,
-    ) -> Vec<Generation> {
-        unreferenced_and_significantly_older(applied, age, zone)
+        zone: &'z ZoneSnapshot,
+    ) -> Victims<'z> {
+        Box::new(unreferenced_and_significantly_older(applied, age, zone))
     }
 }

@@ -119,10 +119,7 @@ async fn janitor(ctx: Rc<Ctx>, interval_ms: Option<u64>) {
                 }
                 let in_flight: Vec<Generation> =
                     ctx.world.borrow().in_flight.values().copied().collect();
-                let victims: Vec<Generation> = zone
-                    .trees()
-                    .iter()
-                    .copied()
+                let victims: Vec<Generation> = (zone.trees.generations())
                     .filter(|&tree| tree < keep_from)
                     .filter(|&tree| Some(tree) != zone.root && Some(tree) != zone.rollback)
                     .filter(|tree| !in_flight.contains(tree))

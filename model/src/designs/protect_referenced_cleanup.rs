@@ -17,7 +17,7 @@
 //!
 //! Customers may still be served an older plan for a while; the next pass repairs it.
 
-use crate::design::{unreferenced_and_significantly_older, Design};
+use crate::design::{unreferenced_and_significantly_older, Design, Victims};
 use crate::dns::ZoneSnapshot;
 use crate::plan::Generation;
 
@@ -33,12 +33,12 @@ impl Design for ProtectReferencedCleanup {
         "clean-up spares the trees the root and rollback records point at"
     }
 
-    fn cleanup_victims(
+    fn cleanup_victims<'z>(
         &self,
         applied: Generation,
         age: u64,
-        zone: &ZoneSnapshot,
-    ) -> Vec<Generation> {
-        unreferenced_and_significantly_older(applied, age, zone)
+        zone: &'z ZoneSnapshot,
+    ) -> Victims<'z> {
+        Box::new(unreferenced_and_significantly_older(applied, age, zone))
     }
 }

@@ -42,11 +42,8 @@ impl Design for RepointMissingRollback {
         for change in &mut changes {
             if let Change::UpsertRollback(target) = change {
                 if !zone.has_tree(*target) {
-                    let newest_surviving = zone
-                        .trees()
-                        .iter()
+                    let newest_surviving = (zone.trees.generations())
                         .rev()
-                        .copied()
                         .find(|&tree| tree != plan.generation);
                     *target = newest_surviving.unwrap_or(plan.generation);
                 }

@@ -41,12 +41,12 @@ impl Enactor<'_> {
                 let Some((zone, batch)) = self.read_under_lock(&site, endpoint, lock).await else {
                     continue;
                 };
-                let victims = self.design.cleanup_victims(applied, age, &zone);
-                if victims.is_empty() {
+                let mut victims = self.design.cleanup_victims(applied, age, &zone).peekable();
+                if victims.peek().is_none() {
                     done = true;
                     break;
                 }
-                let next = next_cleanup(config.batch_limits, batch, &victims, &zone);
+                let next = next_cleanup(config.batch_limits, batch, victims, &zone);
                 // Checked for the trees this batch deletes, not every victim: a zone where
                 // clean-up fell behind has hundreds, and each batch deletes a few.
                 let deleting = match &next {

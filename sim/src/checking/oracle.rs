@@ -23,14 +23,16 @@
 
 use std::collections::BTreeMap;
 
-use dnsim_model::dns::{BatchError, Change, Commit, LockRecord};
+use dnsim_model::dns::{BatchError, Change, Commit, GenerationTable, LockRecord};
 use dnsim_model::event::EventKind;
 use dnsim_model::plan::{LoadBalancer, Targets};
 use dnsim_model::{EndpointId, Event, Generation, World, Zone};
 
 /// One tree of a reference zone: its plan's whole target list (shared) and how many of its
-/// leading records are there (all of them, unless the tree is partial). One map entry per
-/// tree, so that a change to a tree, or a question about it, is one lookup.
+/// leading records are there (all of them, unless the tree is partial). One table entry per
+/// tree, so that a change to a tree, or a question about it, is one lookup (O(1), by
+/// generation: see [`GenerationTable`], the container the model's zones use too; the rules
+/// here are this file's own).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReferenceTree {
     /// The whole tree's records, as its plan lists them.
@@ -52,7 +54,7 @@ pub struct ReferenceZone {
     /// The lock record.
     pub lock: Option<LockRecord>,
     /// Every tree, whole or partial.
-    pub trees: BTreeMap<Generation, ReferenceTree>,
+    pub trees: GenerationTable<ReferenceTree>,
     /// How many of `trees` are partial (kept as they change, to compare with the model's
     /// count without a scan).
     partial_trees: usize,
@@ -67,7 +69,7 @@ pub struct ReferenceZone {
 impl ReferenceZone {
     /// What a client resolving the endpoint gets: the leaves of the root alias's tree.
     pub fn resolve(&self) -> &[LoadBalancer] {
-        match self.root.and_then(|root| self.trees.get(&root)) {
+        match self.root.and_then(|root| self.trees.get(root)) {
             Some(tree) => &tree.targets[..tree.built],
             None => &[],
         }
@@ -75,7 +77,7 @@ impl ReferenceZone {
 
     /// How many records of `generation`'s tree are there (0 if none).
     fn built(&self, generation: Generation) -> usize {
-        self.trees.get(&generation).map_or(0, |tree| tree.built)
+        self.trees.get(generation).map_or(0, |tree| tree.built)
     }
 
     /// Sets `generation`'s tree (`None`: absent), keeping the count of partial trees.
@@ -87,7 +89,7 @@ impl ReferenceZone {
                 self.partial_trees += usize::from(partial);
                 old
             }
-            None => self.trees.remove(&generation),
+            None => self.trees.remove(generation),
         }
         .is_some_and(|old| old.is_partial());
         self.partial_trees -= usize::from(was_partial);
@@ -157,7 +159,7 @@ impl ReferenceZone {
                 };
                 self.set_tree(*generation, Some(tree));
             }
-            Change::DeleteTree(generation) if !self.trees.contains_key(generation) => {
+            Change::DeleteTree(generation) if !self.trees.contains(*generation) => {
                 return Err(format!("DELETE of missing tree {generation}"))
             }
             Change::DeleteTree(generation) => {
@@ -172,7 +174,12 @@ impl ReferenceZone {
                 generation, from, ..
             } => {
                 undo.push(self.tree_as_is(*generation));
-                let targets = self.trees[generation].targets.clone();
+                let targets = self
+                    .trees
+                    .get(*generation)
+                    .expect("checked")
+                    .targets
+                    .clone();
                 let tree = ReferenceTree {
                     targets,
                     built: *from,
@@ -180,7 +187,7 @@ impl ReferenceZone {
                 self.set_tree(*generation, Some(tree));
             }
             Change::UpsertRoot(target) | Change::UpsertRollback(target)
-                if !self.trees.contains_key(target) =>
+                if !self.trees.contains(*target) =>
             {
                 return Err(format!("alias written to missing tree {target}"))
             }
@@ -213,7 +220,7 @@ impl ReferenceZone {
     fn tree_as_is(&self, generation: Generation) -> Undo {
         Undo::Tree {
             generation,
-            tree: self.trees.get(&generation).cloned(),
+            tree: self.trees.get(generation).cloned(),
         }
     }
 
@@ -281,35 +288,38 @@ impl ReferenceZone {
         // A tree's records are compared only if the two lists are not the same shared list
         // (they are, unless something copied them). Then how many are built: the model's
         // partial count, or the whole list.
-        let same_tree = |g: Generation| match (zone.trees.get(&g), self.trees.get(&g)) {
-            (Some(a), Some(b)) => std::rc::Rc::ptr_eq(a, &b.targets) || *a == b.targets,
+        let same_tree = |g: Generation| match (zone.trees().get(g), self.trees.get(g)) {
+            (Some(a), Some(b)) => {
+                std::rc::Rc::ptr_eq(&a.targets, &b.targets) || a.targets == b.targets
+            }
             (None, None) => true,
             _ => false,
         };
-        if zone.trees.len() != self.trees.len() || !touched.clone().all(same_tree) {
+        if zone.trees().len() != self.trees.len() || !touched.clone().all(same_tree) {
             return differs(
                 "trees",
-                keys(zone.trees.keys().copied().collect()),
-                keys(self.trees.keys().copied().collect()),
+                keys(zone.trees().generations().collect()),
+                keys(self.trees.generations().collect()),
             );
         }
-        let model_built = |g: Generation| {
-            let len = zone.trees.get(&g).map(|targets| targets.len());
-            zone.partial.get(&g).copied().or(len)
-        };
-        if zone.partial.len() != self.partial_trees
+        let model_built = |g: Generation| zone.trees().get(g).map(|tree| tree.built);
+        if zone.partial_trees() != self.partial_trees
             || touched
                 .into_iter()
-                .any(|g| model_built(g) != self.trees.get(&g).map(|tree| tree.built))
+                .any(|g| model_built(g) != self.trees.get(g).map(|tree| tree.built))
         {
-            let partial: BTreeMap<Generation, usize> = (self.trees.iter())
+            let model: BTreeMap<Generation, usize> = (zone.trees().iter())
                 .filter(|(_, tree)| tree.is_partial())
-                .map(|(&g, tree)| (g, tree.built))
+                .map(|(g, tree)| (g, tree.built))
+                .collect();
+            let reference: BTreeMap<Generation, usize> = (self.trees.iter())
+                .filter(|(_, tree)| tree.is_partial())
+                .map(|(g, tree)| (g, tree.built))
                 .collect();
             return differs(
                 "partial trees",
-                format!("{:?}", zone.partial),
-                format!("{partial:?}"),
+                format!("{model:?}"),
+                format!("{reference:?}"),
             );
         }
         None
@@ -317,7 +327,10 @@ impl ReferenceZone {
 
     /// Where the model's zone differs from this one, tree by tree.
     fn whole_difference(&self, zone: &Zone) -> Option<String> {
-        self.difference(zone, self.trees.keys().chain(zone.trees.keys()).copied())
+        self.difference(
+            zone,
+            self.trees.generations().chain(zone.trees().generations()),
+        )
     }
 }
 
@@ -470,6 +483,7 @@ fn fail(message: String) -> ! {
 
 #[cfg(test)]
 mod tests {
+    use dnsim_model::dns::Tree;
     use dnsim_model::{Actor, Plan};
 
     use super::*;
@@ -482,7 +496,7 @@ mod tests {
         let plan = Plan::new(Generation(1), 1);
         vec![
             Change::DeleteLock(None),
-            Change::UpsertTree(plan.generation, plan.targets[0].clone()),
+            Change::UpsertTree(plan.generation, plan.targets(EndpointId(0)).clone()),
             Change::UpsertRoot(plan.generation),
         ]
     }
@@ -556,9 +570,9 @@ mod tests {
         let changes = first_plan();
         let commit = world.zones[0].apply(&changes);
         let other = Plan::new(Generation(2), 1);
-        world.zones[0]
-            .trees
-            .insert(Generation(1), other.targets[0].clone());
+        let targets = other.targets(EndpointId(0)).clone();
+        let built = targets.len();
+        world.zones[0].set_tree(Generation(1), Some(Tree { targets, built }));
         reference.on_batch(EndpointId(0), &changes, &commit, &world);
     }
 

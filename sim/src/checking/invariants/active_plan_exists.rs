@@ -17,7 +17,7 @@ impl Invariant for ActivePlanExists {
     fn after_event(&mut self, seen: &Seen<'_>) -> Option<String> {
         let endpoint = seen.touched?;
         let zone = seen.reference.zone(endpoint);
-        let root = zone.root.filter(|g| !zone.trees.contains_key(g))?;
+        let root = zone.root.filter(|g| !zone.trees.contains(*g))?;
         Some(format!(
             "{endpoint}: root alias points at {root}, whose tree is deleted (after {} {})",
             seen.event.actor, seen.event.kind

@@ -19,7 +19,7 @@ impl Invariant for RollbackTargetExists {
     fn after_event(&mut self, seen: &Seen<'_>) -> Option<String> {
         let endpoint = seen.touched?;
         let zone = seen.reference.zone(endpoint);
-        let target = zone.rollback.filter(|g| !zone.trees.contains_key(g))?;
+        let target = zone.rollback.filter(|g| !zone.trees.contains(*g))?;
         Some(format!(
             "{endpoint}: rollback record points at {target}, whose tree is deleted (after {} {})",
             seen.event.actor, seen.event.kind
