@@ -436,4 +436,31 @@ mod tests {
         );
         assert_eq!(zone.snapshot().records_built(g), 0);
     }
+
+    /// Clean-up in a zone with a backlog takes from the design's victims only what one batch
+    /// deletes, and one more to know that some are left: a step costs what it deletes.
+    #[test]
+    fn clean_up_takes_only_the_victims_one_batch_deletes() {
+        let mut zone = Zone::default();
+        let backlog: Vec<Change> = (1..=500)
+            .map(|g| Change::UpsertTree(Generation(g), targets(1)))
+            .collect();
+        zone.apply(&backlog).unwrap();
+        let snapshot = zone.snapshot();
+        let taken = std::cell::Cell::new(0);
+        let victims = snapshot
+            .trees
+            .generations()
+            .inspect(|_| taken.set(taken.get() + 1));
+        let next = next_cleanup(Some(ROUTE53), preamble(&zone), victims, &snapshot);
+        let NextCleanup::Trees { trees, rest, .. } = next else {
+            panic!("one-record trees are deleted whole: {next:?}")
+        };
+        assert_eq!((trees.len(), rest), (98, true));
+        assert_eq!(
+            taken.get(),
+            99,
+            "the victims deleted, and one to see that more are left"
+        );
+    }
 }

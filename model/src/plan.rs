@@ -189,3 +189,34 @@ impl PlanStore {
         deleted.into_keys().collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sized plan gives every endpoint the list a plan of one list per endpoint would: the
+    /// previous plan's (the same allocation) except the changed endpoint's, which is new. And
+    /// it shares all but one chunk with the plan before it.
+    #[test]
+    fn a_sized_plan_shares_all_but_the_changed_endpoint() {
+        for endpoints in [1, 2, 3, 10, 17, 1000] {
+            let mut previous = Plan::sized(Generation(1), endpoints, 3, None);
+            for g in 2..(2 * endpoints as u64 + 3) {
+                let plan = Plan::sized(Generation(g), endpoints, 3, Some(&previous));
+                let changed = g as usize % endpoints;
+                assert_eq!(plan.endpoint_count(), endpoints);
+                for endpoint in EndpointId::all(endpoints) {
+                    let (now, before) = (plan.targets(endpoint), previous.targets(endpoint));
+                    assert_eq!(now.len(), 3);
+                    assert_eq!(Rc::ptr_eq(now, before), endpoint.index() != changed);
+                }
+                let shared = (plan.chunks.iter().zip(&previous.chunks))
+                    .filter(|(a, b)| Rc::ptr_eq(a, b))
+                    .count();
+                assert_eq!(shared, plan.chunks.len() - 1, "{endpoints} endpoints, g{g}");
+                assert!(plan.chunks.len() <= endpoints.isqrt() + 2);
+                previous = plan;
+            }
+        }
+    }
+}

@@ -80,9 +80,11 @@ impl ReferenceZone {
         self.trees.get(generation).map_or(0, |tree| tree.built)
     }
 
-    /// Sets `generation`'s tree (`None`: absent), keeping the count of partial trees.
-    fn set_tree(&mut self, generation: Generation, tree: Option<ReferenceTree>) {
-        let was_partial = match tree {
+    /// Sets `generation`'s tree (`None`: absent), keeping the count of partial trees, and
+    /// returns what takes it back (the old tree moved out, not cloned: a clone would touch
+    /// the shared list's reference count, one more cold cache line per change).
+    fn set_tree(&mut self, generation: Generation, tree: Option<ReferenceTree>) -> Undo {
+        let old = match tree {
             Some(tree) => {
                 let partial = tree.is_partial();
                 let old = self.trees.insert(generation, tree);
@@ -90,9 +92,12 @@ impl ReferenceZone {
                 old
             }
             None => self.trees.remove(generation),
+        };
+        self.partial_trees -= usize::from(old.as_ref().is_some_and(ReferenceTree::is_partial));
+        Undo::Tree {
+            generation,
+            tree: old,
         }
-        .is_some_and(|old| old.is_partial());
-        self.partial_trees -= usize::from(was_partial);
     }
 
     /// Whether the endpoint has been applied and answers with no address.
@@ -132,12 +137,11 @@ impl ReferenceZone {
                 };
             }
             Change::UpsertTree(generation, targets) => {
-                undo.push(self.tree_as_is(*generation));
                 let tree = ReferenceTree {
                     targets: targets.clone(),
                     built: targets.len(),
                 };
-                self.set_tree(*generation, Some(tree));
+                undo.push(self.set_tree(*generation, Some(tree)));
             }
             // Parts are built in order: a part past the records there is refused.
             Change::UpsertTreePart {
@@ -151,21 +155,16 @@ impl ReferenceZone {
                 to,
                 ..
             } => {
-                let built = self.built(*generation).max(*to);
-                undo.push(self.tree_as_is(*generation));
                 let tree = ReferenceTree {
                     targets: targets.clone(),
-                    built,
+                    built: self.built(*generation).max(*to),
                 };
-                self.set_tree(*generation, Some(tree));
+                undo.push(self.set_tree(*generation, Some(tree)));
             }
             Change::DeleteTree(generation) if !self.trees.contains(*generation) => {
                 return Err(format!("DELETE of missing tree {generation}"))
             }
-            Change::DeleteTree(generation) => {
-                undo.push(self.tree_as_is(*generation));
-                self.set_tree(*generation, None);
-            }
+            Change::DeleteTree(generation) => undo.push(self.set_tree(*generation, None)),
             // A DELETE must match what is there: the tail of a tree with exactly `to` records.
             Change::DeleteTreePart { generation, to, .. } if self.built(*generation) != *to => {
                 return Err(format!("DELETE of records of tree {generation} not there"))
@@ -173,7 +172,6 @@ impl ReferenceZone {
             Change::DeleteTreePart {
                 generation, from, ..
             } => {
-                undo.push(self.tree_as_is(*generation));
                 let targets = self
                     .trees
                     .get(*generation)
@@ -184,7 +182,7 @@ impl ReferenceZone {
                     targets,
                     built: *from,
                 };
-                self.set_tree(*generation, Some(tree));
+                undo.push(self.set_tree(*generation, Some(tree)));
             }
             Change::UpsertRoot(target) | Change::UpsertRollback(target)
                 if !self.trees.contains(*target) =>
@@ -216,14 +214,6 @@ impl ReferenceZone {
         Ok(())
     }
 
-    /// How to put `generation`'s tree back as it is now.
-    fn tree_as_is(&self, generation: Generation) -> Undo {
-        Undo::Tree {
-            generation,
-            tree: self.trees.get(generation).cloned(),
-        }
-    }
-
     /// Takes back the changes `undo` records, latest first, and empties it.
     fn undo(&mut self, undo: &mut Vec<Undo>) {
         while let Some(step) = undo.pop() {
@@ -232,7 +222,9 @@ impl ReferenceZone {
                 Undo::Root(root) => self.root = root,
                 Undo::Rollback(rollback) => self.rollback = rollback,
                 Undo::Fence(fence) => self.fence = fence,
-                Undo::Tree { generation, tree } => self.set_tree(generation, tree),
+                Undo::Tree { generation, tree } => {
+                    self.set_tree(generation, tree);
+                }
             }
         }
     }
