@@ -28,7 +28,7 @@ pub struct Plan {
     /// The plan's generation: newer plans have larger ones.
     pub generation: Generation,
     /// Every endpoint's list (never empty), by [`EndpointId`], in chunks of about
-    /// sqrt(endpoints) endpoints each: a plan that changes one endpoint shares every other
+    /// sqrt(endpoints) endpoints each (at least 16): a plan that changes one endpoint shares every other
     /// chunk with the plan before it, so making or dropping a plan touches O(sqrt(endpoints))
     /// reference counts, not one per endpoint (each a cache miss in a world of thousands).
     chunks: Vec<Rc<[Targets]>>,
@@ -66,9 +66,10 @@ impl Plan {
         }
     }
 
-    /// Endpoints per chunk for `endpoint_count` endpoints: about the square root.
+    /// Endpoints per chunk for `endpoint_count` endpoints: about the square root, and at
+    /// least 16 (a small plan is one chunk: one allocation, as a list would be).
     fn chunk_len(endpoint_count: usize) -> usize {
-        endpoint_count.isqrt().max(1)
+        endpoint_count.isqrt().max(16)
     }
 
     /// A plan at real size: `load_balancers` per endpoint. Like a real planner's, it changes
@@ -215,6 +216,10 @@ mod tests {
                     .count();
                 assert_eq!(shared, plan.chunks.len() - 1, "{endpoints} endpoints, g{g}");
                 assert!(plan.chunks.len() <= endpoints.isqrt() + 2);
+                assert_eq!(
+                    plan.chunks.len(),
+                    endpoints.div_ceil(Plan::chunk_len(endpoints))
+                );
                 previous = plan;
             }
         }
