@@ -222,10 +222,11 @@ pub fn next_cleanup(
     let first = *victims.peek().expect("clean-up has a victim to delete");
     let (mut used, mut trees) = (0, Vec::new());
     while let Some(&tree) = victims.peek() {
-        if used + records(tree) > room {
+        let records = records(tree);
+        if used + records > room {
             break;
         }
-        used += records(tree);
+        used += records;
         trees.push(tree);
         victims.next();
     }

@@ -187,7 +187,8 @@ pub trait Design: Sync {
     }
 
     /// The trees an enactor's clean-up deletes from a zone after it applied `applied` to
-    /// every endpoint. `age` is the scenario's "significantly older" threshold in generations.
+    /// every endpoint, oldest first, each a tree `zone` holds (see [`Victims`]). `age` is the
+    /// scenario's "significantly older" threshold in generations.
     fn cleanup_victims<'z>(
         &self,
         applied: Generation,
@@ -228,9 +229,10 @@ pub fn build_tree_and_flip(plan: &Plan, endpoint: EndpointId, zone: &ZoneSnapsho
     changes
 }
 
-/// A design's clean-up victims in a zone, oldest first. An iterator, not a list: each
-/// clean-up batch takes only as many as it can delete, and a zone where clean-up fell behind
-/// holds hundreds, so a list would cost every batch O(victims) (see [`crate::batches::next_cleanup`]).
+/// A design's clean-up victims in a zone: oldest first, each a tree the read holds. An
+/// iterator, not a list: each clean-up batch takes only as many as it can delete, and a
+/// zone where clean-up fell behind holds hundreds, so a list would cost every batch
+/// O(victims) (see [`crate::batches::next_cleanup`]).
 pub type Victims<'z> = Box<dyn Iterator<Item = Generation> + 'z>;
 
 /// The original clean-up rule: every tree "significantly older" (more than `age`

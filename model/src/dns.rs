@@ -270,8 +270,10 @@ impl Zone {
     }
 
     /// Sets `generation`'s tree (`None`: absent), keeping the count of partial trees; copies
-    /// the trees first if a read still holds them. Batches write trees only through this;
-    /// tests that build a zone by hand may call it directly (no rule of Route 53 is checked).
+    /// the trees first if a read still holds them. Batches write trees only through this.
+    /// Public for tests that build a zone by hand, and hidden from the docs: it checks no
+    /// rule of Route 53, so nothing else should call it.
+    #[doc(hidden)]
     pub fn set_tree(&mut self, generation: Generation, tree: Option<Tree>) {
         assert!(
             tree.as_ref()

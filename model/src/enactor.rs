@@ -306,7 +306,7 @@ impl Enactor<'_> {
 
     /// Reports that `lock`, another writer's and unexpired, bars the attempt at `site`, and
     /// backs off. The caller has let its read go first: a read held through the back-off
-    /// would make every batch committed meanwhile copy the zone's list of trees (see
+    /// would make every batch committed meanwhile copy the zone's trees (see
     /// `ZoneSnapshot`).
     async fn lock_barred(&self, site: &Site, lock: LockRecord) {
         let backoff_us = self.ctx.backoff_us(site);
@@ -456,7 +456,7 @@ impl Enactor<'_> {
                 Some(limits) => next_batch(limits, preamble_len, batch, &zone),
             };
             // Done with the read: let it go before the write, so that the zone, when the
-            // batch commits, need not copy the list of trees this read shares (see
+            // batch commits, need not copy the trees this read shares (see
             // `ZoneSnapshot`).
             drop(zone);
             let batch = match next {

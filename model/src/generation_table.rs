@@ -1,5 +1,6 @@
-//! A map keyed by [`Generation`] that costs O(1) per lookup and per change, however many
-//! entries it holds: what a zone keeps its trees in.
+//! A map keyed by [`Generation`] whose lookups cost O(1), and whose changes cost O(1)
+//! amortised while generations arrive in order, however many entries it holds: what a
+//! zone keeps its trees in.
 //!
 //! A zone where clean-up falls behind holds hundreds of trees (in `long`, an enactor that
 //! crashes mid-pass never reaches clean-up). In an ordered map or a sorted list every lookup
@@ -18,16 +19,22 @@
 //! newest tree and the one before would make every such attempt cost O(plans published
 //! since), and it did (`incident-long`, +6% instructions per event).
 //!
+//! Costs that are not O(1): an entry older than the oldest (a stale enactor rebuilding an
+//! old plan's tree, the oracle taking back the deletion of the oldest tree) pushes one slot
+//! per generation in between; iteration, oldest first, walks the slots and skips the empty
+//! ones, so it costs the span, not the entries (a tree spared by clean-up, say a protected
+//! rollback, keeps the span open behind it); a copy (a batch committing while a read holds
+//! the zone's trees) copies every slot.
+//!
 //! Memory is the entries alive plus 4 bytes per generation from the oldest entry to the
-//! newest ever added since the table was last empty. Iteration, oldest first, walks the
-//! slots and skips the empty ones.
+//! newest ever added since the table was last empty.
 
 use std::collections::VecDeque;
 
 use crate::ids::Generation;
 
 /// Entries keyed by generation: an index by generation into a dense list.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct GenerationTable<V> {
     /// The generation of `slots[0]` (meaningless while the table is empty).
     first: u64,
@@ -45,6 +52,13 @@ impl<V> Default for GenerationTable<V> {
             slots: VecDeque::new(),
             entries: Vec::new(),
         }
+    }
+}
+
+/// Shown as the map it is, oldest first (not its slots).
+impl<V: std::fmt::Debug> std::fmt::Debug for GenerationTable<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
     }
 }
 
@@ -102,11 +116,13 @@ impl<V> GenerationTable<V> {
         if self.slots.is_empty() {
             self.first = generation.0;
         }
+        // Older than the oldest: rare (see the module's essay), one slot per generation.
         while generation.0 < self.first {
             self.slots.push_front(0);
             self.first -= 1;
         }
-        let at = usize::try_from(generation.0 - self.first).expect("a span that fits memory");
+        let at = usize::try_from(generation.0 - self.first)
+            .expect("a span of generations that fits usize");
         if at >= self.slots.len() {
             self.slots.resize(at + 1, 0);
         }

@@ -16,9 +16,9 @@
 //! missing target, what the write path refuses) and can run extra actors.
 //!
 //! Reading order: [`ids`] (who acts, on which endpoint, with which plan), [`plan`] (plans
-//! and their history), [`dns`] (zones, change batches, the lock), [`tree`] and
-//! [`generation_table`] (a zone's trees, by generation), [`batches`] (Route 53's
-//! batch limits, trees built in parts), [`lock_service`] (leases outside Route 53),
+//! and their history), [`generation_table`] and [`tree`] (a zone's trees, by generation),
+//! [`dns`] (zones, change batches, the lock), [`batches`] (Route 53's batch limits, trees
+//! built in parts), [`lock_service`] (leases outside Route 53),
 //! [`world`] and [`config`] (what the actors share, the system's knobs), [`ctx`] (what every
 //! actor holds and the calls it makes), [`planner`], [`enactor`] (the race lives here),
 //! [`design`] (the seam), [`system`] (wiring and lifetime). No file depends on one that

@@ -28,9 +28,10 @@ pub struct Plan {
     /// The plan's generation: newer plans have larger ones.
     pub generation: Generation,
     /// Every endpoint's list (never empty), by [`EndpointId`], in chunks of about
-    /// sqrt(endpoints) endpoints each (at least 16): a plan that changes one endpoint shares every other
-    /// chunk with the plan before it, so making or dropping a plan touches O(sqrt(endpoints))
-    /// reference counts, not one per endpoint (each a cache miss in a world of thousands).
+    /// sqrt(endpoints) endpoints each (at least 16): a plan that changes one endpoint shares
+    /// every other chunk with the plan before it, so making or dropping a plan touches
+    /// O(sqrt(endpoints)) reference counts, not one per endpoint (each a cache miss in a
+    /// world of thousands).
     chunks: Vec<Rc<[Targets]>>,
     /// Endpoints per chunk (the last chunk may hold fewer).
     chunk_len: usize,
@@ -67,7 +68,9 @@ impl Plan {
     }
 
     /// Endpoints per chunk for `endpoint_count` endpoints: about the square root, and at
-    /// least 16 (a small plan is one chunk: one allocation, as a list would be).
+    /// least 16. A small plan (the incident's five endpoints) is then one chunk: one
+    /// allocation, as a plain list would be; with the square root alone it was five chunks
+    /// of one, and `incident-long`, a plan every 10 s, paid for them.
     fn chunk_len(endpoint_count: usize) -> usize {
         endpoint_count.isqrt().max(16)
     }

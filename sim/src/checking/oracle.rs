@@ -20,6 +20,13 @@
 //! here, never from the model. Every check touches one zone and the trees its batch named:
 //! per-event work stays flat however many endpoints, trees and load balancers there are (the
 //! whole-world, tree-by-tree comparison runs once, when the run ends).
+//!
+//! One thing is shared with the model: the container a zone's trees sit in, the model's
+//! `GenerationTable` (O(1) by generation). The rules are this file's own, and the two
+//! tables see different histories (this one also takes rejected batches back), so a slip
+//! in the table's bookkeeping shows up as a difference; a bug in its iteration would show
+//! on both sides alike, which is why the table has its own property test against an
+//! ordered map.
 
 use std::collections::BTreeMap;
 
@@ -32,7 +39,8 @@ use dnsim_model::{EndpointId, Event, Generation, World, Zone};
 /// leading records are there (all of them, unless the tree is partial). One table entry per
 /// tree, so that a change to a tree, or a question about it, is one lookup (O(1), by
 /// generation: see [`GenerationTable`], the container the model's zones use too; the rules
-/// here are this file's own).
+/// here are this file's own). The same fields as the model's `Tree`, on purpose: this file
+/// does not use the model's types for what it checks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReferenceTree {
     /// The whole tree's records, as its plan lists them.
