@@ -193,7 +193,9 @@ mod tests {
         /// After any inserts and removes, the table answers as an ordered map does, and its
         /// slots begin at its oldest entry and end at or after its newest.
         #[test]
-        fn answers_as_an_ordered_map(steps in prop::collection::vec((0u64..40, any::<bool>(), 0u8..255), 0..200)) {
+        fn answers_as_an_ordered_map(
+            steps in prop::collection::vec((0u64..40, any::<bool>(), 0u8..255), 0..200)
+        ) {
             let mut table = GenerationTable::default();
             let mut map = BTreeMap::new();
             for (g, insert, value) in steps {
@@ -204,13 +206,16 @@ mod tests {
                     prop_assert_eq!(table.remove(g), map.remove(&g));
                 }
                 prop_assert_eq!(table.len(), map.len());
-                prop_assert!(table.iter().map(|(g, v)| (g, *v)).eq(map.iter().map(|(g, v)| (*g, *v))));
-                prop_assert!(table.iter().rev().map(|(g, _)| g).eq(map.keys().rev().copied()));
+                let entries = map.iter().map(|(g, v)| (*g, *v));
+                prop_assert!(table.iter().map(|(g, v)| (g, *v)).eq(entries));
+                let newest_first = map.keys().rev().copied();
+                prop_assert!(table.iter().rev().map(|(g, _)| g).eq(newest_first));
                 for probe in 0..42 {
                     prop_assert_eq!(table.get(Generation(probe)), map.get(&Generation(probe)));
                 }
                 prop_assert_eq!(table.oldest(), map.keys().next().copied());
-                let span = map.keys().next().zip(map.keys().next_back()).map_or(0, |(a, b)| b.0 - a.0 + 1);
+                let ends = map.keys().next().zip(map.keys().next_back());
+                let span = ends.map_or(0, |(oldest, newest)| newest.0 - oldest.0 + 1);
                 prop_assert!(table.slots.len() as u64 >= span);
                 prop_assert_eq!(table.slots.is_empty(), map.is_empty());
                 if let Some(oldest) = map.keys().next() {
