@@ -212,6 +212,48 @@ fn time_the_caller_spends_on_a_result_is_never_blamed_on_a_seed() {
 }
 
 #[test]
+fn a_worker_clears_its_stamp_before_it_hands_its_result_over() {
+    // What the test above relies on, at the level where a single slip shows: a worker that
+    // kept its stamp while it waits to hand a result over would have the watchdog time the
+    // caller's reading as the seed's running. (The test above cannot see that slip alone: by
+    // the time it looks, the worker has ended and its slot is gone.) The channel is a
+    // rendezvous, so once seed 0's result is received the worker has done everything it does
+    // before sending, and nothing after: its next step is to send `Exited` (its only seed is
+    // done), which waits for the next receive.
+    let (options, _clock) = manual(1, Duration::from_secs(10));
+    let shared = Arc::new(Shared {
+        seeds: seeds(1),
+        next: AtomicU64::new(0),
+        window: 1,
+        progress: Progress {
+            reported: Mutex::new(0),
+            advanced: Condvar::new(),
+        },
+        stop: options.stop.clone(),
+        clock: options.clock.clone(),
+        run_one: Arc::new(|seed| seed),
+    });
+    let slot = Arc::new(Mutex::new(Slot::default()));
+    let (sender, receiver) = mpsc::sync_channel(0);
+    let worker = {
+        let (shared, slot) = (shared.clone(), slot.clone());
+        std::thread::spawn(move || work(0, &shared, &slot, &sender))
+    };
+    let finished = receiver.recv().unwrap();
+    assert!(matches!(finished, Message::Finished { seed_index: 0, .. }));
+    assert_eq!(
+        slot.lock().unwrap().running,
+        None,
+        "the worker still shows seed 0 running while it hands its result over"
+    );
+    assert!(matches!(
+        receiver.recv().unwrap(),
+        Message::Exited { worker: 0 }
+    ));
+    worker.join().unwrap();
+}
+
+#[test]
 fn a_hung_worker_that_wakes_up_takes_no_more_seeds_and_loses_none() {
     // Seed 5 hangs (it moves the clock past the watchdog and waits); a new worker goes
     // on. Seed 60 then wakes seed 5 up and waits to see what its thread does next: end
