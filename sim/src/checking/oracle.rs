@@ -13,7 +13,13 @@
 //!    its lock, root, rollback and fence records, how many trees (whole and partial) it
 //!    holds, and every tree the batch named (the only trees a batch can change);
 //! 4. a committed batch must be reported by its writer as the very next event, so that no
-//!    change goes unobserved.
+//!    change goes unobserved;
+//! 5. in a scenario with Route 53's batch limits, no batch beyond them reaches Route 53
+//!    (the real service refuses one as an `InvalidChangeBatch`, and the model's does not
+//!    check: its writers split their batches, and this is where a writer that forgets is
+//!    caught). Its size is this file's own count: a leaf is one `Change` and one
+//!    `ResourceRecord`, counted twice in an UPSERT; a lock or fence record one of each; an
+//!    alias one `Change`; a DELETE of a tree, every record of it the zone holds.
 //!
 //! A disagreement is a bug in the model or the harness, not a verdict on a design: the
 //! oracle panics, and a sweep reports the seed as a crash. The invariants read zones from
@@ -30,6 +36,7 @@
 
 use std::collections::BTreeMap;
 
+use dnsim_model::batches::BatchLimits;
 use dnsim_model::dns::{BatchError, Change, Commit, GenerationTable, LockRecord};
 use dnsim_model::event::EventKind;
 use dnsim_model::plan::{LoadBalancer, Targets};
@@ -106,6 +113,29 @@ impl ReferenceZone {
             generation,
             tree: old,
         }
+    }
+
+    /// A batch's size as Route 53 counts it against its limits, on this zone as the batch
+    /// finds it: `(Change elements, ResourceRecord elements)`, an UPSERT's records twice.
+    fn batch_size(&self, changes: &[Change]) -> (usize, usize) {
+        let size = |change: &Change| match change {
+            Change::DeleteLock(_)
+            | Change::CreateLock(_)
+            | Change::DeleteFence(_)
+            | Change::CreateFence(_) => (1, 1),
+            Change::UpsertRoot(_) | Change::UpsertRollback(_) => (1, 0),
+            Change::UpsertTree(_, targets) => (targets.len(), 2 * targets.len()),
+            Change::UpsertTreePart { from, to, .. } => (to - from, 2 * (to - from)),
+            Change::DeleteTree(generation) => {
+                let records = self.built(*generation);
+                (records, records)
+            }
+            Change::DeleteTreePart { from, to, .. } => (to - from, to - from),
+        };
+        changes
+            .iter()
+            .map(size)
+            .fold((0, 0), |(c, r), (dc, dr)| (c + dc, r + dr))
     }
 
     /// Whether the endpoint has been applied and answers with no address.
@@ -365,15 +395,19 @@ pub struct Reference {
     unreported: Option<EndpointId>,
     /// What takes back the last batch judged (kept to reuse its allocation).
     undo: Vec<Undo>,
+    /// Route 53's limits on one batch, if the scenario models them.
+    limits: Option<BatchLimits>,
 }
 
 impl Reference {
-    /// A reference of `endpoints` empty zones.
-    pub fn new(endpoints: usize) -> Reference {
+    /// A reference of `endpoints` empty zones, under Route 53's batch `limits` if the
+    /// scenario models them.
+    pub fn new(endpoints: usize, limits: Option<BatchLimits>) -> Reference {
         Reference {
             zones: vec![ReferenceZone::default(); endpoints],
             unreported: None,
             undo: Vec::new(),
+            limits,
         }
     }
 
@@ -391,6 +425,17 @@ impl Reference {
         world: &World,
     ) {
         let zone = &mut self.zones[endpoint.index()];
+        if let Some(limits) = self.limits {
+            let (elements, records) = zone.batch_size(changes);
+            if elements > limits.max_changes as usize || records > limits.max_records as usize {
+                fail(format!(
+                    "{endpoint}: a batch beyond Route 53's limits reached Route 53 ({elements} \
+                     changes and {records} records, at most {} and {}; Route 53 refuses it, so \
+                     its writer must split it, as model/src/batches.rs does): {changes:?}",
+                    limits.max_changes, limits.max_records
+                ));
+            }
+        }
         match (zone.commit(changes, &mut self.undo), result) {
             (Ok(()), Ok(_)) => self.unreported = Some(endpoint),
             (Err(_), Err(_)) => {}
@@ -482,107 +527,4 @@ fn fail(message: String) -> ! {
 }
 
 #[cfg(test)]
-mod tests {
-    use dnsim_model::dns::Tree;
-    use dnsim_model::{Actor, Plan};
-
-    use super::*;
-
-    fn world() -> World {
-        World::new(1)
-    }
-
-    fn first_plan() -> Vec<Change> {
-        let plan = Plan::new(Generation(1), 1);
-        vec![
-            Change::DeleteLock(None),
-            Change::UpsertTree(plan.generation, plan.targets(EndpointId(0)).clone()),
-            Change::UpsertRoot(plan.generation),
-        ]
-    }
-
-    fn event(kind: EventKind) -> Event {
-        Event {
-            actor: Actor::Enactor(1),
-            kind,
-        }
-    }
-
-    #[test]
-    fn a_reported_commit_keeps_the_reference_in_step() {
-        let (mut world, mut reference) = (world(), Reference::new(1));
-        let commit = world.zones[0].apply(&first_plan());
-        reference.on_batch(EndpointId(0), &first_plan(), &commit, &world);
-        let applied = EventKind::Applied {
-            endpoint: EndpointId(0),
-            generation: Generation(1),
-            commit: commit.unwrap(),
-        };
-        assert_eq!(
-            reference.on_event(&event(applied), &world),
-            Some(EndpointId(0))
-        );
-        assert!(!reference.zone(EndpointId(0)).resolve().is_empty());
-        reference.at_end(&world);
-    }
-
-    #[test]
-    #[should_panic(expected = "oracle: regional: a committed batch went unreported")]
-    fn a_commit_never_reported_is_caught_at_the_next_event() {
-        let (mut world, mut reference) = (world(), Reference::new(1));
-        let commit = world.zones[0].apply(&first_plan());
-        reference.on_batch(EndpointId(0), &first_plan(), &commit, &world);
-        reference.on_event(&event(EventKind::Restarted), &world);
-    }
-
-    /// A batch Route 53 accepts but the design's write guard refused: nothing is applied on
-    /// either side, so the reference takes back what it judged (no difference, no panic).
-    #[test]
-    fn a_batch_the_write_guard_refused_is_taken_back() {
-        let (world, mut reference) = (world(), Reference::new(1));
-        let refused = Err(BatchError::Refused("test guard"));
-        reference.on_batch(EndpointId(0), &first_plan(), &refused, &world);
-        assert_eq!(reference.zone(EndpointId(0)), &ReferenceZone::default());
-        reference.on_event(&event(EventKind::Restarted), &world);
-        reference.at_end(&world);
-    }
-
-    /// A batch the reference judges invalid halfway leaves its zone as it was.
-    #[test]
-    fn a_rejected_batch_leaves_the_reference_as_it_was() {
-        let (mut world, mut reference) = (world(), Reference::new(1));
-        let mut changes = first_plan();
-        changes.push(Change::DeleteTree(Generation(9)));
-        let rejected = world.zones[0].apply(&changes);
-        assert!(rejected.is_err());
-        reference.on_batch(EndpointId(0), &changes, &rejected, &world);
-        assert_eq!(reference.zone(EndpointId(0)), &ReferenceZone::default());
-    }
-
-    /// A tree the batch named that the model built from another list is caught at once, though
-    /// only the trees a batch names are compared record by record.
-    #[test]
-    #[should_panic(
-        expected = "oracle: regional: the model's zone differs from the reference: trees"
-    )]
-    fn a_named_tree_built_from_another_list_is_caught() {
-        let (mut world, mut reference) = (world(), Reference::new(1));
-        let changes = first_plan();
-        let commit = world.zones[0].apply(&changes);
-        let other = Plan::new(Generation(2), 1);
-        let targets = other.targets(EndpointId(0)).clone();
-        let built = targets.len();
-        world.zones[0].set_tree(Generation(1), Some(Tree { targets, built }));
-        reference.on_batch(EndpointId(0), &changes, &commit, &world);
-    }
-
-    #[test]
-    #[should_panic(
-        expected = "oracle: regional: the model's zone differs from the reference: root alias"
-    )]
-    fn a_zone_changed_behind_the_harness_is_caught() {
-        let (mut world, reference) = (world(), Reference::new(1));
-        world.zones[0].root = Some(Generation(7));
-        reference.at_end(&world);
-    }
-}
+mod tests;

@@ -175,7 +175,10 @@ pub async fn simulate(spec: &RunSpec<'_>) -> Outcome {
     ));
     let recorder = Rc::new(Recorder {
         trace: trace.clone(),
-        reference: RefCell::new(Reference::new(config.endpoints as usize)),
+        reference: RefCell::new(Reference::new(
+            config.endpoints as usize,
+            config.batch_limits,
+        )),
         checker: RefCell::new(Checker::new(&config)),
         coverage: RefCell::new(Coverage::new(
             config.enactors as usize,
