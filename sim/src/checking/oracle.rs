@@ -428,12 +428,7 @@ impl Reference {
         if let Some(limits) = self.limits {
             let (elements, records) = zone.batch_size(changes);
             if elements > limits.max_changes as usize || records > limits.max_records as usize {
-                fail(format!(
-                    "{endpoint}: a batch beyond Route 53's limits reached Route 53 ({elements} \
-                     changes and {records} records, at most {} and {}; Route 53 refuses it, so \
-                     its writer must split it, as model/src/batches.rs does): {changes:?}",
-                    limits.max_changes, limits.max_records
-                ));
+                beyond_limits(endpoint, (elements, records), limits, changes);
             }
         }
         match (zone.commit(changes, &mut self.undo), result) {
@@ -519,6 +514,24 @@ impl Reference {
             ));
         }
     }
+}
+
+/// A batch beyond Route 53's limits reached Route 53: its writer did not split it. Out of
+/// line (and cold), so that the check costs the batch path no more than the count.
+#[cold]
+#[inline(never)]
+fn beyond_limits(
+    endpoint: EndpointId,
+    (elements, records): (usize, usize),
+    limits: BatchLimits,
+    changes: &[Change],
+) -> ! {
+    fail(format!(
+        "{endpoint}: a batch beyond Route 53's limits reached Route 53 ({elements} changes and \
+         {records} records, at most {} and {}; Route 53 refuses it, so its writer must split \
+         it, as model/src/batches.rs does): {changes:?}",
+        limits.max_changes, limits.max_records
+    ))
 }
 
 /// The model broke Route 53's rules or changed a zone unseen: no verdict can be trusted.
