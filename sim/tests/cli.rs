@@ -37,6 +37,8 @@ fn hunt_json_has_the_documented_fields() {
     for field in [
         "seeds_run",
         "violations",
+        "events",
+        "trace_entries",
         "wall_ms",
         "seeds_per_sec",
         "events_per_sec",

@@ -25,6 +25,11 @@ use crate::running::scenario;
 pub(super) struct Ratio {
     name: &'static str,
     ratio: f64,
+    /// The same ratio per trace entry (a step an actor took, a fault): the work its events
+    /// did, which a ratio per event does not see.
+    per_entry: f64,
+    /// Trace entries per event, of the scenario and of the default.
+    entries_per_event: (f64, f64),
     /// How long the shorter of the two median runs (the scenario's and the default's) took,
     /// in seconds, and the flag that gives that run more seeds: a run too short to time is
     /// not judged.
@@ -83,11 +88,17 @@ struct Stopped {
 struct Run {
     seeds: u64,
     events: u64,
+    trace_entries: u64,
     events_per_sec: f64,
     peak_rss_kib: Option<u64>,
 }
 
 impl Run {
+    /// Trace entries per event: how much its events did.
+    fn entries_per_event(&self) -> f64 {
+        self.trace_entries as f64 / self.events.max(1) as f64
+    }
+
     /// How long the hunt took, in seconds (0 if it ran nothing).
     fn secs(&self) -> f64 {
         let secs = self.events as f64 / self.events_per_sec;
@@ -152,6 +163,7 @@ pub(super) fn side_by_side(
             let run = Run {
                 seeds: s.seeds_run,
                 events: s.events,
+                trace_entries: s.trace_entries,
                 events_per_sec: s.events_per_sec,
                 peak_rss_kib: s.peak_rss_kib,
             };
@@ -216,7 +228,7 @@ pub(super) fn side_by_side(
 /// A later round must run exactly what the first ran: the same seeds give the same events.
 fn same_runs(first: &[Run], round: &[Run]) -> Result<(), BadInput> {
     for ((name, a), b) in SIDE_BY_SIDE.iter().zip(first).zip(round) {
-        if (a.seeds, a.events) != (b.seeds, b.events) {
+        if (a.seeds, a.events, a.trace_entries) != (b.seeds, b.events, b.trace_entries) {
             return Err(BadInput(format!(
                 "`hunt --scenario {name}` ran {} events in round 1 and {} in a later round: \
                  a run is not deterministic (a bug in dnsim: please report it)",
@@ -237,6 +249,14 @@ fn ratios(rounds: &[Vec<Run>]) -> Vec<Ratio> {
                 rounds
                     .iter()
                     .map(|round| round[at].events_per_sec / round[0].events_per_sec),
+            ),
+            per_entry: median(rounds.iter().map(|round| {
+                (round[at].events_per_sec * round[at].entries_per_event())
+                    / (round[0].events_per_sec * round[0].entries_per_event())
+            })),
+            entries_per_event: (
+                rounds[0][at].entries_per_event(),
+                rounds[0][0].entries_per_event(),
             ),
             timed_secs: median(rounds.iter().map(|round| round[at].secs()))
                 .min(median(rounds.iter().map(|round| round[0].secs()))),
@@ -264,13 +284,15 @@ fn print_table(out: &mut dyn Write, rounds: &[Vec<Run>], whole: usize) -> Result
     )?;
     writeln!(
         out,
-        "  {:<14} {:>5} {:>12} {:>14} {:>8} {:>9} {:>16}  every round (M events/s)",
+        "  {:<14} {:>5} {:>12} {:>14} {:>8} {:>9} {:>14} {:>9} {:>16}  every round (M events/s)",
         "scenario",
         "seeds",
         "events/seed",
         "events/s/core",
         "ratio",
         "us/event",
+        "entries/event",
+        "us/entry",
         "peak memory/seed",
     )?;
     let scenarios = rounds.iter().map(Vec::len).min().unwrap_or(0);
@@ -284,13 +306,15 @@ fn print_table(out: &mut dyn Write, rounds: &[Vec<Run>], whole: usize) -> Result
         let peak = runs.iter().filter_map(|run| run.peak_rss_kib).max();
         writeln!(
             out,
-            "  {:<14} {:>5} {:>12.0} {:>13.2}M {:>8.2} {:>9.3} {:>16}  {}",
+            "  {:<14} {:>5} {:>12.0} {:>13.2}M {:>8.2} {:>9.3} {:>14.2} {:>9.3} {:>16}  {}",
             name,
             runs[0].seeds,
             runs[0].events as f64 / runs[0].seeds.max(1) as f64,
             events_per_sec / 1e6,
             ratio,
             1e6 / events_per_sec,
+            runs[0].entries_per_event(),
+            1e6 / (events_per_sec * runs[0].entries_per_event()),
             peak.map_or("-".to_string(), |kib| format!(
                 "{:.1} MiB",
                 kib as f64 / 1024.0
@@ -301,6 +325,10 @@ fn print_table(out: &mut dyn Write, rounds: &[Vec<Run>], whole: usize) -> Result
                 .join(" "),
         )?;
     }
+    writeln!(
+        out,
+        "  (an entry is a step an actor took or a fault: entries/event is how much an event did)"
+    )?;
     Ok(())
 }
 
@@ -311,10 +339,17 @@ pub(super) fn scale_targets(out: &mut dyn Write, ratios: &[Ratio]) -> Result<(),
     for Ratio {
         name,
         ratio,
+        per_entry,
+        entries_per_event: (mine, default),
         timed_secs,
         shorter,
     } in ratios
     {
+        // Judged per event, as issue 12 asks; per entry beside it, so that a scenario whose
+        // events do more work is not read as one whose work costs more.
+        let work = format!(
+            "per trace entry {per_entry:.2}x ({mine:.2} entries per event, the default {default:.2})"
+        );
         let judgement = if *timed_secs < MIN_TIMED_SECS {
             format!(
                 "not judged: a run took {:.0} ms, too short to time (at least {:.1} s: more {shorter})",
@@ -327,12 +362,12 @@ pub(super) fn scale_targets(out: &mut dyn Write, ratios: &[Ratio]) -> Result<(),
         if TARGETED.contains(name) {
             writeln!(
                 out,
-                "  {name} events/s per core within 20% of the default's: {ratio:.2}x  {judgement}"
+                "  {name} events/s per core within 20% of the default's: {ratio:.2}x  {judgement}; {work}"
             )?;
         } else {
             writeln!(
                 out,
-                "  {name} events/s per core: {ratio:.2}x the default's  (no target: `long`'s hours at the default's size; README: Benchmark)"
+                "  {name} events/s per core: {ratio:.2}x the default's  (no target: `long`'s hours at the default's size; README: Benchmark); {work}"
             )?;
         }
     }
@@ -348,6 +383,8 @@ mod tests {
         let ratio = Ratio {
             name,
             ratio,
+            per_entry: ratio,
+            entries_per_event: (0.5, 0.5),
             timed_secs,
             shorter: "--seeds",
         };
@@ -357,8 +394,8 @@ mod tests {
 
     #[test]
     fn a_ratio_is_met_from_four_fifths_of_the_default_on_and_judged_only_if_timed() {
-        assert!(judged(0.8, 1.0, "long").ends_with("0.80x  met\n"));
-        assert!(judged(0.79, 1.0, "long").ends_with("0.79x  MISSED\n"));
+        assert!(judged(0.8, 1.0, "long").contains("0.80x  met; per trace entry"));
+        assert!(judged(0.79, 1.0, "long").contains("0.79x  MISSED; per trace entry"));
         let short = judged(0.95, 0.1, "route53-scale");
         assert!(
             short.contains("0.95x  not judged: a run took 100 ms"),
@@ -377,6 +414,7 @@ mod tests {
         Run {
             seeds: 1,
             events: 100,
+            trace_entries: 50,
             events_per_sec,
             peak_rss_kib: None,
         }
@@ -400,12 +438,42 @@ mod tests {
         assert_eq!(run(0.0).secs(), 0.0, "a run of nothing is not timed");
     }
 
+    /// Per trace entry, a scenario whose events do twice the work at 0.6 of the default's
+    /// events/s does each entry at 1.2 of its speed: the two ratios are printed side by side.
+    #[test]
+    fn the_ratio_per_entry_weighs_what_the_events_did() {
+        let busy = Run {
+            trace_entries: 100,
+            ..run(60.0)
+        };
+        let ratios = ratios(&[vec![run(100.0), busy]]);
+        assert!((ratios[0].ratio - 0.6).abs() < 1e-9, "{}", ratios[0].ratio);
+        assert!(
+            (ratios[0].per_entry - 1.2).abs() < 1e-9,
+            "{}",
+            ratios[0].per_entry
+        );
+        assert_eq!(ratios[0].entries_per_event, (1.0, 0.5));
+        let line = {
+            let mut out = Vec::new();
+            assert!(scale_targets(&mut out, &ratios).is_ok());
+            String::from_utf8(out).unwrap()
+        };
+        assert!(
+            line.contains("per trace entry 1.20x (1.00 entries per event, the default 0.50)"),
+            "{line}"
+        );
+    }
+
     #[test]
     fn a_later_round_must_run_what_the_first_ran() {
         let first = vec![run(1.0), run(1.0)];
         let mut later = first.clone();
         assert!(same_runs(&first, &later).is_ok());
         later[1].events += 1;
+        assert!(same_runs(&first, &later).is_err());
+        let mut later = first.clone();
+        later[1].trace_entries += 1;
         assert!(same_runs(&first, &later).is_err());
     }
 }
