@@ -1,6 +1,6 @@
-//! The model at real size, in a smoke run: one seed of `route53-scale` (1,000 endpoints,
-//! 30 enactors, 300 load balancers each, Route 53's batch limits). The big sweeps are for
-//! `dnsim bench` and the command line, not for `cargo test`.
+//! The model at real size, in smoke runs: single seeds of `route53-scale` (1,000 endpoints,
+//! 30 enactors, 300 load balancers each, Route 53's batch limits) and of `long` (its three
+//! hours). The big sweeps are for `dnsim bench` and the command line, not for `cargo test`.
 
 use dnsim::trace::TraceEntry;
 use dnsim::Scenario;
@@ -135,6 +135,24 @@ fn the_janitor_deletes_every_big_tree_in_parts() {
         "3 parts per 300-record tree: {parts} for {trees}"
     );
     assert!(trees >= 1000, "the janitor deleted trees: {trees}");
+}
+
+/// A DELETE counts against Route 53's limits as its writer sent it. Seed 470 of the incident
+/// scenario with 12 load balancers and 8 changes per batch, `protect-referenced-cleanup`: on
+/// account-2, enactor-1 builds g37's tree to its 12 records at 120.070 s, and at 120.139 s
+/// enactor-3's clean-up batch, which read 6, arrives to delete it. Counted by the records
+/// the zone holds when the batch arrives, that batch was "14 changes" and the oracle
+/// stopped the run; it names 6, and Route 53 refuses it (its lock record is stale, and a
+/// DELETE that does not match what is there is refused too).
+#[test]
+fn a_delete_is_counted_as_its_writer_sent_it() {
+    let mut scenario = Scenario::load("incident").unwrap();
+    scenario.system.load_balancers = Some(12);
+    scenario.system.batch_max_changes = Some(8);
+    scenario.system.batch_max_records = Some(1000);
+    let spec = dnsim::RunSpec::seeded(&scenario, design("protect-referenced-cleanup"), 470);
+    let outcome = dnsim::run(&spec);
+    assert!(outcome.events > 0);
 }
 
 /// The `long` scenario's shape: three simulated hours, a plan every ten seconds, at real

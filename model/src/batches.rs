@@ -50,9 +50,8 @@ impl BatchLimits {
             | Change::DeleteFence(_)
             | Change::CreateFence(_) => (1, 1),
             Change::UpsertRoot(_) | Change::UpsertRollback(_) => (1, 0),
-            // A tree's records are not in the change: its cost is counted by the batch's
-            // builder, from the read ([`next_cleanup`]).
-            Change::DeleteTree(_) => (1, 0),
+            // A DELETE's records are counted once.
+            Change::DeleteTree { records, .. } => (*records, *records),
             Change::DeleteTreePart { from, to, .. } => (to - from, to - from),
             Change::UpsertTree(_, targets) => (targets.len(), 2 * targets.len()),
             Change::UpsertTreePart { from, to, .. } => (to - from, 2 * (to - from)),
@@ -204,9 +203,13 @@ pub fn next_cleanup(
     zone: &ZoneSnapshot,
 ) -> NextCleanup {
     let mut victims = victims.into_iter().peekable();
+    let delete = |generation: Generation| Change::DeleteTree {
+        generation,
+        records: zone.records_built(generation),
+    };
     let Some(limits) = limits else {
         let trees: Vec<Generation> = victims.collect();
-        preamble.extend(trees.iter().map(|&tree| Change::DeleteTree(tree)));
+        preamble.extend(trees.iter().map(|&tree| delete(tree)));
         return NextCleanup::Trees {
             batch: preamble,
             trees,
@@ -246,7 +249,7 @@ pub fn next_cleanup(
             of,
         };
     }
-    preamble.extend(trees.iter().map(|&tree| Change::DeleteTree(tree)));
+    preamble.extend(trees.iter().map(|&tree| delete(tree)));
     NextCleanup::Trees {
         batch: preamble,
         rest: victims.peek().is_some(),
@@ -364,7 +367,7 @@ mod tests {
             let leaves: usize = batch[2..]
                 .iter()
                 .map(|change| match change {
-                    Change::DeleteTree(g) => snapshot.records_built(*g),
+                    Change::DeleteTree { records, .. } => *records,
                     Change::DeleteTreePart { from, to, .. } => to - from,
                     other => panic!("not a deletion: {other:?}"),
                 })
@@ -424,7 +427,11 @@ mod tests {
         zone.apply(&[first]).unwrap();
         assert_eq!(zone.snapshot().records_built(g), 98);
         assert_eq!(zone.resolve().len(), 0, "nothing points at it yet");
-        zone.apply(&[Change::DeleteTree(g)]).unwrap();
+        let delete = Change::DeleteTree {
+            generation: g,
+            records: 98,
+        };
+        zone.apply(&[delete]).unwrap();
         let second = Change::UpsertTreePart {
             generation: g,
             targets: tree,

@@ -36,7 +36,7 @@ fn assert_committed(site: &Site, zone: &Zone, changes: &[Change], commit: &Commi
                     "a committed batch leaves the lock held by its writer, at {site}"
                 );
             }
-            Change::DeleteTree(generation) => {
+            Change::DeleteTree { generation, .. } => {
                 deleted += 1;
                 assert!(
                     !zone.trees().contains(*generation),

@@ -78,8 +78,16 @@ pub enum Change {
         /// One past the last record of this part.
         to: usize,
     },
-    /// DELETE a plan's record tree (every record of it there); fails if absent.
-    DeleteTree(Generation),
+    /// DELETE a plan's record tree: every record of it, as the writer read them. Like any
+    /// DELETE it must match what is there: it fails unless the tree has exactly `records`
+    /// records (so a tree built further, or deleted in part, since the read is not deleted;
+    /// and a batch's size, which Route 53 limits, is what its writer read).
+    DeleteTree {
+        /// The plan whose tree it is.
+        generation: Generation,
+        /// How many records the tree has (all of them go).
+        records: usize,
+    },
     /// DELETE records `from..to` of a plan's tree, its last records: clean-up deleting a
     /// tree too big for one batch, from its end, leaving the first `from` (at least one; the
     /// last batch deletes the rest with [`Change::DeleteTree`]). Like any DELETE it must match
@@ -321,7 +329,7 @@ impl Zone {
                     };
                     self.set_tree(*generation, Some(tree));
                 }
-                Change::DeleteTree(generation) => {
+                Change::DeleteTree { generation, .. } => {
                     self.set_tree(*generation, None);
                     commit.trees_deleted.push(*generation);
                 }
@@ -369,10 +377,29 @@ impl Zone {
                     {
                         Some(true)
                     }
-                    Change::DeleteTree(g) if *g == generation => Some(false),
+                    Change::DeleteTree { generation: g, .. } if *g == generation => Some(false),
                     _ => None,
                 })
                 .unwrap_or_else(|| self.trees.contains(generation))
+        };
+        // How many records a tree has after the changes before it in this batch, counted as
+        // `apply` builds them (0: no tree).
+        let records_after = |earlier: &[Change], generation: Generation| {
+            earlier
+                .iter()
+                .fold(self.built(generation), |records, change| match change {
+                    Change::UpsertTree(g, targets) if *g == generation => targets.len(),
+                    Change::UpsertTreePart {
+                        generation: g, to, ..
+                    } if *g == generation => records.max(*to),
+                    Change::DeleteTree { generation: g, .. } if *g == generation => 0,
+                    Change::DeleteTreePart {
+                        generation: g,
+                        from,
+                        ..
+                    } if *g == generation => *from,
+                    _ => records,
+                })
         };
         for (at, change) in changes.iter().enumerate() {
             let earlier = &changes[..at];
@@ -410,8 +437,13 @@ impl Zone {
                         return Err(BatchError::TreeNotFound(*generation));
                     }
                 }
-                Change::DeleteTree(generation) => {
-                    if !tree_exists(earlier, *generation) {
+                Change::DeleteTree {
+                    generation,
+                    records,
+                } => {
+                    if !tree_exists(earlier, *generation)
+                        || records_after(earlier, *generation) != *records
+                    {
                         return Err(BatchError::TreeNotFound(*generation));
                     }
                 }
@@ -485,98 +517,4 @@ pub mod planted_bug {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::plan::Plan;
-
-    fn lock(holder: u8, expires_ms: u64) -> LockRecord {
-        LockRecord {
-            holder: Actor::Enactor(holder),
-            expires_ms,
-        }
-    }
-
-    fn apply_plan(
-        zone: &mut Zone,
-        believed: Option<LockRecord>,
-        g: u64,
-    ) -> Result<Commit, BatchError> {
-        let plan = Plan::new(Generation(g), 1);
-        let mut changes = vec![
-            Change::DeleteLock(believed),
-            Change::CreateLock(lock(1, 100)),
-            Change::UpsertTree(plan.generation, plan.targets(EndpointId(0)).clone()),
-            Change::UpsertRoot(plan.generation),
-        ];
-        if let Some(previous) = zone.root {
-            changes.push(Change::UpsertRollback(previous));
-        }
-        zone.apply(&changes)
-    }
-
-    #[test]
-    fn a_stale_lock_belief_aborts_the_whole_batch() {
-        let mut zone = Zone::default();
-        apply_plan(&mut zone, None, 1).unwrap();
-        let before = zone.clone();
-        let error = apply_plan(&mut zone, Some(lock(2, 5)), 2).unwrap_err();
-        assert!(matches!(error, BatchError::LockMismatch { .. }), "{error}");
-        assert_eq!(
-            zone.root, before.root,
-            "nothing of a rejected batch is applied"
-        );
-        assert_eq!(zone.trees().len(), before.trees().len());
-        assert_eq!(zone.lock, before.lock);
-    }
-
-    #[test]
-    fn deleting_the_live_tree_leaves_an_empty_answer() {
-        let mut zone = Zone::default();
-        apply_plan(&mut zone, None, 1).unwrap();
-        assert!(!zone.resolve().is_empty());
-        let commit = zone
-            .apply(&[
-                Change::DeleteLock(zone.lock),
-                Change::CreateLock(lock(2, 200)),
-                Change::DeleteTree(Generation(1)),
-            ])
-            .unwrap();
-        assert_eq!(commit.trees_deleted, vec![Generation(1)]);
-        assert_eq!(zone.root, Some(Generation(1)));
-        assert!(zone.resolve().is_empty());
-    }
-
-    #[test]
-    fn an_alias_cannot_be_pointed_at_a_missing_tree() {
-        let mut zone = Zone::default();
-        apply_plan(&mut zone, None, 1).unwrap();
-        zone.set_tree(Generation(1), None); // the live tree was deleted by clean-up
-        let believed = zone.lock;
-        let error = apply_plan(&mut zone, believed, 2).unwrap_err();
-        assert_eq!(
-            error,
-            BatchError::AliasTargetMissing {
-                alias: "rollback",
-                target: Generation(1)
-            }
-        );
-    }
-
-    #[test]
-    fn the_fence_is_a_compare_and_set() {
-        let mut zone = Zone::default();
-        zone.apply(&[
-            Change::DeleteFence(None),
-            Change::CreateFence(Generation(5)),
-        ])
-        .unwrap();
-        let error = zone
-            .apply(&[
-                Change::DeleteFence(Some(Generation(4))),
-                Change::CreateFence(Generation(6)),
-            ])
-            .unwrap_err();
-        assert!(matches!(error, BatchError::FenceMismatch { .. }));
-        assert_eq!(zone.fence, Some(Generation(5)));
-    }
-}
+mod tests;

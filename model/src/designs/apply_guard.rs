@@ -70,7 +70,9 @@ fn records_after(zone: &Zone, changes: &[Change], generation: Generation) -> Opt
             } if *tree == generation => {
                 records = Some(records.unwrap_or(0).max(*to).min(targets.len()));
             }
-            Change::DeleteTree(tree) if *tree == generation => records = None,
+            Change::DeleteTree {
+                generation: tree, ..
+            } if *tree == generation => records = None,
             _ => {}
         }
     }
@@ -141,7 +143,12 @@ mod tests {
                     to,
                 });
             }
-            alphabet.push(Change::DeleteTree(g));
+            for records in [1, 3] {
+                alphabet.push(Change::DeleteTree {
+                    generation: g,
+                    records,
+                });
+            }
             alphabet.push(Change::UpsertRoot(g));
         }
         let mut batches: Vec<Vec<Change>> = vec![Vec::new()];

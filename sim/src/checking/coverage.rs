@@ -191,7 +191,8 @@ impl Coverage {
                 Change::UpsertRoot(g) if zone.root > Some(*g) => {
                     self.reach(Mark::StaleBatchSubmitted)
                 }
-                Change::DeleteTree(g) | Change::DeleteTreePart { generation: g, .. } => {
+                Change::DeleteTree { generation: g, .. }
+                | Change::DeleteTreePart { generation: g, .. } => {
                     if zone.root == Some(*g) || self.in_flight.contains_key(g) {
                         self.reach(Mark::CleanupChoseTreeInFlight);
                     }

@@ -17,9 +17,10 @@
 //! 5. in a scenario with Route 53's batch limits, no batch beyond them reaches Route 53
 //!    (the real service refuses one as an `InvalidChangeBatch`, and the model's does not
 //!    check: its writers split their batches, and this is where a writer that forgets is
-//!    caught). Its size is this file's own count: a leaf is one `Change` and one
-//!    `ResourceRecord`, counted twice in an UPSERT; a lock or fence record one of each; an
-//!    alias one `Change`; a DELETE of a tree, every record of it the zone holds.
+//!    caught). Its size is this file's own count of the request: a leaf is one `Change`
+//!    and one `ResourceRecord`, counted twice in an UPSERT; a lock or fence record one of
+//!    each; an alias one `Change`; a DELETE of a tree, the records it names (what its
+//!    writer read: a DELETE that does not match the tree is refused, but still counted).
 //!
 //! A disagreement is a bug in the model or the harness, not a verdict on a design: the
 //! oracle panics, and a sweep reports the seed as a crash. The invariants read zones from
@@ -115,29 +116,6 @@ impl ReferenceZone {
         }
     }
 
-    /// A batch's size as Route 53 counts it against its limits, on this zone as the batch
-    /// finds it: `(Change elements, ResourceRecord elements)`, an UPSERT's records twice.
-    fn batch_size(&self, changes: &[Change]) -> (usize, usize) {
-        let size = |change: &Change| match change {
-            Change::DeleteLock(_)
-            | Change::CreateLock(_)
-            | Change::DeleteFence(_)
-            | Change::CreateFence(_) => (1, 1),
-            Change::UpsertRoot(_) | Change::UpsertRollback(_) => (1, 0),
-            Change::UpsertTree(_, targets) => (targets.len(), 2 * targets.len()),
-            Change::UpsertTreePart { from, to, .. } => (to - from, 2 * (to - from)),
-            Change::DeleteTree(generation) => {
-                let records = self.built(*generation);
-                (records, records)
-            }
-            Change::DeleteTreePart { from, to, .. } => (to - from, to - from),
-        };
-        changes
-            .iter()
-            .map(size)
-            .fold((0, 0), |(c, r), (dc, dr)| (c + dc, r + dr))
-    }
-
     /// Whether the endpoint has been applied and answers with no address.
     pub fn answers_empty(&self) -> bool {
         self.root.is_some() && self.resolve().is_empty()
@@ -199,10 +177,14 @@ impl ReferenceZone {
                 };
                 undo.push(self.set_tree(*generation, Some(tree)));
             }
-            Change::DeleteTree(generation) if !self.trees.contains(*generation) => {
+            // A DELETE must match what is there: a tree of exactly `records` records.
+            Change::DeleteTree {
+                generation,
+                records,
+            } if !self.trees.contains(*generation) || self.built(*generation) != *records => {
                 return Err(format!("DELETE of missing tree {generation}"))
             }
-            Change::DeleteTree(generation) => undo.push(self.set_tree(*generation, None)),
+            Change::DeleteTree { generation, .. } => undo.push(self.set_tree(*generation, None)),
             // A DELETE must match what is there: the tail of a tree with exactly `to` records.
             Change::DeleteTreePart { generation, to, .. } if self.built(*generation) != *to => {
                 return Err(format!("DELETE of records of tree {generation} not there"))
@@ -382,7 +364,7 @@ fn trees_named(changes: &[Change]) -> impl Iterator<Item = Generation> + Clone +
     changes.iter().filter_map(|change| match change {
         Change::UpsertTree(generation, _)
         | Change::UpsertTreePart { generation, .. }
-        | Change::DeleteTree(generation)
+        | Change::DeleteTree { generation, .. }
         | Change::DeleteTreePart { generation, .. } => Some(*generation),
         _ => None,
     })
@@ -426,7 +408,7 @@ impl Reference {
     ) {
         let zone = &mut self.zones[endpoint.index()];
         if let Some(limits) = self.limits {
-            let (elements, records) = zone.batch_size(changes);
+            let (elements, records) = batch_size(changes);
             if elements > limits.max_changes as usize || records > limits.max_records as usize {
                 beyond_limits(endpoint, (elements, records), limits, changes);
             }
@@ -514,6 +496,27 @@ impl Reference {
             ));
         }
     }
+}
+
+/// A batch's size as Route 53 counts it against its limits: `(Change elements,
+/// ResourceRecord elements)`, an UPSERT's records twice. A count of the request alone,
+/// whatever the zone holds when it arrives.
+fn batch_size(changes: &[Change]) -> (usize, usize) {
+    let size = |change: &Change| match change {
+        Change::DeleteLock(_)
+        | Change::CreateLock(_)
+        | Change::DeleteFence(_)
+        | Change::CreateFence(_) => (1, 1),
+        Change::UpsertRoot(_) | Change::UpsertRollback(_) => (1, 0),
+        Change::UpsertTree(_, targets) => (targets.len(), 2 * targets.len()),
+        Change::UpsertTreePart { from, to, .. } => (to - from, 2 * (to - from)),
+        Change::DeleteTree { records, .. } => (*records, *records),
+        Change::DeleteTreePart { from, to, .. } => (to - from, to - from),
+    };
+    changes
+        .iter()
+        .map(size)
+        .fold((0, 0), |(c, r), (dc, dr)| (c + dc, r + dr))
 }
 
 /// A batch beyond Route 53's limits reached Route 53: its writer did not split it. Out of

@@ -54,9 +54,9 @@ fn a_commit_never_reported_is_caught_at_the_next_event() {
 }
 
 /// Route 53 refuses a batch beyond its limits and the model's Route 53 does not check,
-/// so the oracle catches a writer that forgot to split one. A tree's DELETE counts every
-/// record the zone holds of it: here two trees, each upserted in a batch at the limit
-/// (allowed), then deleted together in a batch over it.
+/// so the oracle catches a writer that forgot to split one. A tree's DELETE counts the
+/// records it names: here two trees, each upserted in a batch at the limit (allowed), then
+/// deleted together in a batch over it.
 #[test]
 #[should_panic(expected = "oracle: regional: a batch beyond Route 53's limits reached Route 53")]
 fn a_batch_beyond_route53s_limits_is_caught() {
@@ -87,11 +87,17 @@ fn a_batch_beyond_route53s_limits_is_caught() {
     }
     let delete_both = [
         Change::DeleteLock(None),
-        Change::DeleteTree(Generation(1)),
-        Change::DeleteTree(Generation(2)),
+        Change::DeleteTree {
+            generation: Generation(1),
+            records: leaves[0],
+        },
+        Change::DeleteTree {
+            generation: Generation(2),
+            records: leaves[1],
+        },
     ];
     assert_eq!(
-        reference.zone(EndpointId(0)).batch_size(&delete_both),
+        batch_size(&delete_both),
         (1 + leaves[0] + leaves[1], 1 + leaves[0] + leaves[1])
     );
     let commit = world.zones[0].apply(&delete_both);
@@ -115,7 +121,10 @@ fn a_batch_the_write_guard_refused_is_taken_back() {
 fn a_rejected_batch_leaves_the_reference_as_it_was() {
     let (mut world, mut reference) = (world(), Reference::new(1, None));
     let mut changes = first_plan();
-    changes.push(Change::DeleteTree(Generation(9)));
+    changes.push(Change::DeleteTree {
+        generation: Generation(9),
+        records: 1,
+    });
     let rejected = world.zones[0].apply(&changes);
     assert!(rejected.is_err());
     reference.on_batch(EndpointId(0), &changes, &rejected, &world);
