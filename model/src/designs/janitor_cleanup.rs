@@ -28,11 +28,12 @@
 //! applying plans: the stalls and crashes that struck them harmlessly in clean-up now strike
 //! them with a plan in hand (see the README's findings).
 //!
-//! At real size (`long`: 300-record trees, hours of plans) draining a backlog takes the
-//! janitor minutes of batches per endpoint, each renewing its lock record, while enactors
-//! back off; there `converges` is violated in 5 of seeds 0..8 (the README's findings). It
-//! held in all 8 while this janitor sent every victim in one batch: batches of up to
-//! 12,300 records, which Route 53 refuses (at most 1,000) and the oracle now fails.
+//! At real size (`long`: 300-record trees, hours of plans) the janitor drains a backlog a
+//! batch at a time, each renewing its lock record: seconds per endpoint, hours per pass.
+//! The enactors catch it up and queue behind it, so the last plan is late to reach most
+//! endpoints and `converges` is violated (the README's findings give the seeds). It held
+//! while this janitor sent every victim in one batch, thousands of records, which Route 53
+//! refuses and the oracle now fails.
 //!
 //! Parameter: `interval_ms` (default: five enactor polls).
 

@@ -230,9 +230,10 @@ fn same_runs(first: &[Run], round: &[Run]) -> Result<(), BadInput> {
     for ((name, a), b) in SIDE_BY_SIDE.iter().zip(first).zip(round) {
         if (a.seeds, a.events, a.trace_entries) != (b.seeds, b.events, b.trace_entries) {
             return Err(BadInput(format!(
-                "`hunt --scenario {name}` ran {} events in round 1 and {} in a later round: \
-                 a run is not deterministic (a bug in dnsim: please report it)",
-                a.events, b.events
+                "`hunt --scenario {name}` ran {} events and {} trace entries in round 1 and \
+                 {} and {} in a later round: a run is not deterministic (a bug in dnsim: \
+                 please report it)",
+                a.events, a.trace_entries, b.events, b.trace_entries
             )));
         }
     }
@@ -327,7 +328,7 @@ fn print_table(out: &mut dyn Write, rounds: &[Vec<Run>], whole: usize) -> Result
     }
     writeln!(
         out,
-        "  (an entry is a step an actor took or a fault: entries/event is how much an event did)"
+        "  (an entry is a step an actor took, a fault or a violation: entries/event is how much an event did)"
     )?;
     Ok(())
 }
@@ -348,7 +349,7 @@ pub(super) fn scale_targets(out: &mut dyn Write, ratios: &[Ratio]) -> Result<(),
         // Judged per event, as issue 12 asks; per entry beside it, so that a scenario whose
         // events do more work is not read as one whose work costs more.
         let work = format!(
-            "per trace entry {per_entry:.2}x ({mine:.2} entries per event, the default {default:.2})"
+            "not a target: per trace entry {per_entry:.2}x ({mine:.2} entries per event, the default {default:.2})"
         );
         let judgement = if *timed_secs < MIN_TIMED_SECS {
             format!(
@@ -394,8 +395,8 @@ mod tests {
 
     #[test]
     fn a_ratio_is_met_from_four_fifths_of_the_default_on_and_judged_only_if_timed() {
-        assert!(judged(0.8, 1.0, "long").contains("0.80x  met; per trace entry"));
-        assert!(judged(0.79, 1.0, "long").contains("0.79x  MISSED; per trace entry"));
+        assert!(judged(0.8, 1.0, "long").contains("0.80x  met; not a target: per trace entry"));
+        assert!(judged(0.79, 1.0, "long").contains("0.79x  MISSED; not a target: per trace entry"));
         let short = judged(0.95, 0.1, "route53-scale");
         assert!(
             short.contains("0.95x  not judged: a run took 100 ms"),
