@@ -349,7 +349,7 @@ pub(super) fn scale_targets(out: &mut dyn Write, ratios: &[Ratio]) -> Result<(),
         // Judged per event, as issue 12 asks; per entry beside it, so that a scenario whose
         // events do more work is not read as one whose work costs more.
         let work = format!(
-            "not a target: per trace entry {per_entry:.2}x ({mine:.2} entries per event, the default {default:.2})"
+            "per trace entry {per_entry:.2}x ({mine:.2} entries per event, the default {default:.2})"
         );
         let judgement = if *timed_secs < MIN_TIMED_SECS {
             format!(
@@ -363,7 +363,7 @@ pub(super) fn scale_targets(out: &mut dyn Write, ratios: &[Ratio]) -> Result<(),
         if TARGETED.contains(name) {
             writeln!(
                 out,
-                "  {name} events/s per core within 20% of the default's: {ratio:.2}x  {judgement}; {work}"
+                "  {name} events/s per core within 20% of the default's: {ratio:.2}x  {judgement}; not a target: {work}"
             )?;
         } else {
             writeln!(
