@@ -191,6 +191,22 @@ pub enum NextCleanup {
     },
 }
 
+impl NextCleanup {
+    /// The batch to send.
+    pub fn batch(&self) -> &[Change] {
+        let (NextCleanup::Trees { batch, .. } | NextCleanup::Part { batch, .. }) = self;
+        batch
+    }
+
+    /// The trees the batch deletes, or deletes part of.
+    pub fn deleting(&self) -> &[Generation] {
+        match self {
+            NextCleanup::Trees { trees, .. } => trees,
+            NextCleanup::Part { generation, .. } => std::slice::from_ref(generation),
+        }
+    }
+}
+
 /// What clean-up sends next to delete `victims` (oldest first, each in `zone`, the read the
 /// batch is built on), beginning with `preamble`. Without limits, every victim in one batch,
 /// as before Route 53's limits were modelled. With them, victims are taken only until the

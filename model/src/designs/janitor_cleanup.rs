@@ -129,19 +129,15 @@ async fn clean_endpoint(
         }
         let preamble = ctx.lock_preamble(me, &zone);
         let next = next_cleanup(ctx.config.batch_limits, preamble, victims, &zone);
-        let deleting = match &next {
-            NextCleanup::Trees { trees, .. } => trees.as_slice(),
-            NextCleanup::Part { generation, .. } => std::slice::from_ref(generation),
-        };
+        let deleting = next.deleting();
         assert!(
             deleting.iter().all(|&victim| zone.has_tree(victim)),
             "the janitor deletes only trees the zone has: {deleting:?} at {site}"
         );
         // Before the write: a read still held makes the commit copy the zone's trees.
         drop(zone);
-        let (NextCleanup::Trees { batch, .. } | NextCleanup::Part { batch, .. }) = &next;
         match ctx
-            .change(&site.with_call(Call::Change), endpoint, batch)
+            .change(&site.with_call(Call::Change), endpoint, next.batch())
             .await
         {
             Ok(commit) => {

@@ -49,19 +49,15 @@ impl Enactor<'_> {
                 let next = next_cleanup(config.batch_limits, batch, victims, &zone);
                 // Checked for the trees this batch deletes, not every victim: a zone where
                 // clean-up fell behind has hundreds, and each batch deletes a few.
-                let deleting = match &next {
-                    NextCleanup::Trees { trees, .. } => trees.as_slice(),
-                    NextCleanup::Part { generation, .. } => std::slice::from_ref(generation),
-                };
+                let deleting = next.deleting();
                 assert!(
                     deleting.iter().all(|&victim| zone.has_tree(victim)),
                     "clean-up deletes only trees the zone has: {deleting:?} at {site}"
                 );
                 drop(zone); // before the write, as in `apply`
-                let (NextCleanup::Trees { batch, .. } | NextCleanup::Part { batch, .. }) = &next;
                 match self
                     .ctx
-                    .change(&site.with_call(Call::Change), endpoint, batch)
+                    .change(&site.with_call(Call::Change), endpoint, next.batch())
                     .await
                 {
                     Ok(commit) => {
