@@ -131,6 +131,35 @@ fn a_rejected_batch_leaves_the_reference_as_it_was() {
     assert_eq!(reference.zone(EndpointId(0)), &ReferenceZone::default());
 }
 
+/// A DELETE must match what is there: one naming a record more than the tree has is
+/// refused by the reference as by the model (were it not, the oracle would report that the
+/// model rejected a valid batch), and the tree stays.
+#[test]
+fn a_delete_naming_other_records_than_the_tree_has_is_refused() {
+    let (mut world, mut reference) = (world(), Reference::new(1, None));
+    let commit = world.zones[0].apply(&first_plan());
+    reference.on_batch(EndpointId(0), &first_plan(), &commit, &world);
+    let applied = EventKind::Applied {
+        endpoint: EndpointId(0),
+        generation: Generation(1),
+        commit: commit.unwrap(),
+    };
+    reference.on_event(&event(applied), &world);
+    let records = reference.zone(EndpointId(0)).resolve().len();
+    let changes = [
+        Change::DeleteLock(None),
+        Change::DeleteTree {
+            generation: Generation(1),
+            records: records + 1,
+        },
+    ];
+    let rejected = world.zones[0].apply(&changes);
+    assert!(rejected.is_err());
+    reference.on_batch(EndpointId(0), &changes, &rejected, &world);
+    assert_eq!(reference.zone(EndpointId(0)).resolve().len(), records);
+    reference.at_end(&world);
+}
+
 /// A tree the batch named that the model built from another list is caught at once, though
 /// only the trees a batch names are compared record by record.
 #[test]
