@@ -58,15 +58,30 @@ impl BatchLimits {
         }
     }
 
-    /// How many leaves of a tree fit in one batch beside `others`.
+    /// How many leaves of a tree can be UPSERTed in one batch beside `others` (each counted
+    /// as one `Change` and two records).
     pub fn leaves_beside<'a>(&self, others: impl IntoIterator<Item = &'a Change>) -> usize {
+        let (changes, records) = self.room_beside(others);
+        changes.min(records / 2)
+    }
+
+    /// How many leaves of trees can be DELETEd in one batch beside `others` (each counted as
+    /// one `Change` and one record: Route 53 counts twice only an UPSERT's records).
+    pub fn leaves_deleted_beside<'a>(&self, others: impl IntoIterator<Item = &'a Change>) -> usize {
+        let (changes, records) = self.room_beside(others);
+        changes.min(records)
+    }
+
+    /// `(Change elements, ResourceRecord elements)` left in one batch beside `others`.
+    fn room_beside<'a>(&self, others: impl IntoIterator<Item = &'a Change>) -> (usize, usize) {
         let (changes, records) = others
             .into_iter()
             .map(Self::cost)
             .fold((0, 0), |(c, r), (dc, dr)| (c + dc, r + dr));
-        let by_changes = (self.max_changes as usize).saturating_sub(changes);
-        let by_records = (self.max_records as usize).saturating_sub(records) / 2;
-        by_changes.min(by_records)
+        (
+            (self.max_changes as usize).saturating_sub(changes),
+            (self.max_records as usize).saturating_sub(records),
+        )
     }
 
     /// Whether a batch is within the limits.
@@ -232,7 +247,7 @@ pub fn next_cleanup(
             rest: false,
         };
     };
-    let room = limits.leaves_beside(preamble.iter());
+    let room = limits.leaves_deleted_beside(preamble.iter());
     assert!(room > 0, "the limits leave room for a leaf beside the lock");
     let records = |tree: Generation| {
         let tree = zone.trees.get(tree).expect("a victim is in the read");
@@ -258,6 +273,7 @@ pub fn next_cleanup(
             from: left,
             to: of,
         });
+        assert!(limits.admits(&preamble), "a part deleted fits one batch");
         return NextCleanup::Part {
             batch: preamble,
             generation,
@@ -266,6 +282,7 @@ pub fn next_cleanup(
         };
     }
     preamble.extend(trees.iter().map(|&tree| delete(tree)));
+    assert!(limits.admits(&preamble), "a clean-up batch fits one batch");
     NextCleanup::Trees {
         batch: preamble,
         rest: victims.peek().is_some(),
@@ -406,6 +423,40 @@ mod tests {
         assert_eq!(left, vec![202, 104, 6]);
         assert_eq!(deleted, vec![vec![big, small, tiny], vec![last]]);
         assert!(zone.resolve().is_empty());
+    }
+
+    /// Where records bind (as many `Change` elements allowed as records), clean-up fills a
+    /// batch with DELETEs counted once, as Route 53 counts them: a 900-leaf tree is built in
+    /// two parts (UPSERTs count twice) but deleted in one batch.
+    #[test]
+    fn a_delete_counts_its_records_once() {
+        let limits = BatchLimits {
+            max_changes: 1000,
+            max_records: 1000,
+        };
+        let mut zone = Zone::default();
+        let g = Generation(1);
+        zone.apply(&[Change::UpsertTree(g, targets(900))]).unwrap();
+        let lock = preamble(&zone);
+        assert_eq!(
+            limits.leaves_beside(&lock),
+            499,
+            "an UPSERT's records count twice"
+        );
+        assert_eq!(
+            limits.leaves_deleted_beside(&lock),
+            998,
+            "a DELETE's count once"
+        );
+        let snapshot = zone.snapshot();
+        let next = next_cleanup(Some(limits), lock, [g], &snapshot);
+        let NextCleanup::Trees { batch, trees, rest } = &next else {
+            panic!("a 900-leaf tree is deleted whole: {next:?}")
+        };
+        assert_eq!((&trees[..], *rest), (&[g][..], false));
+        assert!(limits.admits(batch));
+        zone.apply(batch).unwrap();
+        assert!(zone.snapshot().trees.is_empty());
     }
 
     /// A part deleted on a stale read (the tree grew or shrank since) is refused.
