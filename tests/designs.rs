@@ -316,6 +316,21 @@ fn janitor_cleanup_never_deletes_a_live_tree_but_still_overwrites() {
     assert_violates("janitor-cleanup", &[NoStaleOverwrite]);
 }
 
+/// The janitor says when it gives up on an endpoint for this pass, as an enactor's
+/// clean-up does, so that `--only kind=cleanup-gave-up` finds both. Seed 0 gives up 8 times.
+#[test]
+fn the_janitor_says_when_it_gives_up() {
+    let outcome = run_swarm("janitor-cleanup", 0);
+    let gave_up = (outcome.trace.iter())
+        .filter(|(_, entry)| {
+            matches!(entry, TraceEntry::Event(event)
+                if event.actor == dnsim_model::Actor::Janitor
+                    && matches!(event.kind, EventKind::CleanupGaveUp { .. }))
+        })
+        .count();
+    assert_eq!(gave_up, 8, "the janitor's give-ups on seed 0");
+}
+
 #[test]
 fn freeze_on_missing_target_trades_converges_for_an_alarm() {
     assert_violates("freeze-on-missing-target", &[Converges]);

@@ -158,7 +158,8 @@ pub enum EventKind {
         /// What the batch changed.
         commit: Commit,
     },
-    /// Clean-up gave up on an endpoint after its last attempt (it runs again next plan).
+    /// Clean-up gave up on an endpoint after its last failed attempt: an enactor's runs
+    /// again after its next plan, the janitor's at its next pass.
     CleanupGaveUp {
         /// The endpoint left as it was.
         endpoint: EndpointId,

@@ -98,6 +98,8 @@ async fn clean_endpoint(
     let mut failures = 0;
     for attempt in 1.. {
         if failures == ctx.config.cleanup_attempts {
+            // As an enactor's clean-up does: the endpoint waits for the next pass.
+            ctx.emit(me, EventKind::CleanupGaveUp { endpoint });
             return;
         }
         failures += 1;
