@@ -184,6 +184,34 @@ fn shards_run_as_each_engine_runs_them_merge_to_the_unsharded_report() {
             merged, whole,
             "{engine}: merged shards equal the unsharded hunt"
         );
+        let counted = report(&merge(&paths)).summary.trace_entries;
+        assert!(counted.is_some_and(|n| n > 0), "{engine}: {counted:?}");
+
+        // A shard from a dnsim that did not count trace entries: the merge does not know
+        // them either (rather than add up the others and undercount).
+        let mut older: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&paths[0]).unwrap()).unwrap();
+        older
+            .as_object_mut()
+            .unwrap()
+            .remove("trace_entries")
+            .unwrap();
+        let older_path = dir.join("shard-0-older.json");
+        std::fs::write(&older_path, older.to_string()).unwrap();
+        let mixed = report(&merge(&[
+            older_path.clone(),
+            paths[1].clone(),
+            paths[2].clone(),
+        ]));
+        assert_eq!(mixed.summary.trace_entries, None, "{engine}");
+        let mut unknown = whole.clone();
+        unknown.summary.trace_entries = None;
+        assert_eq!(
+            findings(&mixed),
+            unknown,
+            "{engine}: all else merges as before"
+        );
+        std::fs::remove_file(&older_path).unwrap();
 
         // A retried shard (the pod restarted): the same findings, and merge takes both.
         let vars = [index_var(0), ("DNSIM_SHARD_COUNT", shards.to_string())];

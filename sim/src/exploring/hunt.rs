@@ -92,9 +92,10 @@ pub struct HuntSummary {
     /// Simulated events (timer wake-ups) over all seeds.
     pub events: u64,
     /// Trace entries over all seeds: the steps actors took, the faults and the violations
-    /// (what the events did). Absent from reports written before it existed.
-    #[serde(default)]
-    pub trace_entries: u64,
+    /// (what the events did). `None` (absent from the JSON) when unknown: a report written
+    /// before dnsim counted them, or a merge of shards one of which is such a report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_entries: Option<u64>,
     /// Wall time of the sweep (not deterministic).
     pub wall_ms: f64,
     /// Seeds per second of wall time.
@@ -185,7 +186,7 @@ pub fn hunt_with(
             .collect(),
         failures: Vec::new(),
         events: 0,
-        trace_entries: 0,
+        trace_entries: Some(0),
         wall_ms: 0.0,
         seeds_per_sec: 0.0,
         events_per_sec: 0.0,
@@ -209,7 +210,11 @@ pub fn hunt_with(
             match &result {
                 SeedResult::Done(outcome) => {
                     summary.events += outcome.events;
-                    summary.trace_entries += outcome.trace_entries;
+                    let entries = summary
+                        .trace_entries
+                        .as_mut()
+                        .expect("counted from the start");
+                    *entries += outcome.trace_entries;
                     summary.failing_seeds += u64::from(!outcome.violations.is_empty());
                     for violation in &outcome.violations {
                         let tally = summary

@@ -177,7 +177,7 @@ fn combine(reports: impl Iterator<Item = HuntReport>) -> HuntReport {
                 failing_seeds: 0,
                 failures: Vec::new(),
                 events: 0,
-                trace_entries: 0,
+                trace_entries: Some(0),
                 wall_ms: 0.0,
                 end: SweepEnd::Completed,
                 peak_rss_kib: None,
@@ -198,7 +198,8 @@ fn combine(reports: impl Iterator<Item = HuntReport>) -> HuntReport {
         m.seeds_run += s.seeds_run;
         m.failing_seeds += s.failing_seeds;
         m.events = m.events.saturating_add(s.events);
-        m.trace_entries = m.trace_entries.saturating_add(s.trace_entries);
+        // Unknown in one shard (an older dnsim's report): unknown in all, not undercounted.
+        m.trace_entries = (m.trace_entries.zip(s.trace_entries)).map(|(a, b)| a.saturating_add(b));
         // Shards run side by side: the merged hunt took as long as the slowest shard.
         m.wall_ms = m.wall_ms.max(s.wall_ms);
         m.peak_rss_kib = m.peak_rss_kib.max(s.peak_rss_kib);

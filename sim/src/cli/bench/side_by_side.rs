@@ -160,10 +160,16 @@ pub(super) fn side_by_side(
             ];
             let (_, report) = run_fresh(&args, phases.budget_left())?;
             let s = report.summary;
+            // This program's own hunt: it counts them.
+            let trace_entries = s.trace_entries.ok_or_else(|| {
+                BadInput(format!(
+                    "`dnsim hunt --scenario {name}` reported no trace entries"
+                ))
+            })?;
             let run = Run {
                 seeds: s.seeds_run,
                 events: s.events,
-                trace_entries: s.trace_entries,
+                trace_entries,
                 events_per_sec: s.events_per_sec,
                 peak_rss_kib: s.peak_rss_kib,
             };
