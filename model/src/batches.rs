@@ -472,7 +472,11 @@ mod tests {
         };
         assert_eq!(
             zone.apply(&[part(250)]),
-            Err(crate::dns::BatchError::TreeNotFound(g))
+            Err(crate::dns::BatchError::TreeRecordsDiffer {
+                generation: g,
+                read: 250,
+                found: 300
+            })
         );
         zone.apply(&[part(300)]).unwrap();
         assert_eq!(zone.records(g).len(), 100);

@@ -130,7 +130,8 @@ pub enum BatchError {
     },
     /// CREATE of a record that exists.
     AlreadyExists(&'static str),
-    /// DELETE of a tree that is not there.
+    /// A change to a tree that is not there: a DELETE, or a part built past the records
+    /// there (the tree was deleted since the writer read it).
     TreeNotFound(Generation),
     /// An alias written to point at a tree that is not there.
     AliasTargetMissing {
@@ -143,6 +144,17 @@ pub enum BatchError {
     Transient,
     /// A guard in the write path refused the batch (some designs only).
     Refused(&'static str),
+    /// A change to a tree that is there, but not with the records its writer read: a
+    /// DELETE of the whole tree or of its last records, or a part built past its records.
+    /// Route 53 refuses a DELETE that does not match the record set exactly.
+    TreeRecordsDiffer {
+        /// The tree.
+        generation: Generation,
+        /// How many records the writer's batch assumes.
+        read: usize,
+        /// How many the tree has (after the batch's earlier changes).
+        found: usize,
+    },
 }
 
 impl fmt::Display for BatchError {
@@ -169,7 +181,29 @@ impl fmt::Display for BatchError {
             }
             BatchError::Transient => f.write_str("transient API error"),
             BatchError::Refused(reason) => write!(f, "refused by the write guard: {reason}"),
+            BatchError::TreeRecordsDiffer {
+                generation,
+                read,
+                found,
+            } => write!(
+                f,
+                "tree {generation} has {found} records, not the {read} the batch was built on"
+            ),
         }
+    }
+}
+
+/// Why Route 53 refuses a change to `generation`'s tree built on a read of `read` records
+/// when it has `found`: the tree is gone, or it has other records.
+fn tree_differs(generation: Generation, exists: bool, read: usize, found: usize) -> BatchError {
+    if exists {
+        BatchError::TreeRecordsDiffer {
+            generation,
+            read,
+            found,
+        }
+    } else {
+        BatchError::TreeNotFound(generation)
     }
 }
 
@@ -434,17 +468,17 @@ impl Zone {
                     let exists = tree_exists(earlier, *generation);
                     let built = if exists { self.built(*generation) } else { 0 };
                     if *from > built {
-                        return Err(BatchError::TreeNotFound(*generation));
+                        return Err(tree_differs(*generation, exists, *from, built));
                     }
                 }
                 Change::DeleteTree {
                     generation,
                     records,
                 } => {
-                    if !tree_exists(earlier, *generation)
-                        || records_after(earlier, *generation) != *records
-                    {
-                        return Err(BatchError::TreeNotFound(*generation));
+                    let exists = tree_exists(earlier, *generation);
+                    let found = records_after(earlier, *generation);
+                    if !exists || found != *records {
+                        return Err(tree_differs(*generation, exists, *records, found));
                     }
                 }
                 Change::DeleteTreePart {
@@ -455,8 +489,10 @@ impl Zone {
                     assert!(0 < *from && from < to, "a tail of the tree, not all of it");
                     // Like a part built, a part deleted is the batch's only change to its
                     // tree: only the zone's records count.
-                    if self.built(*generation) != *to {
-                        return Err(BatchError::TreeNotFound(*generation));
+                    let found = self.built(*generation);
+                    if found != *to {
+                        let exists = self.trees.contains(*generation);
+                        return Err(tree_differs(*generation, exists, *to, found));
                     }
                 }
                 Change::UpsertRoot(target) | Change::UpsertRollback(target) => {

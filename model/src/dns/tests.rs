@@ -50,14 +50,33 @@ fn deleting_the_live_tree_leaves_an_empty_answer() {
         generation: Generation(1),
         records,
     };
-    // A DELETE must match what is there: one record more or fewer is refused.
+    // A DELETE must match what is there: one record more or fewer is refused, and the
+    // error says how the tree differs from what the writer read.
     for wrong in [records - 1, records + 1] {
         let batch = [Change::DeleteLock(zone.lock), delete(wrong)];
+        let refused = zone.apply(&batch).unwrap_err();
         assert_eq!(
-            zone.apply(&batch),
-            Err(BatchError::TreeNotFound(Generation(1)))
+            refused,
+            BatchError::TreeRecordsDiffer {
+                generation: Generation(1),
+                read: wrong,
+                found: records
+            }
+        );
+        assert_eq!(
+            refused.to_string(),
+            format!("tree g1 has {records} records, not the {wrong} the batch was built on")
         );
     }
+    // A DELETE of a tree that is not there at all still says so.
+    let missing = Change::DeleteTree {
+        generation: Generation(9),
+        records: 1,
+    };
+    assert_eq!(
+        zone.apply(&[missing]),
+        Err(BatchError::TreeNotFound(Generation(9)))
+    );
     let commit = zone
         .apply(&[
             Change::DeleteLock(zone.lock),

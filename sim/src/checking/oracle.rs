@@ -182,7 +182,9 @@ impl ReferenceZone {
                 generation,
                 records,
             } if !self.trees.contains(*generation) || self.built(*generation) != *records => {
-                return Err(format!("DELETE of missing tree {generation}"))
+                return Err(format!(
+                    "DELETE of tree {generation}, missing or with other records"
+                ))
             }
             Change::DeleteTree { generation, .. } => undo.push(self.set_tree(*generation, None)),
             // A DELETE must match what is there: the tail of a tree with exactly `to` records.

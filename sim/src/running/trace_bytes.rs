@@ -29,7 +29,7 @@
 //! | `LockRecord` | holder (actor), `expires_ms` (`u64`) |
 //! | `Lease` | holder (actor), `token` (`u64`), `expires_ms` (`u64`) |
 //! | `Commit` | `root_before`, `root_after`, `rollback_after` (options), `trees_deleted` (a list) |
-//! | `BatchError` | tag (position in `BatchError`, from 0), then its fields: `LockMismatch` two lock options, `FenceMismatch` two generation options, `AlreadyExists` a string, `TreeNotFound` a generation, `AliasTargetMissing` a string and a generation, `Transient` nothing, `Refused` a string |
+//! | `BatchError` | tag (position in `BatchError`, from 0), then its fields: `LockMismatch` two lock options, `FenceMismatch` two generation options, `AlreadyExists` a string, `TreeNotFound` a generation, `AliasTargetMissing` a string and a generation, `Transient` nothing, `Refused` a string, `TreeRecordsDiffer` a generation and two `usize` (read, found) |
 //! | `Fault` | tag (position in `Fault`, from 0: `Delay` .. `Burst`), then its one number (`u64` ms, `u32` plans) if it has one |
 //!
 //! The hash depends only on this encoding, never on Rust's derived `Hash` (whose bytes Rust
@@ -207,6 +207,16 @@ impl Encode for BatchError {
             BatchError::Refused(reason) => {
                 out.push(6);
                 reason.encode(out);
+            }
+            BatchError::TreeRecordsDiffer {
+                generation,
+                read,
+                found,
+            } => {
+                out.push(7);
+                generation.encode(out);
+                read.encode(out);
+                found.encode(out);
             }
         }
     }
