@@ -43,7 +43,7 @@ fn a_matrix_stopped_part_way_keeps_its_finished_runs_marked_partial() {
         assert!(cell.seeds_run >= 30 && cell.seeds_run < 200, "{cell:?}");
     }
     assert_eq!(report.runs, row.cells[0].seeds_run);
-    let text = dnsim::matrix::render_text(&report);
+    let text = dnsim::matrix::render_text(&report, "incident");
     assert!(text.contains("partial"), "{text}");
 }
 

@@ -103,7 +103,7 @@ fn a_design_identical_to_original_on_every_seed_is_flagged() {
     let never = report.row("never-cleans-up").unwrap();
     assert!(!never.identical_to_original);
     assert!(never.identical_to_original_seeds < 40);
-    let text = dnsim::matrix::render_text(&report);
+    let text = dnsim::matrix::render_text(&report, "incident");
     assert!(text.contains("NO DIFFERENT FROM original"), "{text}");
 }
 

@@ -61,7 +61,7 @@ enum Command {
     Matrix(matrix::MatrixArgs),
     /// Run the verdict matrix at each value of one scenario knob; draw the rates as a chart.
     #[command(
-        after_help = "Exit status: 0 (it measures, it does not judge); 2 bad input: an unknown knob, or a value the scenario cannot take (nothing written)."
+        after_help = "Exit status: 0 (it measures, it does not judge); 1 a seed crashed or hung (its points are marked !); 2 bad input: an unknown knob, or a value the scenario cannot take (nothing written)."
     )]
     Sensitivity(sensitivity::SensitivityArgs),
     /// Compare the fault strategies: seeds to the first violation of each invariant.

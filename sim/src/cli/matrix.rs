@@ -50,6 +50,8 @@ pub(super) struct MatrixArgs {
     shard: Option<ShardArg>,
     #[command(flatten)]
     stop: StopArgs,
+    #[command(flatten)]
+    watchdog: super::WatchdogArg,
     /// Also run every fault schedule of at most K faults (as `dnsim exhaust`, default
     /// menu, noise seed 0) for each design: the exhaustive column. Meant for small
     /// scenarios (`--scenario small`).
@@ -85,7 +87,8 @@ pub(super) fn run(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput
         )));
     }
     let jobs = jobs(args.jobs)?;
-    let options = args.stop.options(jobs)?;
+    let mut options = args.stop.options(jobs)?;
+    options.watchdog = args.watchdog.get()?;
     if let Some(path) = &args.markdown {
         check_output("markdown file", path, false)?;
     }
@@ -128,7 +131,7 @@ pub(super) fn run(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput
         }
         writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
     } else {
-        write!(out, "{}", render_text(&report))?;
+        write!(out, "{}", render_text(&report, &args.scenario))?;
         if let Some(rows) = &exhaustive {
             write!(out, "{}", exhaust::column::render_text(rows))?;
         }
@@ -171,7 +174,7 @@ pub(super) fn run(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput
     let any_violation = report
         .designs
         .iter()
-        .any(|row| row.cells.iter().any(|cell| !cell.holds()))
+        .any(|row| !row.failures.is_empty() || row.cells.iter().any(|cell| !cell.holds()))
         || exhaustive.iter().flatten().any(|row| !row.holds());
     Ok(if any_violation {
         EXIT_VIOLATION

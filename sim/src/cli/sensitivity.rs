@@ -7,7 +7,7 @@ use clap::Args;
 use dnsim_model::{designs, Design};
 
 use super::progress::{progress_bar, StopArgs};
-use super::{check_output, jobs, variant_list, write_output, BadInput, EXIT_CLEAN};
+use super::{check_output, jobs, variant_list, write_output, BadInput, EXIT_CLEAN, EXIT_VIOLATION};
 use crate::exploring::hunt::SeedRange;
 use crate::exploring::sensitivity::{
     render_markdown, render_text, runs_planned, scenarios, sensitivity_with, Knob,
@@ -52,6 +52,8 @@ pub(super) struct SensitivityArgs {
     jobs: Option<usize>,
     #[command(flatten)]
     stop: StopArgs,
+    #[command(flatten)]
+    watchdog: super::WatchdogArg,
 }
 
 pub(super) fn run(args: SensitivityArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
@@ -62,7 +64,8 @@ pub(super) fn run(args: SensitivityArgs, out: &mut dyn Write) -> Result<i32, Bad
         variant_list(&args.variants)?
     };
     let jobs = jobs(args.jobs)?;
-    let options = args.stop.options(jobs)?;
+    let mut options = args.stop.options(jobs)?;
+    options.watchdog = args.watchdog.get()?;
     // Every value must make a valid scenario before anything runs or is written.
     scenarios(&scenario, args.knob, &args.values)?;
     if let Some(path) = &args.markdown {
@@ -116,5 +119,7 @@ pub(super) fn run(args: SensitivityArgs, out: &mut dyn Write) -> Result<i32, Bad
             writeln!(out, "wrote {}", path.display())?;
         }
     }
-    Ok(EXIT_CLEAN)
+    // It measures, it does not judge: only a seed that crashed or hung fails it.
+    let failed = (report.curves.iter()).any(|curve| curve.points.iter().any(|p| p.failed > 0));
+    Ok(if failed { EXIT_VIOLATION } else { EXIT_CLEAN })
 }

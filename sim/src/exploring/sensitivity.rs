@@ -22,7 +22,7 @@ use dnsim_model::Design;
 use serde::{Deserialize, Serialize};
 
 use crate::checking::invariants::InvariantId;
-use crate::checking::verdict::Verdict;
+use crate::checking::verdict::{Verdict, REACHED_FOR_HOLDS};
 use crate::exploring::hunt::SeedRange;
 use crate::exploring::matrix::{matrix_with, MatrixReport, ORIGINAL};
 use crate::exploring::strategy::Strategy;
@@ -128,6 +128,10 @@ pub struct CurvePoint {
     /// this design: the point is over fewer seeds than the others.
     #[serde(default)]
     pub partial: bool,
+    /// Seeds that crashed or hung here: the point counts only the others (see the
+    /// matrix's [`crate::matrix::DesignRow::failures`]).
+    #[serde(default)]
+    pub failed: u64,
 }
 
 /// One design against one invariant, as the knob varies.
@@ -275,7 +279,8 @@ pub fn sensitivity_with(
                 .iter()
                 .zip(&reports)
                 .filter_map(|(&value, report)| {
-                    let cell = report.row(&label)?.cell(invariant);
+                    let row = report.row(&label)?;
+                    let cell = row.cell(invariant);
                     Some(CurvePoint {
                         value,
                         rate: cell.rate,
@@ -283,6 +288,7 @@ pub fn sensitivity_with(
                         verdict: cell.verdict,
                         reached: cell.reached,
                         partial: cell.partial,
+                        failed: row.failures.len() as u64,
                     })
                 })
                 .collect();
@@ -329,18 +335,42 @@ fn stopped_note(report: &SensitivityReport) -> Option<String> {
     ))
 }
 
+/// What the table says under it when seeds crashed or hung somewhere.
+fn failed_note(report: &SensitivityReport) -> Option<String> {
+    let failed: u64 = (report.curves.iter())
+        .filter(|curve| curve.invariant == InvariantId::ALL[0])
+        .flat_map(|curve| &curve.points)
+        .map(|point| point.failed)
+        .sum();
+    (failed > 0).then(|| {
+        format!(
+            "{failed} runs crashed or hung: points marked ! count only the seeds that finished, and cannot be trusted until these are understood; `dnsim matrix` at that value (the scenario with the knob set, --watchdog to allow slow seeds) lists them"
+        )
+    })
+}
+
+/// A point: the violation rate; `<x` (the 95% upper bound on it) where it holds;
+/// `vac(n)` where it holds only vacuously; `*` if partial, `!` if seeds crashed or hung.
 fn point_text(point: &CurvePoint) -> String {
-    let text = match point.verdict {
-        Verdict::Violated if point.rate >= 0.01 => format!("{:.1}%", point.rate * 100.0),
-        Verdict::Violated => format!("{:.2}%", point.rate * 100.0),
-        Verdict::Holds => "0".to_string(),
+    let percent = |rate: f64| {
+        if rate >= 0.01 {
+            format!("{:.1}%", rate * 100.0)
+        } else {
+            format!("{:.2}%", rate * 100.0)
+        }
+    };
+    let mut text = match point.verdict {
+        Verdict::Violated => percent(point.rate),
+        Verdict::Holds => format!("<{}", percent(point.upper_95)),
         Verdict::Vacuous => format!("vac({})", point.reached),
     };
     if point.partial {
-        text + "*"
-    } else {
-        text
+        text.push('*');
     }
+    if point.failed > 0 {
+        text.push('!');
+    }
+    text
 }
 
 /// The plain-text table: one row per design and invariant, one column per value.
@@ -372,13 +402,13 @@ pub fn render_text(report: &SensitivityReport) -> String {
     }
     let _ = writeln!(
         out,
-        "violation rate per design and invariant; \"0\": holds, \"vac(n)\": no violation but the invariant's mark was reached in only n seeds; {} seeds ({}) per point, scenario {}, strategy {}",
+        "violation rate per design and invariant; \"<x\": no violation, x = 95% upper bound on the rate (the mark reached in at least {REACHED_FOR_HOLDS} seeds); \"vac(n)\": no violation but the invariant's mark was reached in only n seeds; {} seeds ({}) per point, scenario {}, strategy {}",
         report.seeds.len(),
         report.seeds,
         report.scenario,
         report.strategy
     );
-    if let Some(note) = stopped_note(report) {
+    for note in stopped_note(report).into_iter().chain(failed_note(report)) {
         let _ = writeln!(out, "{note}");
     }
     out
@@ -405,8 +435,8 @@ pub fn render_markdown(report: &SensitivityReport) -> String {
         }
         let _ = writeln!(out);
     }
-    let _ = writeln!(out, "\nViolation rate; \"0\": holds; \"vac(n)\": no violation, but the invariant's coverage mark was reached in only n seeds (vacuous).");
-    if let Some(note) = stopped_note(report) {
+    let _ = writeln!(out, "\nViolation rate; \"<x\": no violation, x is the 95% upper bound on the rate (the invariant's coverage mark reached in at least {REACHED_FOR_HOLDS} seeds); \"vac(n)\": no violation, but the mark was reached in only n seeds (vacuous).");
+    for note in stopped_note(report).into_iter().chain(failed_note(report)) {
         let _ = writeln!(out, "\n{note}.");
     }
     out

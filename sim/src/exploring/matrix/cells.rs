@@ -8,6 +8,7 @@ use crate::checking::coverage::Mark;
 use crate::checking::invariants::InvariantId;
 use crate::checking::measures::{MeasureSpreads, Measures};
 use crate::checking::verdict::Verdict;
+use crate::exploring::hunt::Failure;
 
 /// The 95% upper bound on a rate of `k` in `n` (rule of three for k = 0, else Wilson).
 pub fn upper_95(k: u64, n: u64) -> f64 {
@@ -34,7 +35,8 @@ fn median(mut values: Vec<u64>) -> Option<f64> {
 
 /// The row of a design from its `records` (in seed order, at least one), out of the
 /// `seeds_total` seeds the report covers, counting gaps from `start`; `first_messages` holds
-/// each violated invariant's first violating seed and its message.
+/// each violated invariant's first violating seed and its message. Seeds that crashed or
+/// hung are the row's `failures`, and its cells count only the seeds that finished.
 pub fn design_row(
     variant: String,
     is_original: bool,
@@ -48,6 +50,9 @@ pub fn design_row(
         records.windows(2).all(|w| w[0].seed < w[1].seed),
         "records are in seed order, each seed once"
     );
+    let failures: Vec<Failure> = (records.iter()).filter_map(|r| r.failure.clone()).collect();
+    let partial = (records.len() as u64) < seeds_total;
+    let records: Vec<&SeedRecord> = records.iter().filter(|r| r.failure.is_none()).collect();
     let n = records.len() as u64;
     let cells = InvariantId::ALL
         .into_iter()
@@ -81,15 +86,16 @@ pub fn design_row(
                 invariant,
                 seeds_run: n,
                 violating_seeds: k,
-                rate: k as f64 / n as f64,
-                upper_95: upper_95(k, n),
+                // Every seed crashed or hung: nothing is known.
+                rate: if n == 0 { 0.0 } else { k as f64 / n as f64 },
+                upper_95: if n == 0 { 1.0 } else { upper_95(k, n) },
                 first_seed: violating.first().copied(),
                 median_seeds_to_violation: median(gaps),
                 first_message: first.map(|(_, message)| message.clone()),
                 mark: Mark::of(invariant),
                 reached,
                 verdict: Verdict::of(k, reached),
-                partial: n < seeds_total,
+                partial,
             }
         })
         .collect();
@@ -101,6 +107,7 @@ pub fn design_row(
         identical_to_original_seeds: identical,
         identical_to_original: !is_original && identical == seeds_total,
         measures: MeasureSpreads::of(&measures),
+        failures,
         seeds: Vec::new(),
     }
 }

@@ -228,6 +228,7 @@ fn counts(row: &DesignRow) -> impl PartialEq + '_ {
         row.identical_to_original_seeds,
         row.identical_to_original,
         &row.measures,
+        &row.failures,
     )
 }
 

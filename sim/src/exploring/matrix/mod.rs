@@ -38,8 +38,11 @@ use crate::checking::coverage::Mark;
 use crate::checking::invariants::{InvariantId, Violation};
 use crate::checking::measures::Measures;
 use crate::exploring::hunt::SeedRange;
+use crate::exploring::hunt::{Failure, FailureKind};
 use crate::exploring::strategy::Strategy;
-use crate::exploring::sweep::{budget_left, run_shard_until, Seeds, SweepEnd, SweepOptions};
+use crate::exploring::sweep::{
+    budget_left, run_shard_results_until, SeedResult, Seeds, SweepEnd, SweepOptions,
+};
 use crate::running::run::{run, RunSpec};
 use crate::running::scenario::Scenario;
 pub use cells::upper_95;
@@ -111,7 +114,7 @@ pub fn matrix_shard(
         };
         let scenario = scenario_arc.clone();
         let done_before = runs;
-        let (outcomes, ended) = run_shard_until(
+        let (outcomes, ended) = run_shard_results_until(
             seeds,
             &these,
             move |seed| {
@@ -132,13 +135,22 @@ pub fn matrix_shard(
         }
         outcomes
     };
-    let mut original_hashes: Option<Vec<u64>> = None;
+    // `original`'s trace hash on each seed (`None`: it crashed or hung there).
+    let hashes = |outcomes: &[(u64, SeedResult<SeedSummary>)]| -> Vec<Option<u64>> {
+        (outcomes.iter())
+            .map(|(_, result)| match result {
+                SeedResult::Done(summary) => Some(summary.trace_hash),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut original_hashes: Option<Vec<Option<u64>>> = None;
     // `original`'s hashes are needed before any other design's row: run it first unless it
     // is the first design asked for.
     if designs.first().map(|d| d.name()) != Some(ORIGINAL) {
         let original = dnsim_model::designs::by_name(ORIGINAL).expect("original is registered");
         let outcomes = run_design(original, &mut end);
-        original_hashes = Some(outcomes.iter().map(|s| s.trace_hash).collect());
+        original_hashes = Some(hashes(&outcomes));
     }
     for &design in designs {
         if end != SweepEnd::Completed {
@@ -149,24 +161,39 @@ pub fn matrix_shard(
             break;
         }
         if design.name() == ORIGINAL {
-            original_hashes = Some(outcomes.iter().map(|s| s.trace_hash).collect());
+            original_hashes = Some(hashes(&outcomes));
         }
         let original = original_hashes
             .as_ref()
             .expect("original ran first or is this design");
-        let records: Vec<SeedRecord> = seeds
-            .iter()
-            .zip(&outcomes)
-            .zip(original)
-            .map(|((seed, summary), original_hash)| summary.record(seed, *original_hash))
+        // A seed `original` did not finish compares with nothing: not identical.
+        let original = original.iter().copied().chain(std::iter::repeat(None));
+        let records: Vec<SeedRecord> = (outcomes.iter().zip(original))
+            .map(|((seed, result), original_hash)| {
+                let failed = |kind, message: &String| {
+                    SeedRecord::failed(Failure {
+                        seed: *seed,
+                        kind,
+                        message: message.clone(),
+                    })
+                };
+                match result {
+                    SeedResult::Done(summary) => summary.record(*seed, original_hash),
+                    SeedResult::Crashed { message } => failed(FailureKind::Crash, message),
+                    SeedResult::Hung { reason } => failed(FailureKind::Hang, reason),
+                }
+            })
             .collect();
         // The first message of each invariant: outcomes are in seed order.
         let mut first_messages = BTreeMap::new();
-        for (seed, summary) in seeds.iter().zip(&outcomes) {
+        for (seed, result) in &outcomes {
+            let SeedResult::Done(summary) = result else {
+                continue;
+            };
             for violation in &summary.violations {
                 first_messages
                     .entry(violation.invariant)
-                    .or_insert_with(|| (seed, violation.message.clone()));
+                    .or_insert_with(|| (*seed, violation.message.clone()));
             }
         }
         let mut row = cells::design_row(
@@ -196,8 +223,9 @@ pub fn matrix_shard(
 }
 
 impl SeedSummary {
-    /// What a shard keeps of this run (`original_hash`: `original`'s trace on the seed).
-    fn record(&self, seed: u64, original_hash: u64) -> SeedRecord {
+    /// What a shard keeps of this run (`original_hash`: `original`'s trace on the seed, if
+    /// it finished).
+    fn record(&self, seed: u64, original_hash: Option<u64>) -> SeedRecord {
         let violated = InvariantId::ALL
             .into_iter()
             .filter(|id| self.violations.iter().any(|v| v.invariant == *id))
@@ -210,8 +238,9 @@ impl SeedSummary {
             seed,
             violated,
             reached,
-            identical_to_original: self.trace_hash == original_hash,
+            identical_to_original: Some(self.trace_hash) == original_hash,
             measures: self.measures,
+            failure: None,
         }
     }
 }

@@ -7,6 +7,7 @@ use super::report::{Cell, DesignRow, MatrixReport, ORIGINAL};
 use crate::checking::coverage::Mark;
 use crate::checking::invariants::InvariantId;
 use crate::checking::verdict::{Verdict, REACHED_FOR_HOLDS};
+use crate::exploring::hunt::FailureKind;
 
 fn percent(rate: f64) -> String {
     if rate == 0.0 {
@@ -18,13 +19,61 @@ fn percent(rate: f64) -> String {
     }
 }
 
-fn cell_text(cell: &Cell) -> String {
+/// A cell's text, marked `*` when its row has seeds that crashed or hung.
+fn cell_text(cell: &Cell, row: &DesignRow) -> String {
     let verdict = verdict_text(cell);
-    if cell.partial {
+    let verdict = if cell.partial {
         format!("{verdict} partial")
     } else {
         verdict
+    };
+    if row.failures.is_empty() {
+        verdict
+    } else {
+        format!("{verdict} *")
     }
+}
+
+/// The seeds of a row that crashed or hung, as lines after a table (each begins with
+/// `bullet`): what each failed with, how to replay it, and that the row's cells count only
+/// the other seeds. Empty if no seed failed.
+fn failures_text(report: &MatrixReport, scenario_arg: &str, bullet: &str) -> String {
+    let mut out = String::new();
+    for row in report.designs.iter().filter(|row| !row.failures.is_empty()) {
+        let finished = row.cells.first().map_or(0, |cell| cell.seeds_run);
+        let _ = writeln!(
+            out,
+            "{bullet}* {}: {} of {} seeds crashed or hung, so its cells count only the {finished} that finished. No verdict of this row can be trusted until these are understood: a crash is a bug in the model or the harness; a hang may be a seed slower than --watchdog.",
+            row.variant,
+            row.failures.len(),
+            finished + row.failures.len() as u64,
+        );
+        for failure in row.failures.iter().take(5) {
+            let what = match failure.kind {
+                FailureKind::Crash => "crashed",
+                FailureKind::Hang => "hung",
+            };
+            let _ = writeln!(
+                out,
+                "{bullet}  seed {} {what}: {}",
+                failure.seed,
+                failure.message.lines().next().unwrap_or(""),
+            );
+            let _ = writeln!(
+                out,
+                "{bullet}    dnsim replay --scenario {scenario_arg} --variant {} --strategy {} --seed {} --watchdog 10m",
+                row.variant, report.strategy, failure.seed,
+            );
+        }
+        if row.failures.len() > 5 {
+            let _ = writeln!(
+                out,
+                "{bullet}  and {} more (see --json)",
+                row.failures.len() - 5
+            );
+        }
+    }
+    out
 }
 
 fn verdict_text(cell: &Cell) -> String {
@@ -77,8 +126,9 @@ fn identical_text(row: &DesignRow, seeds: u64) -> String {
     }
 }
 
-/// The plain-text tables `dnsim matrix` prints: verdicts, then measures.
-pub fn render_text(report: &MatrixReport) -> String {
+/// The plain-text tables `dnsim matrix` prints: verdicts, then measures, then the seeds that
+/// crashed or hung, if any (`scenario_arg`: the scenario as given, for their replay lines).
+pub fn render_text(report: &MatrixReport, scenario_arg: &str) -> String {
     let mut out = String::new();
     let width = report
         .designs
@@ -95,7 +145,7 @@ pub fn render_text(report: &MatrixReport) -> String {
     for row in &report.designs {
         let _ = write!(out, "{:<width$}", row.variant);
         for cell in &row.cells {
-            let _ = write!(out, "  {:<28}", cell_text(cell));
+            let _ = write!(out, "  {:<28}", cell_text(cell, row));
         }
         let _ = writeln!(out);
     }
@@ -134,6 +184,7 @@ pub fn render_text(report: &MatrixReport) -> String {
         report.scenario,
         report.strategy
     );
+    out.push_str(&failures_text(report, scenario_arg, ""));
     out
 }
 
@@ -157,7 +208,8 @@ pub fn render_markdown(report: &MatrixReport, scenario_arg: &str) -> String {
     for row in &report.designs {
         let _ = write!(out, "| `{}` |", row.variant);
         for cell in &row.cells {
-            let _ = write!(out, " {} |", cell_markdown(cell));
+            let mark = if row.failures.is_empty() { "" } else { " *" };
+            let _ = write!(out, " {}{mark} |", cell_markdown(cell));
         }
         let _ = writeln!(out);
     }
@@ -181,6 +233,11 @@ pub fn render_markdown(report: &MatrixReport, scenario_arg: &str) -> String {
             m.never_repaired,
             identical_text(row, report.seeds_covered())
         );
+    }
+    let failures = failures_text(report, scenario_arg, "");
+    if !failures.is_empty() {
+        let _ = writeln!(out, "\n### Seeds that crashed or hung (cells marked *)\n");
+        let _ = writeln!(out, "```text\n{failures}```");
     }
     let _ = writeln!(out, "\n### Evidence\n");
     for row in &report.designs {

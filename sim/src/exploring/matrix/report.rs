@@ -7,7 +7,7 @@ use crate::checking::coverage::Mark;
 use crate::checking::invariants::InvariantId;
 use crate::checking::measures::{MeasureSpreads, Measures};
 use crate::checking::verdict::Verdict;
-use crate::exploring::hunt::SeedRange;
+use crate::exploring::hunt::{Failure, SeedRange};
 use crate::exploring::strategy::Strategy;
 use crate::exploring::sweep::{Seeds, Shard, SweepEnd};
 
@@ -19,7 +19,8 @@ pub const ORIGINAL: &str = "original";
 pub struct Cell {
     /// The invariant.
     pub invariant: InvariantId,
-    /// Seeds run.
+    /// Seeds run to the end (those that crashed or hung are not counted: see
+    /// [`DesignRow::failures`]).
     pub seeds_run: u64,
     /// Seeds that violated the invariant.
     pub violating_seeds: u64,
@@ -63,8 +64,14 @@ pub struct DesignRow {
     pub identical_to_original_seeds: u64,
     /// Identical to `original` on every seed: the design changed nothing these runs exercise.
     pub identical_to_original: bool,
-    /// The outage measures over every seed.
+    /// The outage measures over every seed that finished.
     pub measures: MeasureSpreads,
+    /// Seeds that crashed (a bug in the model or the harness, such as an oracle
+    /// disagreement) or hung (past the watchdog): the cells count only the other seeds, so
+    /// every verdict of the row is over fewer seeds than the report's, and none can be
+    /// trusted until these are understood.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<Failure>,
     /// A shard's report only: every seed's record, from which `merge` rebuilds the row.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub seeds: Vec<SeedRecord>,
@@ -141,4 +148,22 @@ pub struct SeedRecord {
     pub identical_to_original: bool,
     /// How long the run hurt.
     pub measures: Measures,
+    /// The run crashed or hung: it violated and reached nothing that counts, and its
+    /// measures are empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
+}
+
+impl SeedRecord {
+    /// The record of a seed whose run crashed or hung.
+    pub fn failed(failure: Failure) -> SeedRecord {
+        SeedRecord {
+            seed: failure.seed,
+            violated: Vec::new(),
+            reached: Vec::new(),
+            identical_to_original: false,
+            measures: Measures::default(),
+            failure: Some(failure),
+        }
+    }
 }

@@ -194,7 +194,7 @@ pub fn sweep<T: Send + 'static>(
             slot.abandoned = true;
             if hung {
                 let reason = format!(
-                    "still running after the {:?} wall-clock watchdog (a task that never sleeps?)",
+                    "still running after the {:?} wall-clock watchdog (a task that never sleeps, or a seed slower than that: raise --watchdog)",
                     options.watchdog
                 );
                 waiting.insert(seed_index, SeedResult::Hung { reason });
@@ -277,19 +277,34 @@ pub fn run_shard_until<T: Send + 'static>(
     seeds: Seeds,
     options: &SweepOptions,
     run_one: impl Fn(u64) -> T + Send + Sync + 'static,
-    mut on_progress: impl FnMut(u64),
+    on_progress: impl FnMut(u64),
 ) -> (Vec<T>, SweepEnd) {
+    let (results, end) = run_shard_results_until(seeds, options, run_one, on_progress);
+    let results = (results.into_iter())
+        .map(|(seed, result)| match result {
+            SeedResult::Done(value) => value,
+            SeedResult::Crashed { message } => panic!("seed {seed} crashed: {message}"),
+            SeedResult::Hung { reason } => panic!("seed {seed} hung: {reason}"),
+        })
+        .collect();
+    (results, end)
+}
+
+/// [`run_shard_until`] for a caller that reports crashes and hangs itself (`matrix`): every
+/// seed's result, in seed order, with its seed.
+pub fn run_shard_results_until<T: Send + 'static>(
+    seeds: Seeds,
+    options: &SweepOptions,
+    run_one: impl Fn(u64) -> T + Send + Sync + 'static,
+    mut on_progress: impl FnMut(u64),
+) -> (Vec<(u64, SeedResult<T>)>, SweepEnd) {
     let mut results = Vec::with_capacity(seeds.len() as usize);
     let end = sweep(
         seeds,
         options,
         Arc::new(run_one),
         |seed, result| {
-            match result {
-                SeedResult::Done(value) => results.push(value),
-                SeedResult::Crashed { message } => panic!("seed {seed} crashed: {message}"),
-                SeedResult::Hung { reason } => panic!("seed {seed} hung: {reason}"),
-            }
+            results.push((seed, result));
             on_progress(results.len() as u64);
         },
         || {},

@@ -1,0 +1,190 @@
+//! A matrix whose seeds crash or hang still reports: the failed seeds are listed with a
+//! replay line, the row's cells count only the seeds that finished (marked `*`), and the
+//! command exits 1. It once panicked on the first such seed and printed no table at all.
+//!
+//! In-process through `dnsim::cli::main`, with a design of the test's own that crashes
+//! (panics) when it applies one plan, as a bug in a design or the harness would.
+
+use dnsim_model::design::Design;
+use dnsim_model::dns::{Change, EndpointId, ZoneSnapshot};
+use dnsim_model::{Generation, Plan};
+
+/// The original apply step, except that applying plan g5 panics.
+struct CrashesAtG5;
+
+impl Design for CrashesAtG5 {
+    fn name(&self) -> &'static str {
+        "crashes-at-g5"
+    }
+
+    fn apply_changes(
+        &self,
+        plan: &Plan,
+        endpoint: EndpointId,
+        zone: &ZoneSnapshot,
+    ) -> Option<Vec<Change>> {
+        assert_ne!(plan.generation, Generation(5), "a planted crash");
+        Some(dnsim_model::design::build_tree_and_flip(
+            plan, endpoint, zone,
+        ))
+    }
+}
+
+/// Registers the test's design once for the whole binary (tests run side by side).
+fn register() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| dnsim::registry::register(&[&CrashesAtG5]).unwrap());
+}
+
+/// Runs `dnsim ARGS` in-process: exit status and stdout.
+fn dnsim(args: &[&str]) -> (i32, String) {
+    register();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = dnsim::cli::main(
+        std::iter::once("dnsim").chain(args.iter().copied()),
+        &mut out,
+        &mut err,
+    );
+    let out = String::from_utf8(out).unwrap();
+    let err = String::from_utf8(err).unwrap();
+    (
+        code,
+        format!(
+            "{out}{}",
+            if err.is_empty() {
+                String::new()
+            } else {
+                format!("\nstderr: {err}")
+            }
+        ),
+    )
+}
+
+#[test]
+fn sensitivity_marks_points_whose_seeds_crashed_and_exits_1() {
+    let (code, out) = dnsim(&[
+        "sensitivity",
+        "--knob",
+        "lock_ttl_ms",
+        "--values",
+        "500,1000",
+        "--variants",
+        "crashes-at-g5",
+        "--seeds",
+        "0..8",
+        "--jobs",
+        "2",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let rows: Vec<&str> = out
+        .lines()
+        .filter(|line| line.starts_with("crashes-at-g5 "))
+        .collect();
+    assert_eq!(rows.len(), 5, "{out}");
+    assert!(
+        rows.iter().all(|row| row.matches('!').count() == 2),
+        "every point is marked: {out}"
+    );
+    assert!(
+        out.contains("runs crashed or hung: points marked ! count only the seeds that finished"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_matrix_whose_seeds_crash_lists_them_counts_the_others_and_exits_1() {
+    let markdown = std::env::temp_dir().join(format!("dnsim-failures-{}.md", std::process::id()));
+    let (code, out) = dnsim(&[
+        "matrix",
+        "--variants",
+        "original,crashes-at-g5",
+        "--seeds",
+        "0..8",
+        "--jobs",
+        "2",
+        "--markdown",
+        markdown.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let crashed: Vec<&str> = out
+        .lines()
+        .filter(|line| line.contains(" crashed: ") && line.contains("a planted crash"))
+        .collect();
+    assert!(!crashed.is_empty(), "stdout: {out}");
+    let summary = out
+        .lines()
+        .find(|line| line.starts_with("* crashes-at-g5: "))
+        .unwrap_or_else(|| panic!("no summary of the failed seeds: {out}"));
+    let failed = crashed.len();
+    assert!(
+        summary.starts_with(&format!(
+            "* crashes-at-g5: {failed} of 8 seeds crashed or hung, so its cells count only the {} that finished.",
+            8 - failed
+        )),
+        "{summary}"
+    );
+    assert!(failed < 8, "some seeds never apply g5: {out}");
+    let row = out
+        .lines()
+        .find(|line| line.starts_with("crashes-at-g5 "))
+        .unwrap();
+    assert_eq!(row.matches(" *").count(), 5, "every cell is marked: {row}");
+    let original = out
+        .lines()
+        .find(|line| line.starts_with("original "))
+        .unwrap();
+    assert!(
+        !original.contains(" *"),
+        "original finished every seed: {original}"
+    );
+    assert!(
+        out.contains(
+            "dnsim replay --scenario incident --variant crashes-at-g5 --strategy swarm --seed "
+        ),
+        "{out}"
+    );
+    let text = std::fs::read_to_string(&markdown).unwrap();
+    std::fs::remove_file(&markdown).unwrap();
+    assert!(
+        text.contains("### Seeds that crashed or hung (cells marked *)"),
+        "{text}"
+    );
+}
+
+/// Shards of a matrix whose seeds crash merge to the unsharded matrix, failures and all.
+#[test]
+fn shards_with_crashed_seeds_merge_to_the_unsharded_matrix() {
+    use dnsim::matrix::merge::{findings, merge_matrix_reports};
+    use dnsim::matrix::{matrix, matrix_shard};
+    use dnsim::sweep::{Seeds, Shard, SweepOptions};
+    let scenario = dnsim::Scenario::load("incident").unwrap();
+    let designs: [&'static dyn Design; 1] = [&CrashesAtG5];
+    let range = "0..8".parse().unwrap();
+    let whole = matrix(&scenario, &designs, dnsim::Strategy::default(), range, 2);
+    let failed = whole.row("crashes-at-g5").unwrap().failures.len();
+    assert!(failed > 0 && failed < 8, "{failed}");
+    let shards = (1..=2)
+        .map(|index| {
+            let seeds = Seeds {
+                range,
+                shard: Some(Shard { index, count: 2 }),
+            };
+            let report = matrix_shard(
+                &scenario,
+                &designs,
+                dnsim::Strategy::default(),
+                seeds,
+                &SweepOptions::new(1),
+                |_| {},
+            );
+            // As a shard's report travels: through its JSON.
+            let json = serde_json::to_string(&report).unwrap();
+            (
+                format!("shard-{index}.json"),
+                serde_json::from_str(&json).unwrap(),
+            )
+        })
+        .collect();
+    let merged = merge_matrix_reports(shards).unwrap();
+    assert_eq!(findings(&merged), findings(&whole));
+}
