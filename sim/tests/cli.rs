@@ -504,41 +504,6 @@ fn bad_sweep_and_file_input_is_one_line_and_exit_2() {
 }
 
 #[test]
-fn shrink_cuts_a_failing_run_to_a_handful_of_faults_and_saves_it() {
-    let dir = temp_dir("shrink");
-    let out = dnsim(&[
-        "shrink",
-        "--strategy",
-        "uniform",
-        "--seed",
-        "175",
-        "--invariant",
-        "converges",
-        "--save",
-        dir.to_str().unwrap(),
-    ]);
-    let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
-    assert!(stdout.contains("faults: 28 -> 5 "), "{stdout}");
-    assert!(
-        stdout.contains("enactor-3 pauses for 73.8 s before attempt 1 to apply g5 to fips"),
-        "{stdout}"
-    );
-    let saved = dir.join("original-converges-175-minimal.toml");
-    assert!(
-        stdout.contains(&format!("saved: {}", saved.display())),
-        "{stdout}"
-    );
-    let replay = dnsim(&["replay", "--file", saved.to_str().unwrap()]);
-    assert!(
-        text(&replay.stdout).contains("reproduced: converges"),
-        "{}",
-        text(&replay.stdout)
-    );
-    std::fs::remove_dir_all(&dir).unwrap();
-}
-
-#[test]
 fn explain_tells_the_story_of_the_incident() {
     let out = dnsim(&[
         "explain",

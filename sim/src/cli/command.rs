@@ -43,7 +43,7 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Cut a failing run down to its essential faults, and save the minimal run.
     #[command(
-        after_help = "Exit status: 0 a minimal run was produced (and saved, unless --no-save); 1 a re-run hung past --watchdog or crashed (nothing saved); 2 bad input, or the seed does not violate the invariant."
+        after_help = "Exit status: 0 a minimal run was produced (and saved, unless --no-save, or found saved already); 1 a re-run hung past --watchdog or crashed (nothing saved); 2 bad input, the seed does not violate the invariant, or the file to save, outside the scratch directory, exists and holds another run (nothing saved)."
     )]
     Shrink(shrink::ShrinkArgs),
     /// Tell the story of a run: stalls, stale writes, deleted live trees, stuck batches.

@@ -1,11 +1,11 @@
 //! `dnsim shrink`: cut a failing run down to its essential faults, and save it.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::{check_output_dir, design, BadInput, Target, EXIT_CLEAN};
+use super::{check_output_dir, design, BadInput, Target, EXIT_BAD_INPUT, EXIT_CLEAN};
 use crate::checking::invariants::InvariantId;
 use crate::exploring::shrink::shrink;
 use crate::reporting::narrative::describe_fault;
@@ -132,11 +132,39 @@ pub(super) fn run(args: ShrinkArgs, out: &mut dyn Write) -> Result<i32, BadInput
         file.faults_source = FaultsSource::Schedule;
         file.postmortem = format!("{}; so {}", essentials.join("; "), violation.message);
         let path = args.save.join(file.file_name());
-        if path.exists() {
-            writeln!(out, "not saved: {} exists", path.display())?;
-        } else {
+        if !path.exists() {
             file.save_new(&path)?;
             writeln!(out, "saved: {}", path.display())?;
+        } else {
+            // The replay line below must replay this run, not whatever the file held. A file
+            // in the scratch directory is replaced; one elsewhere (the regression corpus,
+            // say) never is.
+            match SeedFile::load(&path) {
+                Ok(saved) if saved == file => {
+                    writeln!(out, "already saved: {} (this very run)", path.display())?;
+                }
+                found => {
+                    let what = match found {
+                        Ok(saved) => format!("another run (trace hash {})", saved.trace_hash),
+                        Err(error) => format!("a file that is not this run ({error})"),
+                    };
+                    if args.save != Path::new(DEFAULT_SAVE_DIR) {
+                        writeln!(
+                            out,
+                            "not saved: {} exists and holds {what}; remove it, or save elsewhere with --save DIR",
+                            path.display()
+                        )?;
+                        return Ok(EXIT_BAD_INPUT);
+                    }
+                    std::fs::remove_file(&path)?;
+                    file.save_new(&path)?;
+                    writeln!(
+                        out,
+                        "saved: {} (replacing {what}: {DEFAULT_SAVE_DIR} is scratch)",
+                        path.display()
+                    )?;
+                }
+            }
         }
         writeln!(
             out,
