@@ -120,6 +120,10 @@ pub struct CurvePoint {
     pub rate: f64,
     /// Its 95% upper bound.
     pub upper_95: f64,
+    /// Its 95% upper bound among the seeds that reached the invariant's coverage mark
+    /// (see the matrix's [`crate::matrix::Cell::upper_95_reached`]).
+    #[serde(default = "one")]
+    pub upper_95_reached: f64,
     /// The cell's verdict there.
     pub verdict: Verdict,
     /// Seeds that reached the invariant's coverage mark there.
@@ -132,6 +136,10 @@ pub struct CurvePoint {
     /// matrix's [`crate::matrix::DesignRow::failures`]).
     #[serde(default)]
     pub failed: u64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 /// One design against one invariant, as the knob varies.
@@ -285,6 +293,7 @@ pub fn sensitivity_with(
                         value,
                         rate: cell.rate,
                         upper_95: cell.upper_95,
+                        upper_95_reached: cell.upper_95_reached,
                         verdict: cell.verdict,
                         reached: cell.reached,
                         partial: cell.partial,
@@ -361,7 +370,7 @@ fn point_text(point: &CurvePoint) -> String {
     };
     let mut text = match point.verdict {
         Verdict::Violated => percent(point.rate),
-        Verdict::Holds => format!("<{}", percent(point.upper_95)),
+        Verdict::Holds => format!("<{}", percent(point.upper_95_reached)),
         Verdict::Vacuous => format!("vac({})", point.reached),
     };
     if point.partial {
@@ -402,7 +411,7 @@ pub fn render_text(report: &SensitivityReport) -> String {
     }
     let _ = writeln!(
         out,
-        "violation rate per design and invariant; \"<x\": no violation, x = 95% upper bound on the rate (the mark reached in at least {REACHED_FOR_HOLDS} seeds); \"vac(n)\": no violation but the invariant's mark was reached in only n seeds; {} seeds ({}) per point, scenario {}, strategy {}",
+        "violation rate per design and invariant; \"<x\": no violation, x = 95% upper bound on the rate among the seeds that reached the invariant's coverage mark (at least {REACHED_FOR_HOLDS} did); \"vac(n)\": no violation but the mark was reached in only n seeds; {} seeds ({}) per point, scenario {}, strategy {}",
         report.seeds.len(),
         report.seeds,
         report.scenario,
@@ -435,7 +444,7 @@ pub fn render_markdown(report: &SensitivityReport) -> String {
         }
         let _ = writeln!(out);
     }
-    let _ = writeln!(out, "\nViolation rate; \"<x\": no violation, x is the 95% upper bound on the rate (the invariant's coverage mark reached in at least {REACHED_FOR_HOLDS} seeds); \"vac(n)\": no violation, but the mark was reached in only n seeds (vacuous).");
+    let _ = writeln!(out, "\nViolation rate; \"<x\": no violation, x is the 95% upper bound on the rate among the seeds that reached the invariant's coverage mark (at least {REACHED_FOR_HOLDS} did); \"vac(n)\": no violation, but the mark was reached in only n seeds (vacuous).");
     for note in stopped_note(report).into_iter().chain(failed_note(report)) {
         let _ = writeln!(out, "\n{note}.");
     }

@@ -89,6 +89,12 @@ pub fn design_row(
                 // Every seed crashed or hung: nothing is known.
                 rate: if n == 0 { 0.0 } else { k as f64 / n as f64 },
                 upper_95: if n == 0 { 1.0 } else { upper_95(k, n) },
+                // A violating seed reached the mark first (tests/coverage_marks.rs); `max`
+                // keeps the bound defined should a mark ever miss one.
+                upper_95_reached: match reached.max(k) {
+                    0 => 1.0,
+                    tested => upper_95(k, tested),
+                },
                 first_seed: violating.first().copied(),
                 median_seeds_to_violation: median(gaps),
                 first_message: first.map(|(_, message)| message.clone()),
@@ -127,6 +133,37 @@ mod tests {
             upper_95(5, 100)
         );
         assert_eq!(upper_95(10, 10), 1.0);
+    }
+
+    /// A `holds` is bounded over the seeds that met the danger, not over every seed: 100
+    /// seeds, 40 of which reached the mark and none violated, bound the rate among those
+    /// at 3/40, not 3/100.
+    #[test]
+    fn a_holds_is_bounded_over_the_seeds_that_reached_the_mark() {
+        let records: Vec<SeedRecord> = (0..100)
+            .map(|seed| SeedRecord {
+                seed,
+                violated: Vec::new(),
+                reached: if seed < 40 {
+                    vec![InvariantId::NoStaleOverwrite]
+                } else {
+                    Vec::new()
+                },
+                identical_to_original: false,
+                measures: Measures::default(),
+                failure: None,
+            })
+            .collect();
+        let row = design_row("d".into(), false, &records, &BTreeMap::new(), 100, 0);
+        let cell = row.cell(InvariantId::NoStaleOverwrite);
+        assert_eq!((cell.verdict, cell.reached), (Verdict::Holds, 40));
+        assert_eq!(cell.upper_95, 0.03);
+        assert_eq!(cell.upper_95_reached, 0.075);
+        let vacuous = row.cell(InvariantId::Converges);
+        assert_eq!(
+            (vacuous.verdict, vacuous.upper_95_reached),
+            (Verdict::Vacuous, 1.0)
+        );
     }
 
     #[test]

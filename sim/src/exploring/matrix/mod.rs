@@ -12,7 +12,11 @@
 //! can be ranked by how long endpoints answered with nothing and how long repair took.
 //!
 //! The upper bound is the rule of three (3/n) when no seed violated, and the Wilson score
-//! interval's upper end (z = 1.96) otherwise.
+//! interval's upper end (z = 1.96) otherwise. A cell gives it twice: over every seed run,
+//! and over the seeds that reached the mark. A `holds` is printed with the second: a seed
+//! that never met the danger (in `swarm`, one whose API errors are turned up so far that
+//! nothing commits in the fault phase, say) tests nothing, and counting it would make the
+//! bound look tighter than the runs justify.
 //!
 //! A matrix can be split across machines like a hunt (`matrix --shard K/N --json`): each
 //! shard runs every design on its seeds and keeps, for each, one [`SeedRecord`] per seed

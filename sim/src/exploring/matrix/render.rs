@@ -80,9 +80,9 @@ fn verdict_text(cell: &Cell) -> String {
     match cell.verdict {
         Verdict::Violated => format!("VIOLATED {}", percent(cell.rate)),
         Verdict::Holds => format!(
-            "holds <{}, reached {}",
-            percent(cell.upper_95),
-            cell.reached
+            "holds 0/{} ≤{}",
+            cell.reached,
+            percent(cell.upper_95_reached)
         ),
         Verdict::Vacuous => format!("VACUOUS: reached {}", cell.reached),
     }
@@ -97,9 +97,9 @@ fn cell_markdown(cell: &Cell) -> String {
             percent(cell.rate)
         ),
         Verdict::Holds => format!(
-            "holds (95% ≤ {}; reached {})",
-            percent(cell.upper_95),
-            cell.reached
+            "holds: 0 of {} tested (95% ≤ {})",
+            cell.reached,
+            percent(cell.upper_95_reached)
         ),
         Verdict::Vacuous => format!("*vacuous* (reached {})", cell.reached),
     }
@@ -175,7 +175,7 @@ pub fn render_text(report: &MatrixReport, scenario_arg: &str) -> String {
     }
     let _ = writeln!(
         out,
-        "{} seeds ({}{}) per design, scenario {}, strategy {}; \"holds <x, reached n\": no violation, x = 95% upper bound on the rate, n = seeds that reached the invariant's coverage mark (at least {REACHED_FOR_HOLDS} needed, else VACUOUS); measures are median / p99 / max",
+        "{} seeds ({}{}) per design, scenario {}, strategy {}; \"holds 0/n ≤x\": no violation in the n seeds that reached the invariant's coverage mark (the situation that puts it to the test; at least {REACHED_FOR_HOLDS} needed, else VACUOUS), x = 95% upper bound on the violation rate among such seeds; measures are median / p99 / max",
         report.seeds_covered(),
         report.seeds,
         report
@@ -213,7 +213,7 @@ pub fn render_markdown(report: &MatrixReport, scenario_arg: &str) -> String {
         }
         let _ = writeln!(out);
     }
-    let _ = writeln!(out, "\n\"holds (95% ≤ x; reached n)\": no seed violated the invariant, x is the upper bound on its rate, and n seeds reached its coverage mark (the situation that puts it to the test). With fewer than {REACHED_FOR_HOLDS} such seeds the cell reads *vacuous*: the runs say nothing either way. Marks:\n");
+    let _ = writeln!(out, "\n\"holds: 0 of n tested (95% ≤ x)\": n seeds reached the invariant's coverage mark (the situation that puts it to the test) and none violated it; x is the 95% upper bound on the violation rate among such seeds (seeds that never met the situation test nothing, so they are not counted). With fewer than {REACHED_FOR_HOLDS} such seeds the cell reads *vacuous*: the runs say nothing either way. Marks:\n");
     for id in InvariantId::ALL {
         let _ = writeln!(out, "- `{id}`: `{}`", Mark::of(id));
     }

@@ -26,8 +26,13 @@ pub struct Cell {
     pub violating_seeds: u64,
     /// `violating_seeds / seeds_run`.
     pub rate: f64,
-    /// 95% upper bound on the violation rate.
+    /// 95% upper bound on the violation rate, over every seed run.
     pub upper_95: f64,
+    /// 95% upper bound on the violation rate among the seeds that reached the invariant's
+    /// coverage mark (a violating seed reaches it first): what a `holds` claims, since a
+    /// seed that never met the danger tests nothing. 1 when none reached it.
+    #[serde(default = "one")]
+    pub upper_95_reached: f64,
     /// The lowest seed that violated it.
     pub first_seed: Option<u64>,
     /// Median, over the violations found, of how many seeds a sweep runs to meet the next
@@ -111,6 +116,10 @@ pub struct MatrixReport {
     /// How the matrix ended; when stopped early, the designs not reached have no row.
     #[serde(default = "completed")]
     pub end: SweepEnd,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 fn completed() -> SweepEnd {
