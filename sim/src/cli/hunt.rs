@@ -10,7 +10,9 @@ use super::progress::{progress_bar, stop_on_ctrl_c};
 use super::{
     design, process_start, BadInput, SweepArgs, Target, DEFAULT_SEEDS, EXIT_CLEAN, EXIT_VIOLATION,
 };
+use crate::checking::coverage::Mark;
 use crate::checking::invariants::InvariantId;
+use crate::checking::verdict::REACHED_FOR_HOLDS;
 use crate::exploring::hunt::{hunt_with, FoundViolation, HuntOptions, HuntSummary, SeedRange};
 use crate::exploring::sweep::{SeedResult, Seeds, SweepEnd};
 use crate::running::run::Outcome;
@@ -326,17 +328,29 @@ fn write_summary(
     for id in InvariantId::ALL {
         let tally = summary.tally(id);
         let plural = if tally.seeds == 1 { "" } else { "s" };
-        match tally.first_seed {
-            Some(seed) => writeln!(
+        let name = id.as_str();
+        match (tally.first_seed, tally.reached) {
+            (Some(seed), _) => writeln!(
                 out,
-                "  {:<20} violated in {:>5} seed{plural}, first seed {seed}",
-                id.as_str(),
+                "  {name:<22} violated in {:>5} seed{plural}, first seed {seed}",
                 tally.seeds
             )?,
-            None if summary.seeds_run == 0 => {
-                writeln!(out, "  {:<20} not checked: no seed ran", id.as_str())?
-            }
-            None => writeln!(out, "  {:<20} held in {every}", id.as_str())?,
+            _ if summary.seeds_run == 0 => writeln!(out, "  {name:<22} not checked: no seed ran")?,
+            // Held, but was it put to the test? The same rule as the matrix's verdicts.
+            (None, Some(reached)) if reached >= REACHED_FOR_HOLDS => writeln!(
+                out,
+                "  {name:<22} held in {every}; {reached} reached {}, the situation that tests it",
+                Mark::of(id)
+            )?,
+            (None, Some(reached)) => writeln!(
+                out,
+                "  {name:<22} VACUOUS: held, but only {reached} seeds reached {} (the situation that tests it; {REACHED_FOR_HOLDS} needed): this says nothing either way",
+                Mark::of(id)
+            )?,
+            (None, None) => writeln!(
+                out,
+                "  {name:<22} held in {every} (whether it was put to the test is unknown: a report without coverage counts)"
+            )?,
         }
     }
     let crashes = summary

@@ -6,6 +6,7 @@ use std::time::Instant;
 use dnsim_model::Design;
 use serde::{Deserialize, Serialize};
 
+use crate::checking::coverage::Mark;
 use crate::checking::invariants::InvariantId;
 pub use crate::exploring::memory::peak_rss_kib;
 use crate::exploring::strategy::Strategy;
@@ -62,6 +63,11 @@ pub struct Tally {
     pub first_seed: Option<u64>,
     /// Wall time from the start of the process to the report of its first violation.
     pub first_found_ms: Option<f64>,
+    /// Seeds that reached its coverage mark (the situation that puts it to the test): with
+    /// no violation, fewer than 30 make "held" vacuous. `None` (absent from the JSON) in a
+    /// report from a dnsim that did not count them, or a merge with one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reached: Option<u64>,
 }
 
 /// What a hunt found, in counts: it takes the same memory for 10 seeds or 10 million.
@@ -182,6 +188,7 @@ pub fn hunt_with(
                 seeds: 0,
                 first_seed: None,
                 first_found_ms: None,
+                reached: Some(0),
             })
             .collect(),
         failures: Vec::new(),
@@ -216,6 +223,11 @@ pub fn hunt_with(
                         .expect("counted from the start");
                     *entries += outcome.trace_entries;
                     summary.failing_seeds += u64::from(!outcome.violations.is_empty());
+                    for tally in &mut summary.tallies {
+                        if outcome.coverage.contains(&Mark::of(tally.invariant)) {
+                            *tally.reached.as_mut().expect("counted from the start") += 1;
+                        }
+                    }
                     for violation in &outcome.violations {
                         let tally = summary
                             .tallies

@@ -188,6 +188,7 @@ fn combine(reports: impl Iterator<Item = HuntReport>) -> HuntReport {
                         seeds: 0,
                         first_seed: None,
                         first_found_ms: None,
+                        reached: Some(0),
                     })
                     .collect(),
                 ..report.summary.clone()
@@ -209,6 +210,8 @@ fn combine(reports: impl Iterator<Item = HuntReport>) -> HuntReport {
         m.failures.extend(s.failures);
         for (total, tally) in m.tallies.iter_mut().zip(s.tallies) {
             total.seeds += tally.seeds;
+            // Unknown in one shard: unknown in all, as for trace entries.
+            total.reached = (total.reached.zip(tally.reached)).map(|(a, b)| a + b);
             total.first_seed = total.first_seed.into_iter().chain(tally.first_seed).min();
             total.first_found_ms = total
                 .first_found_ms
