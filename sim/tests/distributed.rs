@@ -186,6 +186,19 @@ fn shards_run_as_each_engine_runs_them_merge_to_the_unsharded_report() {
         );
         let counted = report(&merge(&paths)).summary.trace_entries;
         assert!(counted.is_some_and(|n| n > 0), "{engine}: {counted:?}");
+        // The summary `hunt` prints, from the shards; Markdown is a matrix's only.
+        let mut table = vec!["merge".to_string(), "--table".into()];
+        table.extend(paths.iter().map(|p| p.display().to_string()));
+        let summary = String::from_utf8_lossy(&run(&table, &[]).stdout).into_owned();
+        assert!(
+            summary.contains("  no_stale_overwrite "),
+            "{engine}: {summary}"
+        );
+        let mut markdown = vec!["merge".to_string(), "--markdown".into(), "x.md".into()];
+        markdown.extend(paths.iter().map(|p| p.display().to_string()));
+        let refused = run(&markdown, &[]);
+        assert_eq!(refused.status.code(), Some(2), "{engine}");
+        assert!(!repo().join("x.md").exists());
 
         // A shard from a dnsim that did not count trace entries nor the seeds reaching each
         // mark: the merge does not know them either (rather than add up the others and
@@ -308,6 +321,28 @@ fn matrix_shards_run_as_each_engine_runs_them_merge_to_the_unsharded_matrix() {
             matrix_findings(&merge(&paths)),
             whole,
             "{engine}: merged shards equal the unsharded matrix"
+        );
+
+        // The review's tables from the shards: as `matrix` prints and writes them.
+        let markdown = dir.join("review.md");
+        let mut table_args = vec!["merge".to_string(), "--table".into(), "--markdown".into()];
+        table_args.push(markdown.display().to_string());
+        table_args.extend(paths.iter().map(|p| p.display().to_string()));
+        let tables = run(&table_args, &[]);
+        let stdout = String::from_utf8_lossy(&tables.stdout);
+        assert!(stdout.starts_with("design "), "{engine}: {stdout}");
+        assert!(
+            stdout.contains("\ngeneration-fencing "),
+            "{engine}: {stdout}"
+        );
+        assert!(
+            stdout.contains("24 seeds (0..24) per design"),
+            "{engine}: {stdout}"
+        );
+        let written = std::fs::read_to_string(&markdown).unwrap();
+        assert!(
+            written.starts_with("## Verdict matrix: scenario `incident`"),
+            "{engine}: {written}"
         );
 
         // Shard 2 retried: the same findings, and merge takes both.

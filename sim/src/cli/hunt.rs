@@ -303,7 +303,7 @@ fn save(
     file.save_new(&path).map(Some).map_err(|e| e.to_string())
 }
 
-fn write_summary(
+pub(super) fn write_summary(
     out: &mut dyn Write,
     summary: &HuntSummary,
     range: &SeedRange,

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::de::DeserializeOwned;
 
-use super::{BadInput, EXIT_CLEAN, EXIT_VIOLATION};
+use super::{check_output, write_output, BadInput, EXIT_CLEAN, EXIT_VIOLATION};
 use crate::exploring::hunt::HuntReport;
 use crate::exploring::matrix::merge::merge_matrix_reports;
-use crate::exploring::matrix::MatrixReport;
+use crate::exploring::matrix::{render_markdown, render_text, MatrixReport};
 use crate::exploring::merge::merge_reports;
 
 #[derive(Args, Debug)]
@@ -18,6 +18,14 @@ pub(super) struct MergeArgs {
     /// in any order.
     #[arg(required = true, value_name = "REPORT")]
     reports: Vec<PathBuf>,
+    /// Print the merged report as `hunt` or `matrix` prints it (summary, or tables) instead
+    /// of JSON.
+    #[arg(long)]
+    table: bool,
+    /// A matrix only: also write its tables and evidence as Markdown to this file, as
+    /// `matrix --markdown` does (replay lines name the scenario as the report does).
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<PathBuf>,
 }
 
 /// What a shard's report is a part of: told apart by its top-level keys.
@@ -37,6 +45,9 @@ impl Kind {
 }
 
 pub(super) fn run(args: MergeArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
+    if let Some(path) = &args.markdown {
+        check_output("markdown file", path, false)?;
+    }
     let texts = args
         .reports
         .iter()
@@ -66,13 +77,21 @@ pub(super) fn run(args: MergeArgs, out: &mut dyn Write) -> Result<i32, BadInput>
         )));
     }
     match kind {
+        Kind::Hunt if args.markdown.is_some() => Err(BadInput(
+            "--markdown is for a matrix's shards; these are a hunt's (try --table)".into(),
+        )),
         Kind::Hunt => {
             let reports = texts
                 .iter()
                 .map(|(name, text, _)| Ok((name.clone(), parse::<HuntReport>(name, text)?)))
                 .collect::<Result<Vec<_>, BadInput>>()?;
             let merged = merge_reports(reports).map_err(BadInput)?;
-            writeln!(out, "{}", serde_json::to_string_pretty(&merged)?)?;
+            if args.table {
+                let s = &merged.summary;
+                super::hunt::write_summary(out, s, &s.seeds, 0, false)?;
+            } else {
+                writeln!(out, "{}", serde_json::to_string_pretty(&merged)?)?;
+            }
             Ok(if merged.summary.found_anything() {
                 EXIT_VIOLATION
             } else {
@@ -85,11 +104,19 @@ pub(super) fn run(args: MergeArgs, out: &mut dyn Write) -> Result<i32, BadInput>
                 .map(|(name, text, _)| Ok((name.clone(), parse::<MatrixReport>(name, text)?)))
                 .collect::<Result<Vec<_>, BadInput>>()?;
             let merged = merge_matrix_reports(reports).map_err(BadInput)?;
-            writeln!(out, "{}", serde_json::to_string_pretty(&merged)?)?;
+            if let Some(path) = &args.markdown {
+                let markdown = render_markdown(&merged, &merged.scenario);
+                write_output("markdown file", path, markdown.as_bytes())?;
+            }
+            if args.table {
+                write!(out, "{}", render_text(&merged, &merged.scenario))?;
+            } else {
+                writeln!(out, "{}", serde_json::to_string_pretty(&merged)?)?;
+            }
             let any_violation = merged
                 .designs
                 .iter()
-                .any(|row| row.cells.iter().any(|cell| !cell.holds()));
+                .any(|row| !row.failures.is_empty() || row.cells.iter().any(|cell| !cell.holds()));
             Ok(if any_violation {
                 EXIT_VIOLATION
             } else {
