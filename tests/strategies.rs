@@ -385,7 +385,15 @@ fn strategy_names_round_trip() {
     );
     let error = "pct".parse::<Strategy>().unwrap_err();
     assert!(error.contains("uniform, swarm, bounded-delay"), "{error}");
-    assert!("bounded-delay:0".parse::<Strategy>().is_err());
+    for depth in ["0", "17", "x"] {
+        let error = format!("bounded-delay:{depth}")
+            .parse::<Strategy>()
+            .unwrap_err();
+        assert!(
+            error.contains("bounded-delay's depth must be a whole number from 1 to 16"),
+            "{error}"
+        );
+    }
 }
 
 #[test]

@@ -137,6 +137,37 @@ fn bad_input_is_one_line_and_exit_2() {
         ),
         (&["hunt", "--seeds", "5..5"], "empty"),
         (&["hunt", "--seeds", "a..9"], "not a whole number"),
+        (&["hunt", "--seeds", "-1..5"], "\"-1\" is negative"),
+        (
+            &[
+                "replay",
+                "--seed",
+                "3",
+                "--trace",
+                "--only",
+                "actor=enactor-9",
+            ],
+            "--only: no actor `enactor-9` in this scenario",
+        ),
+        (
+            &[
+                "replay",
+                "--seed",
+                "3",
+                "--trace",
+                "--only",
+                "endpoint=account-9",
+            ],
+            "--only: no endpoint `account-9` in this scenario (regional .. account-2, 5 in all)",
+        ),
+        (
+            &["matrix", "--seeds", "0..99999999999999999999"],
+            "past the largest seed",
+        ),
+        (
+            &["hunt", "--strategy", "bounded-delay:0"],
+            "bounded-delay's depth must be a whole number from 1 to 16",
+        ),
         (&["hunt", "--jobs", "0"], "--jobs must be at least 1"),
         (
             &["matrix", "--variants", "original,nope"],

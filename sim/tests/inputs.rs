@@ -212,6 +212,42 @@ fn an_out_of_range_scenario_value_is_one_line_naming_file_line_key_and_range() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Values that must agree (a probability in [0, 1], a range's min below its max) name
+/// their line too, as the range check does; and a knob set by `sensitivity` names the knob
+/// and value, with no line of a file that does not exist.
+#[test]
+fn a_scenario_value_that_does_not_agree_names_its_line() {
+    let dir = temp_dir("agree");
+    let incident = std::fs::read_to_string(repo_root().join("scenarios/incident.toml")).unwrap();
+    let cases = [
+        (
+            "api_latency_ms = [20, 80]",
+            "api_latency_ms = [90, 80]",
+            "api_latency_ms: min must not exceed max",
+        ),
+        (
+            "api_delay = { probability = 0.02",
+            "api_delay = { probability = 1.5",
+            "faults.api_delay.probability: must be in [0, 1], got 1.5",
+        ),
+    ];
+    for (i, (from, to, problem)) in cases.into_iter().enumerate() {
+        assert!(incident.contains(from), "{from}");
+        let text = incident.replace(from, to);
+        let line = text.lines().position(|l| l.starts_with(to)).unwrap() + 1;
+        let path = dir.join(format!("case-{i}.toml"));
+        std::fs::write(&path, &text).unwrap();
+        let out = dnsim(&["hunt", "--scenario", path.to_str().unwrap()]);
+        assert_bad_input(&out, &format!("{}:{line}: {problem}", path.display()));
+    }
+    let out = dnsim(&["sensitivity", "--knob", "lock_ttl_ms", "--values", "0,500"]);
+    assert_bad_input(
+        &out,
+        "incident with lock_ttl_ms = 0: system.lock_ttl_ms = 0 is out of range",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn matrix_refuses_a_design_named_twice() {
     let out = dnsim(&[
@@ -410,7 +446,10 @@ fn replay_file_refuses_edited_or_deleted_faults() {
     });
     let (code, output) = replay_file(&edited);
     assert_eq!(code, Some(3), "{output}");
-    assert!(output.contains("they part at fault 1"), "{output}");
+    assert!(
+        output.contains("they part at fault 1: recorded \"enactor-1's one-time check of the live generations of every endpoint is 506 ms slow\", re-run \"enactor-1's one-time check of the live generations of every endpoint is 505 ms slow\""),
+        "{output}"
+    );
     // A minimal run replays its schedule: dropping one fault changes the run.
     let dropped = edited_seed_file(&dir, "original-converges-175-minimal.toml", |t| {
         let first = t.find("\n[[faults]]").unwrap();

@@ -40,7 +40,7 @@ pub(super) struct ExhaustArgs {
     menu: Vec<String>,
     /// Repeat the enumeration on each of these seeds (they fix latencies, jitter and
     /// madsim's order among simultaneous events), `A..B` or a single seed.
-    #[arg(long, default_value = "0..1")]
+    #[arg(long, default_value = "0..1", allow_hyphen_values = true)]
     noise_seeds: SeedRange,
     /// Worker threads (default: every core). Results do not depend on it.
     #[arg(long)]
@@ -255,8 +255,14 @@ fn print_text(
             level.noise_seed,
             plural(
                 level.schedules,
-                &format!("schedule with {} faults", level.faults),
-                &format!("schedules with {} faults", level.faults)
+                &format!(
+                    "schedule with {}",
+                    plural(level.faults.into(), "fault", "faults")
+                ),
+                &format!(
+                    "schedules with {}",
+                    plural(level.faults.into(), "fault", "faults")
+                )
             )
         )?;
     }

@@ -41,10 +41,11 @@ pub(super) fn run(args: ExplainArgs, out: &mut dyn Write) -> Result<i32, BadInpu
     };
     writeln!(
         out,
-        "explain: SEED={seed} scenario={scenario_name} variant={} strategy={} ({} faults injected)",
+        "explain: SEED={seed} scenario={scenario_name} variant={} strategy={} ({} fault{} injected)",
         dnsim_model::designs::label(design),
         spec.strategy,
-        outcome.faults.len()
+        outcome.faults.len(),
+        if outcome.faults.len() == 1 { "" } else { "s" }
     )?;
     write!(out, "{}", narrative(&outcome.trace))?;
     writeln!(out, "outage: {}", outcome.measures)?;

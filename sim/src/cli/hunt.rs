@@ -25,7 +25,7 @@ pub(super) struct HuntArgs {
     target: Target,
     /// Seeds to run, `A..B` (B excluded) or a single seed [default: 0..200, or
     /// MADSIM_TEST_SEED (and the MADSIM_TEST_NUM seeds from it, default 1) when set].
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     seeds: Option<SeedRange>,
     /// Print one JSON object (the report, for `dnsim merge`) instead of text.
     #[arg(long, conflicts_with_all = ["jsonl", "all"])]
@@ -312,8 +312,9 @@ pub(super) fn write_summary(
 ) -> std::io::Result<()> {
     writeln!(
         out,
-        "{} seeds in {:.2}s ({:.0} seeds/s, {:.2}M events/s); {} failing",
+        "{} seed{} in {:.2}s ({:.0} seeds/s, {:.2}M events/s); {} failing",
         summary.seeds_run,
+        if summary.seeds_run == 1 { "" } else { "s" },
         summary.wall_ms / 1e3,
         summary.seeds_per_sec,
         summary.events_per_sec / 1e6,

@@ -25,7 +25,7 @@ pub(super) struct MatrixArgs {
     #[arg(long, default_value = scenario::DEFAULT)]
     scenario: String,
     /// Seeds to run for every design, `A..B` (B excluded).
-    #[arg(long, default_value = DEFAULT_MATRIX_SEEDS)]
+    #[arg(long, default_value = DEFAULT_MATRIX_SEEDS, allow_hyphen_values = true)]
     seeds: SeedRange,
     /// Designs to compare, comma-separated, each NAME or NAME:key=value[,key=value]: an
     /// item with `=` is a parameter of the variant before it (default: every design).

@@ -64,6 +64,9 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
         seed_or_file(&args.target, args.seed, args.file.as_deref())?;
     // Every input and output path is checked before anything runs or is written.
     let scenario = Scenario::load(&scenario_name)?;
+    if let Some(only) = &args.only {
+        (only.check(scenario.system.enactors, scenario.system.endpoints)).map_err(BadInput)?;
+    }
     let chosen = design(&variant)?;
     let faults_from = args.faults_from.as_deref().map(design).transpose()?;
     if let Some(path) = &args.diagram {
@@ -220,11 +223,18 @@ fn schedule_difference(
         .zip(&replayed.0)
         .position(|(a, b)| a != b)
         .unwrap_or(recorded.len().min(replayed.len()));
+    let describe = |schedule: &crate::running::faults::FaultSchedule| {
+        schedule.0.get(first).map_or("none".to_string(), |fault| {
+            crate::reporting::narrative::describe_fault(fault)
+        })
+    };
     format!(
-        "its faults are not the recorded [[faults]] ({} recorded, {} in the re-run; they part at fault {})",
+        "its faults are not the recorded [[faults]] ({} recorded, {} in the re-run; they part at fault {}: recorded \"{}\", re-run \"{}\")",
         recorded.len(),
         replayed.len(),
-        first + 1
+        first + 1,
+        describe(recorded),
+        describe(replayed)
     )
 }
 

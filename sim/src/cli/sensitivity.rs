@@ -29,7 +29,7 @@ pub(super) struct SensitivityArgs {
     #[arg(long, default_value = scenario::DEFAULT)]
     scenario: String,
     /// Seeds to run for every design at every value, `A..B` (B excluded).
-    #[arg(long, default_value = "0..1000")]
+    #[arg(long, default_value = "0..1000", allow_hyphen_values = true)]
     seeds: SeedRange,
     /// Designs to compare, comma-separated, each NAME or NAME:key=value[,key=value]: an
     /// item with `=` is a parameter of the variant before it (default: every design).

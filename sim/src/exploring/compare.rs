@@ -409,9 +409,10 @@ pub fn render_text(report: &StrategyReport) -> String {
         };
         let _ = writeln!(
             out,
-            "{:<15} {} seeds in {:.2}s ({:.2} ms per seed){partial}",
+            "{:<15} {} seed{} in {:.2}s ({:.2} ms per seed){partial}",
             "",
             row.seeds_run,
+            if row.seeds_run == 1 { "" } else { "s" },
             row.wall_ms / 1e3,
             row.ms_per_seed()
         );

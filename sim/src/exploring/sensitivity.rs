@@ -86,8 +86,8 @@ impl Knob {
             Knob::PlannerIntervalMs => changed.system.planner_interval_ms = value,
             Knob::Enactors => changed.system.enactors = narrow(u8::MAX.into())? as u8,
         }
-        let text = toml::to_string(&changed).expect("a scenario serializes");
-        Scenario::parse(&text, &format!("{} with {self} = {value}", scenario.name))
+        changed.validate(&format!("{} with {self} = {value}", scenario.name), None)?;
+        Ok(changed)
     }
 }
 

@@ -217,20 +217,42 @@ impl Scenario {
     pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
         let scenario: Scenario =
             toml::from_str(text).map_err(|e| ScenarioError(toml_error_line(origin, text, &e)))?;
-        for (key, value) in scenario.knobs() {
+        scenario.validate(origin, Some(text))?;
+        Ok(scenario)
+    }
+
+    /// Checks every value (ranges, then what must agree), naming `origin`; with the file's
+    /// `text`, also the line of the first value at fault (`origin:LINE: ...`).
+    pub fn validate(&self, origin: &str, text: Option<&str>) -> Result<(), ScenarioError> {
+        let at = |key: &str| {
+            // A problem of the model's configuration names its key without the section.
+            let key = if key.contains('.') {
+                key.to_string()
+            } else {
+                format!("system.{key}")
+            };
+            text.and_then(|text| line_of(text, &key))
+                .map_or(String::new(), |line| format!(":{line}"))
+        };
+        for (key, value) in self.knobs() {
             let (min, max) = knob_range(key);
             if !(min..=max).contains(&value) {
-                let line = line_of(text, key).map_or(String::new(), |line| format!(":{line}"));
                 return Err(ScenarioError(format!(
-                    "{origin}{line}: {key} = {value} is out of range: allowed {min}..={max}"
+                    "{origin}{}: {key} = {value} is out of range: allowed {min}..={max}",
+                    at(key)
                 )));
             }
         }
-        let problems = scenario.problems();
-        if !problems.is_empty() {
-            return Err(ScenarioError(format!("{origin}: {}", problems.join("; "))));
+        let problems = self.problems();
+        if let Some(first) = problems.first() {
+            let key = first.split_once(':').map_or("", |(key, _)| key);
+            return Err(ScenarioError(format!(
+                "{origin}{}: {}",
+                at(key),
+                problems.join("; ")
+            )));
         }
-        Ok(scenario)
+        Ok(())
     }
 
     /// Every whole-number knob, by its key in the file (both ends of a `[min, max]` pair

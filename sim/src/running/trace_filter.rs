@@ -22,6 +22,7 @@ use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
 use dnsim_model::event::EventKind;
+use dnsim_model::EndpointId;
 use tracing::field::{Field, Visit};
 use tracing_subscriber::filter::{EnvFilter, LevelFilter};
 
@@ -185,6 +186,35 @@ impl FromStr for Only {
 }
 
 impl Only {
+    /// Checks the actors and endpoints named against a system of `enactors` enactors and
+    /// `endpoints` endpoints: a name no line can carry would print only the violations, and
+    /// look like a run in which that actor or endpoint did nothing.
+    pub fn check(&self, enactors: u8, endpoints: u16) -> Result<(), String> {
+        for actor in &self.actors {
+            let known = match actor.strip_prefix("enactor-") {
+                Some(n) => n.parse::<u8>().is_ok_and(|n| (1..=enactors).contains(&n)),
+                None => ["planner", "other-writer", "janitor", "monitor"].contains(&actor.as_str()),
+            };
+            if !known {
+                return Err(format!(
+                    "--only: no actor `{actor}` in this scenario (planner, enactor-1 .. enactor-{enactors}, other-writer, janitor, monitor)"
+                ));
+            }
+        }
+        for endpoint in &self.endpoints {
+            let known = endpoint
+                .parse::<EndpointId>()
+                .is_ok_and(|id| id.index() < usize::from(endpoints));
+            if !known {
+                let last = EndpointId(endpoints - 1);
+                return Err(format!(
+                    "--only: no endpoint `{endpoint}` in this scenario (regional .. {last}, {endpoints} in all)"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Whether a line with these fields is kept.
     pub fn keeps(&self, actor: &str, endpoint: &str, kind: &str) -> bool {
         if kind == "violation" {

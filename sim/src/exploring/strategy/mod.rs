@@ -134,12 +134,13 @@ impl FromStr for Strategy {
                 depth: DEFAULT_DEPTH,
             }),
             _ => {
-                let depth: u32 = name
-                    .strip_prefix("bounded-delay:")
-                    .and_then(|d| d.parse().ok())
-                    .filter(|d| (1..=16).contains(d))
-                    .ok_or_else(bad)?;
-                Ok(Strategy::BoundedDelay { depth })
+                let depth = name.strip_prefix("bounded-delay:").ok_or_else(bad)?;
+                match depth.parse::<u32>() {
+                    Ok(depth) if (1..=16).contains(&depth) => Ok(Strategy::BoundedDelay { depth }),
+                    _ => Err(format!(
+                        "strategy {name:?}: bounded-delay's depth must be a whole number from 1 to 16, got {depth:?}"
+                    )),
+                }
             }
         }
     }

@@ -43,9 +43,15 @@ impl FromStr for SeedRange {
 
     fn from_str(text: &str) -> Result<SeedRange, String> {
         let number = |s: &str| {
-            s.trim()
-                .parse::<u64>()
-                .map_err(|_| format!("bad seed range {text:?}: {s:?} is not a whole number (expected A..B, e.g. 0..1000)"))
+            let s = s.trim();
+            s.parse::<u64>().map_err(|e| {
+                let why = match e.kind() {
+                    std::num::IntErrorKind::PosOverflow => "is past the largest seed, 2^64 - 1",
+                    _ if s.starts_with('-') => "is negative: seeds are whole numbers from 0",
+                    _ => "is not a whole number",
+                };
+                format!("bad seed range {text:?}: {s:?} {why} (expected A..B, e.g. 0..1000)")
+            })
         };
         let range = match text.split_once("..") {
             Some((start, end)) => SeedRange {
