@@ -137,7 +137,8 @@ fn bad_input_is_one_line_and_exit_2() {
         ),
         (&["hunt", "--seeds", "5..5"], "empty"),
         (&["hunt", "--seeds", "a..9"], "not a whole number"),
-        (&["hunt", "--seeds", "-1..5"], "\"-1\" is negative"),
+        // `=`: else the shell-style `-1` reads as a flag.
+        (&["hunt", "--seeds=-1..5"], "\"-1\" is negative"),
         (
             &[
                 "replay",

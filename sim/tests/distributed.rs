@@ -277,8 +277,11 @@ fn matrix_findings(out: &Output) -> serde_json::Value {
 
 #[test]
 fn matrix_shards_run_as_each_engine_runs_them_merge_to_the_unsharded_matrix() {
+    // The scenario as a file, so that the merged Markdown's replay lines must name the file.
     let args: Vec<String> = [
         "matrix",
+        "--scenario",
+        "scenarios/incident.toml",
         "--seeds",
         "0..24",
         "--variants",
@@ -339,9 +342,17 @@ fn matrix_shards_run_as_each_engine_runs_them_merge_to_the_unsharded_matrix() {
             stdout.contains("24 seeds (0..24) per design"),
             "{engine}: {stdout}"
         );
+        assert!(
+            stdout.contains(&format!("wrote {}", markdown.display())),
+            "{engine}: {stdout}"
+        );
         let written = std::fs::read_to_string(&markdown).unwrap();
         assert!(
             written.starts_with("## Verdict matrix: scenario `incident`"),
+            "{engine}: {written}"
+        );
+        assert!(
+            written.contains("dnsim replay --scenario scenarios/incident.toml --variant "),
             "{engine}: {written}"
         );
 

@@ -319,7 +319,7 @@ fn merge_checks_every_report_and_names_the_file_at_fault() {
     let (out, _) = merge(&dir, &good);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     type Edit = fn(&mut serde_json::Value);
-    let cases: [(Edit, &str); 9] = [
+    let cases: [(Edit, &str); 10] = [
         (|r| r["shard"]["index"] = 0.into(), "bad shard 0/2"),
         (
             |r| r["shard"]["count"] = u64::MAX.into(),
@@ -336,6 +336,10 @@ fn merge_checks_every_report_and_names_the_file_at_fault() {
         (
             |r| r["tallies"][0]["seeds"] = 99.into(),
             "the tally of no_stale_overwrite",
+        ),
+        (
+            |r| r["tallies"][4]["reached"] = 1_000_000.into(),
+            "1000000 seeds reached the mark of converges, but only",
         ),
         (
             |r| r["variant"] = "recheck-before-write".into(),

@@ -86,7 +86,7 @@ fn sensitivity_marks_points_whose_seeds_crashed_and_exits_1() {
         "every point is marked: {out}"
     );
     assert!(
-        out.contains("runs crashed or hung: points marked ! count only the seeds that finished"),
+        out.contains("4 runs crashed or hung (0 of original's, run only to compare traces with): points marked ! count only the seeds that finished"),
         "{out}"
     );
 }
@@ -138,9 +138,7 @@ fn a_matrix_whose_seeds_crash_lists_them_counts_the_others_and_exits_1() {
         "original finished every seed: {original}"
     );
     assert!(
-        out.contains(
-            "dnsim replay --scenario incident --variant crashes-at-g5 --strategy swarm --seed "
-        ),
+        out.contains("dnsim replay --scenario incident --variant crashes-at-g5 --strategy swarm --watchdog 10m"),
         "{out}"
     );
     let text = std::fs::read_to_string(&markdown).unwrap();
@@ -187,4 +185,58 @@ fn shards_with_crashed_seeds_merge_to_the_unsharded_matrix() {
         .collect();
     let merged = merge_matrix_reports(shards).unwrap();
     assert_eq!(findings(&merged), findings(&whole));
+}
+
+/// `original` run only to compare traces with has no row: seeds of it that crash or hang
+/// are the report's `baseline_failures`, kept by merge, told under the table, and a
+/// failure of the matrix. (No built-in run of `original` crashes: the shard's JSON is
+/// edited, as a shard from a machine where one did would read.)
+#[test]
+fn original_run_only_to_compare_keeps_its_failures() {
+    use dnsim::matrix::merge::merge_matrix_reports;
+    use dnsim::matrix::{matrix_shard, render_text, MatrixReport};
+    use dnsim::sweep::{Seeds, Shard, SweepOptions};
+    let scenario = dnsim::Scenario::load("incident").unwrap();
+    let designs: [&'static dyn Design; 1] = [&CrashesAtG5];
+    let shards: Vec<(String, MatrixReport)> = (1..=2)
+        .map(|index| {
+            let seeds = Seeds {
+                range: "0..4".parse().unwrap(),
+                shard: Some(Shard { index, count: 2 }),
+            };
+            let report = matrix_shard(
+                &scenario,
+                &designs,
+                dnsim::Strategy::default(),
+                seeds,
+                &SweepOptions::new(1),
+                |_| {},
+            );
+            assert!(report.baseline_failures.is_empty() && report.row("original").is_none());
+            let mut json = serde_json::to_value(&report).unwrap();
+            if index == 2 {
+                json["baseline_failures"] = serde_json::json!([
+                    { "seed": 3, "kind": "hang", "message": "still running" },
+                    { "seed": 1, "kind": "crash", "message": "oracle: a planted disagreement" },
+                ]);
+            }
+            (
+                format!("shard-{index}.json"),
+                serde_json::from_value(json).unwrap(),
+            )
+        })
+        .collect();
+    let merged = merge_matrix_reports(shards).unwrap();
+    let seeds: Vec<u64> = merged.baseline_failures.iter().map(|f| f.seed).collect();
+    assert_eq!(seeds, [1, 3], "kept, in seed order");
+    assert!(merged.any_failure());
+    let text = render_text(&merged, "incident");
+    assert!(
+        text.contains("* original (run only to compare traces with): 2 of 4 seeds crashed or hung"),
+        "{text}"
+    );
+    assert!(
+        text.contains("MADSIM_TEST_SEED=1 dnsim replay --scenario incident --variant original"),
+        "{text}"
+    );
 }

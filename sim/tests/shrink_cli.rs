@@ -78,21 +78,30 @@ fn shrink_cuts_a_failing_run_to_a_handful_of_faults_and_saves_it() {
     );
     assert!(again.contains("replay: dnsim replay --file"), "{again}");
 
-    // Another run under that name: left alone, no replay line that would replay it, exit 2.
+    // The same run in other words (a postmortem reworded): still this very run.
+    let saved_text = std::fs::read_to_string(&saved).unwrap();
+    let reworded = saved_text.replacen("postmortem = \"", "postmortem = \"Reworded: ", 1);
+    assert_ne!(reworded, saved_text);
+    std::fs::write(&saved, &reworded).unwrap();
+    let again = text(&dnsim(&args).stdout);
+    assert!(again.contains("already saved: "), "{again}");
+
+    // Another run under that name: left alone, no replay line that would replay it, exit 2
+    // with one line on stderr.
     let other = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../seeds/original-converges-49.toml"),
     )
     .unwrap();
     std::fs::write(&saved, &other).unwrap();
     let refused = dnsim(&args);
-    let stdout = text(&refused.stdout);
+    let (stdout, stderr) = (text(&refused.stdout), text(&refused.stderr));
     assert_eq!(refused.status.code(), Some(2), "{stdout}");
-    assert!(
-        stdout.contains(&format!(
-            "not saved: {} exists and holds another run",
+    assert_eq!(
+        stderr.trim_end(),
+        format!(
+            "error: not saved: {} exists and holds another run (trace hash ee850e59179ea699); remove it, or save elsewhere with --save DIR",
             saved.display()
-        )),
-        "{stdout}"
+        ),
     );
     assert!(!stdout.contains("replay: "), "{stdout}");
     assert_eq!(std::fs::read_to_string(&saved).unwrap(), other);
@@ -110,14 +119,20 @@ fn shrink_replaces_another_run_in_its_scratch_directory() {
     std::fs::copy(repo.join("seeds/original-converges-49.toml"), &saved).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_dnsim"))
         .args(["shrink", "--strategy", "uniform", "--seed", "175"])
-        .args(["--invariant", "converges"])
+        // The scratch directory however it is spelled.
+        .args([
+            "--invariant",
+            "converges",
+            "--save",
+            "./target/dnsim-shrunk",
+        ])
         .current_dir(&cwd)
         .output()
         .unwrap();
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(
-        stdout.contains("saved: target/dnsim-shrunk/original-converges-175-minimal.toml (replacing another run (trace hash "),
+        stdout.contains("saved: ./target/dnsim-shrunk/original-converges-175-minimal.toml (replacing another run (trace hash "),
         "{stdout}"
     );
     let replay = Command::new(env!("CARGO_BIN_EXE_dnsim"))

@@ -30,7 +30,7 @@ pub(super) struct DeterminismArgs {
     #[command(flatten)]
     target: Target,
     /// Seeds to check, `A..B` (B excluded).
-    #[arg(long, default_value = "0..300", allow_hyphen_values = true)]
+    #[arg(long, default_value = "0..300")]
     seeds: SeedRange,
     /// Seeds (from the start of the range) also checked by madsim's check_determinism.
     #[arg(long, default_value_t = 3)]

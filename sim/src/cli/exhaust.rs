@@ -40,7 +40,7 @@ pub(super) struct ExhaustArgs {
     menu: Vec<String>,
     /// Repeat the enumeration on each of these seeds (they fix latencies, jitter and
     /// madsim's order among simultaneous events), `A..B` or a single seed.
-    #[arg(long, default_value = "0..1", allow_hyphen_values = true)]
+    #[arg(long, default_value = "0..1")]
     noise_seeds: SeedRange,
     /// Worker threads (default: every core). Results do not depend on it.
     #[arg(long)]

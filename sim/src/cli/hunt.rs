@@ -25,7 +25,7 @@ pub(super) struct HuntArgs {
     target: Target,
     /// Seeds to run, `A..B` (B excluded) or a single seed [default: 0..200, or
     /// MADSIM_TEST_SEED (and the MADSIM_TEST_NUM seeds from it, default 1) when set].
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long)]
     seeds: Option<SeedRange>,
     /// Print one JSON object (the report, for `dnsim merge`) instead of text.
     #[arg(long, conflicts_with_all = ["jsonl", "all"])]
@@ -345,7 +345,8 @@ pub(super) fn write_summary(
             )?,
             (None, Some(reached)) => writeln!(
                 out,
-                "  {name:<22} VACUOUS: held, but only {reached} seeds reached {} (the situation that tests it; {REACHED_FOR_HOLDS} needed): this says nothing either way",
+                "  {name:<22} VACUOUS: held, but only {reached} seed{} reached {} (the situation that tests it; {REACHED_FOR_HOLDS} needed): this says nothing either way",
+                if reached == 1 { "" } else { "s" },
                 Mark::of(id)
             )?,
             (None, None) => writeln!(

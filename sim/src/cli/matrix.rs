@@ -25,7 +25,7 @@ pub(super) struct MatrixArgs {
     #[arg(long, default_value = scenario::DEFAULT)]
     scenario: String,
     /// Seeds to run for every design, `A..B` (B excluded).
-    #[arg(long, default_value = DEFAULT_MATRIX_SEEDS, allow_hyphen_values = true)]
+    #[arg(long, default_value = DEFAULT_MATRIX_SEEDS)]
     seeds: SeedRange,
     /// Designs to compare, comma-separated, each NAME or NAME:key=value[,key=value]: an
     /// item with `=` is a parameter of the variant before it (default: every design).
@@ -109,9 +109,10 @@ pub(super) fn run(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput
     let runs_original = chosen.first().map(|d| d.name()) != Some(ORIGINAL);
     let runs = seeds.len() * (chosen.len() + usize::from(runs_original)) as u64;
     let bar = progress_bar(runs, args.stop.quiet, "runs");
-    let report = matrix_shard(&scenario, &chosen, args.strategy, seeds, &options, |done| {
+    let mut report = matrix_shard(&scenario, &chosen, args.strategy, seeds, &options, |done| {
         bar.set_position(done)
     });
+    report.scenario_arg = Some(args.scenario.clone());
     bar.finish_and_clear();
     let exhaustive = args
         .exhaustive
@@ -174,7 +175,8 @@ pub(super) fn run(args: MatrixArgs, out: &mut dyn Write) -> Result<i32, BadInput
     let any_violation = report
         .designs
         .iter()
-        .any(|row| !row.failures.is_empty() || row.cells.iter().any(|cell| !cell.holds()))
+        .any(|row| row.cells.iter().any(|cell| !cell.holds()))
+        || report.any_failure()
         || exhaustive.iter().flatten().any(|row| !row.holds());
     Ok(if any_violation {
         EXIT_VIOLATION

@@ -104,19 +104,25 @@ pub(super) fn run(args: MergeArgs, out: &mut dyn Write) -> Result<i32, BadInput>
                 .map(|(name, text, _)| Ok((name.clone(), parse::<MatrixReport>(name, text)?)))
                 .collect::<Result<Vec<_>, BadInput>>()?;
             let merged = merge_matrix_reports(reports).map_err(BadInput)?;
+            // Replay lines name the scenario as the shards were given it.
+            let scenario = (merged.scenario_arg.as_ref()).unwrap_or(&merged.scenario);
             if let Some(path) = &args.markdown {
-                let markdown = render_markdown(&merged, &merged.scenario);
+                let markdown = render_markdown(&merged, scenario);
                 write_output("markdown file", path, markdown.as_bytes())?;
             }
             if args.table {
-                write!(out, "{}", render_text(&merged, &merged.scenario))?;
+                write!(out, "{}", render_text(&merged, scenario))?;
+                if let Some(path) = &args.markdown {
+                    writeln!(out, "wrote {}", path.display())?;
+                }
             } else {
                 writeln!(out, "{}", serde_json::to_string_pretty(&merged)?)?;
             }
             let any_violation = merged
                 .designs
                 .iter()
-                .any(|row| !row.failures.is_empty() || row.cells.iter().any(|cell| !cell.holds()));
+                .any(|row| row.cells.iter().any(|cell| !cell.holds()))
+                || merged.any_failure();
             Ok(if any_violation {
                 EXIT_VIOLATION
             } else {

@@ -29,7 +29,7 @@ pub(super) struct SensitivityArgs {
     #[arg(long, default_value = scenario::DEFAULT)]
     scenario: String,
     /// Seeds to run for every design at every value, `A..B` (B excluded).
-    #[arg(long, default_value = "0..1000", allow_hyphen_values = true)]
+    #[arg(long, default_value = "0..1000")]
     seeds: SeedRange,
     /// Designs to compare, comma-separated, each NAME or NAME:key=value[,key=value]: an
     /// item with `=` is a parameter of the variant before it (default: every design).
@@ -120,6 +120,7 @@ pub(super) fn run(args: SensitivityArgs, out: &mut dyn Write) -> Result<i32, Bad
         }
     }
     // It measures, it does not judge: only a seed that crashed or hung fails it.
-    let failed = (report.curves.iter()).any(|curve| curve.points.iter().any(|p| p.failed > 0));
+    let failed = report.original_failed > 0
+        || (report.curves.iter()).any(|curve| curve.points.iter().any(|p| p.failed > 0));
     Ok(if failed { EXIT_VIOLATION } else { EXIT_CLEAN })
 }

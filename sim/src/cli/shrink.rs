@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::{check_output_dir, design, BadInput, Target, EXIT_BAD_INPUT, EXIT_CLEAN};
+use super::{check_output_dir, design, BadInput, Target, EXIT_CLEAN};
 use crate::checking::invariants::InvariantId;
 use crate::exploring::shrink::shrink;
 use crate::reporting::narrative::describe_fault;
@@ -140,7 +140,7 @@ pub(super) fn run(args: ShrinkArgs, out: &mut dyn Write) -> Result<i32, BadInput
             // in the scratch directory is replaced; one elsewhere (the regression corpus,
             // say) never is.
             match SeedFile::load(&path) {
-                Ok(saved) if saved == file => {
+                Ok(saved) if saved.same_run(&file) => {
                     writeln!(out, "already saved: {} (this very run)", path.display())?;
                 }
                 found => {
@@ -148,13 +148,15 @@ pub(super) fn run(args: ShrinkArgs, out: &mut dyn Write) -> Result<i32, BadInput
                         Ok(saved) => format!("another run (trace hash {})", saved.trace_hash),
                         Err(error) => format!("a file that is not this run ({error})"),
                     };
-                    if args.save != Path::new(DEFAULT_SAVE_DIR) {
-                        writeln!(
-                            out,
+                    // `./target/dnsim-shrunk` is the scratch directory too.
+                    let scratch = args.save.strip_prefix(".").unwrap_or(&args.save);
+                    if scratch != Path::new(DEFAULT_SAVE_DIR) {
+                        // The one bad input found only after the work: the file's run is
+                        // known only now.
+                        return Err(BadInput(format!(
                             "not saved: {} exists and holds {what}; remove it, or save elsewhere with --save DIR",
                             path.display()
-                        )?;
-                        return Ok(EXIT_BAD_INPUT);
+                        )));
                     }
                     std::fs::remove_file(&path)?;
                     file.save_new(&path)?;

@@ -151,6 +151,13 @@ fn check_report(name: &str, report: &HuntReport) -> Result<Shard, String> {
             .filter(|v| v.invariant == tally.invariant)
             .map(|v| v.seed)
             .collect();
+        // Seeds that reached a mark ran (the count decides whether "held" is vacuous).
+        if let Some(reached) = tally.reached.filter(|&n| n > s.seeds_run) {
+            return bad(format!(
+                "{} seeds reached the mark of {}, but only {} seeds ran",
+                reached, tally.invariant, s.seeds_run
+            ));
+        }
         if tally.seeds != found.len() as u64 || tally.first_seed != found.first().copied() {
             return bad(format!(
                 "the tally of {} ({} seeds, first {:?}) does not match its violations ({} seeds, first {:?})",

@@ -170,6 +170,10 @@ pub struct SensitivityReport {
     pub curves: Vec<Curve>,
     /// Runs made over every value.
     pub runs: u64,
+    /// Runs of `original`, made only to compare traces with, that crashed or hung (those of
+    /// the designs asked for are their points' `failed`).
+    #[serde(default)]
+    pub original_failed: u64,
     /// Wall time over every value (not deterministic).
     pub wall_ms: f64,
     /// How the curves ended; when stopped early, a curve has no point at the values not
@@ -316,6 +320,9 @@ pub fn sensitivity_with(
         values: values.to_vec(),
         curves,
         runs: reports.iter().map(|r| r.runs).sum(),
+        original_failed: (reports.iter())
+            .map(|r| r.baseline_failures.len() as u64)
+            .sum(),
         wall_ms: reports.iter().map(|r| r.wall_ms).sum(),
         end,
     })
@@ -350,15 +357,19 @@ fn failed_note(report: &SensitivityReport) -> Option<String> {
         .filter(|curve| curve.invariant == InvariantId::ALL[0])
         .flat_map(|curve| &curve.points)
         .map(|point| point.failed)
-        .sum();
+        .sum::<u64>()
+        + report.original_failed;
     (failed > 0).then(|| {
         format!(
-            "{failed} runs crashed or hung: points marked ! count only the seeds that finished, and cannot be trusted until these are understood; `dnsim matrix` at that value (the scenario with the knob set, --watchdog to allow slow seeds) lists them"
+            "{failed} run{} crashed or hung ({} of original's, run only to compare traces with): points marked ! count only the seeds that finished, and cannot be trusted until these are understood; `dnsim matrix` at that value (the scenario with the knob set, --watchdog to allow slow seeds) lists them",
+            if failed == 1 { "" } else { "s" },
+            report.original_failed
         )
     })
 }
 
-/// A point: the violation rate; `<x` (the 95% upper bound on it) where it holds;
+/// A point: the violation rate; `≤x` (the 95% upper bound on it, among the seeds that
+/// reached the mark) where it holds;
 /// `vac(n)` where it holds only vacuously; `*` if partial, `!` if seeds crashed or hung.
 fn point_text(point: &CurvePoint) -> String {
     let percent = |rate: f64| {
@@ -370,7 +381,7 @@ fn point_text(point: &CurvePoint) -> String {
     };
     let mut text = match point.verdict {
         Verdict::Violated => percent(point.rate),
-        Verdict::Holds => format!("<{}", percent(point.upper_95_reached)),
+        Verdict::Holds => format!("≤{}", crate::matrix::percent_up(point.upper_95_reached)),
         Verdict::Vacuous => format!("vac({})", point.reached),
     };
     if point.partial {
@@ -411,8 +422,9 @@ pub fn render_text(report: &SensitivityReport) -> String {
     }
     let _ = writeln!(
         out,
-        "violation rate per design and invariant; \"<x\": no violation, x = 95% upper bound on the rate among the seeds that reached the invariant's coverage mark (at least {REACHED_FOR_HOLDS} did); \"vac(n)\": no violation but the mark was reached in only n seeds; {} seeds ({}) per point, scenario {}, strategy {}",
+        "violation rate per design and invariant; \"≤x\": no violation, x = 95% upper bound on the rate among the seeds that reached the invariant's coverage mark (at least {REACHED_FOR_HOLDS} did); \"vac(n)\": no violation but the mark was reached in only n seeds; {} seed{} ({}) per point, scenario {}, strategy {}",
         report.seeds.len(),
+        if report.seeds.len() == 1 { "" } else { "s" },
         report.seeds,
         report.scenario,
         report.strategy
@@ -444,7 +456,7 @@ pub fn render_markdown(report: &SensitivityReport) -> String {
         }
         let _ = writeln!(out);
     }
-    let _ = writeln!(out, "\nViolation rate; \"<x\": no violation, x is the 95% upper bound on the rate among the seeds that reached the invariant's coverage mark (at least {REACHED_FOR_HOLDS} did); \"vac(n)\": no violation, but the mark was reached in only n seeds (vacuous).");
+    let _ = writeln!(out, "\nViolation rate; \"≤x\": no violation, x is the 95% upper bound on the rate among the seeds that reached the invariant's coverage mark (at least {REACHED_FOR_HOLDS} did); \"vac(n)\": no violation, but the mark was reached in only n seeds (vacuous).");
     for note in stopped_note(report).into_iter().chain(failed_note(report)) {
         let _ = writeln!(out, "\n{note}.");
     }

@@ -229,6 +229,26 @@ impl SeedFile {
         Ok(file)
     }
 
+    /// Whether `other` records the same run: scenario, design, seed, strategy, invariant,
+    /// trace hash and faults. Not the postmortem, which is prose: its wording may change
+    /// while the run stays the same.
+    pub fn same_run(&self, other: &SeedFile) -> bool {
+        (
+            &self.scenario,
+            &self.variant,
+            self.seed,
+            self.strategy,
+            self.invariant,
+        ) == (
+            &other.scenario,
+            &other.variant,
+            other.seed,
+            other.strategy,
+            other.invariant,
+        ) && (&self.trace_hash, self.faults_source, &self.faults)
+            == (&other.trace_hash, other.faults_source, &other.faults)
+    }
+
     /// The file's content, without the header comment `save_new` adds.
     pub fn to_toml(&self) -> String {
         toml::to_string(self).expect("a seed file always serializes")

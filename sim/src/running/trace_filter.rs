@@ -22,7 +22,7 @@ use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
 use dnsim_model::event::EventKind;
-use dnsim_model::EndpointId;
+use dnsim_model::{Actor, EndpointId};
 use tracing::field::{Field, Visit};
 use tracing_subscriber::filter::{EnvFilter, LevelFilter};
 
@@ -191,9 +191,19 @@ impl Only {
     /// look like a run in which that actor or endpoint did nothing.
     pub fn check(&self, enactors: u8, endpoints: u16) -> Result<(), String> {
         for actor in &self.actors {
+            // Spelled as a trace line spells it (`enactor-01` matches no line).
             let known = match actor.strip_prefix("enactor-") {
-                Some(n) => n.parse::<u8>().is_ok_and(|n| (1..=enactors).contains(&n)),
-                None => ["planner", "other-writer", "janitor", "monitor"].contains(&actor.as_str()),
+                Some(n) => n.parse::<u8>().is_ok_and(|n| {
+                    (1..=enactors).contains(&n) && Actor::Enactor(n).to_string() == *actor
+                }),
+                None => [
+                    Actor::Planner,
+                    Actor::OtherWriter,
+                    Actor::Janitor,
+                    Actor::Monitor,
+                ]
+                .iter()
+                .any(|known| known.to_string() == *actor),
             };
             if !known {
                 return Err(format!(
@@ -204,7 +214,7 @@ impl Only {
         for endpoint in &self.endpoints {
             let known = endpoint
                 .parse::<EndpointId>()
-                .is_ok_and(|id| id.index() < usize::from(endpoints));
+                .is_ok_and(|id| id.index() < usize::from(endpoints) && id.to_string() == *endpoint);
             if !known {
                 let last = EndpointId(endpoints - 1);
                 return Err(format!(
@@ -325,6 +335,31 @@ pub fn with_printed_trace<T>(only: Only, body: impl FnOnce() -> T) -> Result<T, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Only names a trace line can carry pass, spelled as the line spells them.
+    #[test]
+    fn only_names_the_actors_and_endpoints_the_scenario_has() {
+        let check = |text: &str| text.parse::<Only>().unwrap().check(3, 5);
+        for good in [
+            "actor=enactor-3",
+            "actor=planner",
+            "actor=janitor",
+            "endpoint=account-2",
+        ] {
+            assert_eq!(check(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "actor=enactor-4",
+            "actor=enactor-0",
+            "actor=enactor-01",
+            "actor=enactor-+1",
+            "actor=nobody",
+            "endpoint=account-3",
+            "endpoint=account-01",
+        ] {
+            assert!(check(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn only_keeps_the_lines_that_match_every_key() {

@@ -266,10 +266,18 @@ fn combine(reports: &[(String, MatrixReport)], variants: &[String]) -> MatrixRep
     MatrixReport {
         scenario: first.scenario.clone(),
         scenario_digest: first.scenario_digest.clone(),
+        scenario_arg: first.scenario_arg.clone(),
         strategy: first.strategy,
         seeds: first.seeds,
         shard: None,
         designs: rows,
+        baseline_failures: {
+            let mut failures: Vec<_> = (reports.iter())
+                .flat_map(|(_, r)| r.baseline_failures.iter().cloned())
+                .collect();
+            failures.sort_by_key(|f| f.seed);
+            failures
+        },
         runs: reports.iter().map(|(_, r)| r.runs).sum(),
         // Shards run side by side: the whole matrix took as long as the slowest shard.
         wall_ms: reports.iter().map(|(_, r)| r.wall_ms).fold(0.0, f64::max),

@@ -50,7 +50,7 @@ use crate::exploring::sweep::{
 use crate::running::run::{run, RunSpec};
 use crate::running::scenario::Scenario;
 pub use cells::upper_95;
-pub use render::{render_markdown, render_text};
+pub use render::{percent_up, render_markdown, render_text};
 pub use report::{Cell, DesignRow, MatrixReport, SeedRecord, ORIGINAL};
 
 /// What the matrix keeps of one seed's run.
@@ -149,12 +149,19 @@ pub fn matrix_shard(
             .collect()
     };
     let mut original_hashes: Option<Vec<Option<u64>>> = None;
+    let mut baseline_failures = Vec::new();
     // `original`'s hashes are needed before any other design's row: run it first unless it
     // is the first design asked for.
     if designs.first().map(|d| d.name()) != Some(ORIGINAL) {
         let original = dnsim_model::designs::by_name(ORIGINAL).expect("original is registered");
         let outcomes = run_design(original, &mut end);
         original_hashes = Some(hashes(&outcomes));
+        // Its failures are told with its row, if it has one; else here.
+        if !designs.iter().any(|d| d.name() == ORIGINAL) {
+            baseline_failures = (outcomes.iter())
+                .filter_map(|(seed, result)| failure(*seed, result))
+                .collect();
+        }
     }
     for &design in designs {
         if end != SweepEnd::Completed {
@@ -173,19 +180,9 @@ pub fn matrix_shard(
         // A seed `original` did not finish compares with nothing: not identical.
         let original = original.iter().copied().chain(std::iter::repeat(None));
         let records: Vec<SeedRecord> = (outcomes.iter().zip(original))
-            .map(|((seed, result), original_hash)| {
-                let failed = |kind, message: &String| {
-                    SeedRecord::failed(Failure {
-                        seed: *seed,
-                        kind,
-                        message: message.clone(),
-                    })
-                };
-                match result {
-                    SeedResult::Done(summary) => summary.record(*seed, original_hash),
-                    SeedResult::Crashed { message } => failed(FailureKind::Crash, message),
-                    SeedResult::Hung { reason } => failed(FailureKind::Hang, reason),
-                }
+            .map(|((seed, result), original_hash)| match result {
+                SeedResult::Done(summary) => summary.record(*seed, original_hash),
+                _ => SeedRecord::failed(failure(*seed, result).expect("not done")),
             })
             .collect();
         // The first message of each invariant: outcomes are in seed order.
@@ -216,14 +213,30 @@ pub fn matrix_shard(
     MatrixReport {
         scenario: scenario.name.clone(),
         scenario_digest: scenario.digest(),
+        scenario_arg: None,
         strategy,
         seeds: seeds.range,
         shard: seeds.shard,
         runs,
         designs: rows,
+        baseline_failures,
         wall_ms: started.elapsed().as_secs_f64() * 1e3,
         end,
     }
+}
+
+/// How a seed failed to finish, if it did.
+fn failure(seed: u64, result: &SeedResult<SeedSummary>) -> Option<Failure> {
+    let (kind, message) = match result {
+        SeedResult::Done(_) => return None,
+        SeedResult::Crashed { message } => (FailureKind::Crash, message),
+        SeedResult::Hung { reason } => (FailureKind::Hang, reason),
+    };
+    Some(Failure {
+        seed,
+        kind,
+        message: message.clone(),
+    })
 }
 
 impl SeedSummary {

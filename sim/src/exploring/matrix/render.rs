@@ -7,7 +7,7 @@ use super::report::{Cell, DesignRow, MatrixReport, ORIGINAL};
 use crate::checking::coverage::Mark;
 use crate::checking::invariants::InvariantId;
 use crate::checking::verdict::{Verdict, REACHED_FOR_HOLDS};
-use crate::exploring::hunt::FailureKind;
+use crate::exploring::hunt::{Failure, FailureKind};
 
 fn percent(rate: f64) -> String {
     if rate == 0.0 {
@@ -16,6 +16,23 @@ fn percent(rate: f64) -> String {
         format!("{:.1}%", rate * 100.0)
     } else {
         format!("{:.3}%", rate * 100.0)
+    }
+}
+
+/// An upper bound as a percentage, rounded up at the digits shown: a bound printed lower
+/// than it is would claim more than the runs show.
+pub fn percent_up(bound: f64) -> String {
+    let up = |digits: i32| {
+        let scale = 10f64.powi(digits);
+        // The bound's digits, less a hair, so that 1.2% exactly stays 1.2%.
+        ((bound * 100.0 * scale) - 1e-9).ceil() / scale
+    };
+    if bound == 0.0 {
+        "0".to_string()
+    } else if bound >= 0.01 {
+        format!("{:.1}%", up(1))
+    } else {
+        format!("{:.3}%", up(3))
     }
 }
 
@@ -34,46 +51,73 @@ fn cell_text(cell: &Cell, row: &DesignRow) -> String {
     }
 }
 
-/// The seeds of a row that crashed or hung, as lines after a table (each begins with
-/// `bullet`): what each failed with, how to replay it, and that the row's cells count only
-/// the other seeds. Empty if no seed failed.
-fn failures_text(report: &MatrixReport, scenario_arg: &str, bullet: &str) -> String {
+/// The seeds that crashed or hung, as lines after a table: for each design (and for
+/// `original` when it ran only to compare traces with) what each failed with, how to replay
+/// it, and what the failures take from the table. Empty if no seed failed.
+fn failures_text(report: &MatrixReport, scenario_arg: &str) -> String {
     let mut out = String::new();
     for row in report.designs.iter().filter(|row| !row.failures.is_empty()) {
         let finished = row.cells.first().map_or(0, |cell| cell.seeds_run);
         let _ = writeln!(
             out,
-            "{bullet}* {}: {} of {} seeds crashed or hung, so its cells count only the {finished} that finished. No verdict of this row can be trusted until these are understood: a crash is a bug in the model or the harness; a hang may be a seed slower than --watchdog.",
+            "* {}: {} of {} crashed or hung, so its cells count only the {finished} that finished. No verdict of this row can be trusted until these are understood: a crash is a bug in the model or the harness; a hang may be a seed slower than --watchdog.",
             row.variant,
             row.failures.len(),
-            finished + row.failures.len() as u64,
+            seeds(finished + row.failures.len() as u64),
         );
-        for failure in row.failures.iter().take(5) {
-            let what = match failure.kind {
-                FailureKind::Crash => "crashed",
-                FailureKind::Hang => "hung",
-            };
-            let _ = writeln!(
-                out,
-                "{bullet}  seed {} {what}: {}",
-                failure.seed,
-                failure.message.lines().next().unwrap_or(""),
-            );
-            let _ = writeln!(
-                out,
-                "{bullet}    dnsim replay --scenario {scenario_arg} --variant {} --strategy {} --seed {} --watchdog 10m",
-                row.variant, report.strategy, failure.seed,
-            );
-        }
-        if row.failures.len() > 5 {
-            let _ = writeln!(
-                out,
-                "{bullet}  and {} more (see --json)",
-                row.failures.len() - 5
-            );
-        }
+        failed_seeds(&mut out, report, scenario_arg, &row.variant, &row.failures);
+    }
+    if !report.baseline_failures.is_empty() {
+        let _ = writeln!(
+            out,
+            "* {ORIGINAL} (run only to compare traces with): {} of {} crashed or hung, so no design's \"identical to original\" counts them. A crash is a bug in the model or the harness; a hang may be a seed slower than --watchdog.",
+            report.baseline_failures.len(),
+            seeds(report.seeds_covered()),
+        );
+        failed_seeds(
+            &mut out,
+            report,
+            scenario_arg,
+            ORIGINAL,
+            &report.baseline_failures,
+        );
     }
     out
+}
+
+/// `n seed(s)`.
+fn seeds(n: u64) -> String {
+    format!("{n} seed{}", if n == 1 { "" } else { "s" })
+}
+
+/// The first few `failures` of `variant`, each with its replay command.
+fn failed_seeds(
+    out: &mut String,
+    report: &MatrixReport,
+    scenario_arg: &str,
+    variant: &str,
+    failures: &[Failure],
+) {
+    for failure in failures.iter().take(5) {
+        let what = match failure.kind {
+            FailureKind::Crash => "crashed",
+            FailureKind::Hang => "hung",
+        };
+        let _ = writeln!(
+            out,
+            "  seed {} {what}: {}",
+            failure.seed,
+            failure.message.lines().next().unwrap_or(""),
+        );
+        let _ = writeln!(
+            out,
+            "    MADSIM_TEST_SEED={} dnsim replay --scenario {scenario_arg} --variant {variant} --strategy {} --watchdog 10m",
+            failure.seed, report.strategy,
+        );
+    }
+    if failures.len() > 5 {
+        let _ = writeln!(out, "  and {} more (see --json)", failures.len() - 5);
+    }
 }
 
 fn verdict_text(cell: &Cell) -> String {
@@ -82,7 +126,7 @@ fn verdict_text(cell: &Cell) -> String {
         Verdict::Holds => format!(
             "holds 0/{} ≤{}",
             cell.reached,
-            percent(cell.upper_95_reached)
+            percent_up(cell.upper_95_reached)
         ),
         Verdict::Vacuous => format!("VACUOUS: reached {}", cell.reached),
     }
@@ -99,7 +143,7 @@ fn cell_markdown(cell: &Cell) -> String {
         Verdict::Holds => format!(
             "holds: 0 of {} tested (95% ≤ {})",
             cell.reached,
-            percent(cell.upper_95_reached)
+            percent_up(cell.upper_95_reached)
         ),
         Verdict::Vacuous => format!("*vacuous* (reached {})", cell.reached),
     }
@@ -184,7 +228,7 @@ pub fn render_text(report: &MatrixReport, scenario_arg: &str) -> String {
         report.scenario,
         report.strategy
     );
-    out.push_str(&failures_text(report, scenario_arg, ""));
+    out.push_str(&failures_text(report, scenario_arg));
     out
 }
 
@@ -234,7 +278,7 @@ pub fn render_markdown(report: &MatrixReport, scenario_arg: &str) -> String {
             identical_text(row, report.seeds_covered())
         );
     }
-    let failures = failures_text(report, scenario_arg, "");
+    let failures = failures_text(report, scenario_arg);
     if !failures.is_empty() {
         let _ = writeln!(out, "\n### Seeds that crashed or hung (cells marked *)\n");
         let _ = writeln!(out, "```text\n{failures}```");
@@ -253,7 +297,7 @@ pub fn render_markdown(report: &MatrixReport, scenario_arg: &str) -> String {
                 cell.invariant,
                 cell.violating_seeds,
                 cell.seeds_run,
-                percent(cell.upper_95),
+                percent_up(cell.upper_95),
                 cell.first_message.as_deref().unwrap_or(""),
                 row.variant,
                 report.strategy,
@@ -261,4 +305,21 @@ pub fn render_markdown(report: &MatrixReport, scenario_arg: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A bound is never printed below what it is: 3/244 is 1.2295%, shown as 1.3%.
+    #[test]
+    fn a_bound_is_rounded_up_at_the_digits_shown() {
+        assert_eq!(percent_up(3.0 / 244.0), "1.3%");
+        assert_eq!(percent(3.0 / 244.0), "1.2%", "a rate is rounded to nearest");
+        assert_eq!(percent_up(0.012), "1.2%", "exact stays exact");
+        assert_eq!(percent_up(3.0 / 1677.0), "0.179%");
+        assert_eq!(percent_up(3.0 / 445.0), "0.675%");
+        assert_eq!(percent_up(1.0), "100.0%");
+        assert_eq!(percent_up(0.0), "0");
+    }
 }

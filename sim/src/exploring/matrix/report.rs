@@ -100,6 +100,10 @@ pub struct MatrixReport {
     /// The scenario's digest: shards of one matrix must have run the same scenario.
     #[serde(default)]
     pub scenario_digest: String,
+    /// The scenario as `--scenario` gave it (a built-in name, or a file's path), for the
+    /// replay lines a merged matrix prints: a file's `name` is no scenario `replay` knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario_arg: Option<String>,
     /// How each seed chose its faults.
     pub strategy: Strategy,
     /// The seeds every design ran.
@@ -109,6 +113,10 @@ pub struct MatrixReport {
     pub shard: Option<Shard>,
     /// One row per design reached, in the order given.
     pub designs: Vec<DesignRow>,
+    /// Seeds that crashed or hung in `original` when it ran only to compare traces with
+    /// (it was not among the designs asked for): no row shows them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub baseline_failures: Vec<Failure>,
     /// Runs made (those of `original` too, when it was run only to compare with).
     pub runs: u64,
     /// Wall time (not deterministic).
@@ -127,6 +135,11 @@ fn completed() -> SweepEnd {
 }
 
 impl MatrixReport {
+    /// Whether any seed crashed or hung, in a design's row or in `original` run to compare.
+    pub fn any_failure(&self) -> bool {
+        !self.baseline_failures.is_empty() || self.designs.iter().any(|r| !r.failures.is_empty())
+    }
+
     /// The row of the design labelled `variant`, if it ran.
     pub fn row(&self, variant: &str) -> Option<&DesignRow> {
         self.designs.iter().find(|row| row.variant == variant)
