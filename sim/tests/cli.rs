@@ -3,17 +3,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn dnsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dnsim"))
-        .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap())
-        .output()
-        .expect("dnsim runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod common;
+use common::{dnsim, temp_dir, text};
 
 #[test]
 fn hunt_reports_failing_seeds_with_replay_commands_and_exits_1() {
@@ -285,13 +276,6 @@ fn replay_with_faults_from_the_original_shows_what_the_fix_does_instead() {
             .contains("protect-referenced-cleanup  converged: every endpoint serves the last plan"),
         "{stdout}"
     );
-}
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("dnsim-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn json(out: &Output) -> serde_json::Value {

@@ -2,19 +2,10 @@
 //! counterexample that `replay --file` reproduces, and one-line errors for bad input.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn dnsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dnsim"))
-        .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap())
-        .output()
-        .expect("dnsim runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod common;
+use common::{dnsim, text};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("dnsim-exhaust-{name}-{}", std::process::id()));

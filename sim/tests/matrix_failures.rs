@@ -5,6 +5,9 @@
 //! In-process through `dnsim::cli::main`, with a design of the test's own that crashes
 //! (panics) when it applies one plan, as a bug in a design or the harness would.
 
+use dnsim::matrix::merge::{findings, merge_matrix_reports};
+use dnsim::matrix::{matrix, matrix_shard, render_text, MatrixReport};
+use dnsim::sweep::{Seeds, Shard, SweepOptions};
 use dnsim_model::design::Design;
 use dnsim_model::dns::{Change, EndpointId, ZoneSnapshot};
 use dnsim_model::{Generation, Plan};
@@ -149,41 +152,48 @@ fn a_matrix_whose_seeds_crash_lists_them_counts_the_others_and_exits_1() {
     );
 }
 
+/// The two shards of a matrix of the test's design on `range`, each as its JSON (as a
+/// shard's report travels), for `edit` to change before it is read back.
+fn two_shards(
+    range: &str,
+    edit: impl Fn(u64, &mut serde_json::Value),
+) -> Vec<(String, MatrixReport)> {
+    let scenario = dnsim::Scenario::load("incident").unwrap();
+    (1..=2)
+        .map(|index| {
+            let seeds = Seeds {
+                range: range.parse().unwrap(),
+                shard: Some(Shard { index, count: 2 }),
+            };
+            let designs: [&'static dyn Design; 1] = [&CrashesAtG5];
+            let strategy = dnsim::Strategy::default();
+            let options = SweepOptions::new(1);
+            let report = matrix_shard(&scenario, &designs, strategy, seeds, &options, |_| {});
+            let mut json = serde_json::to_value(&report).unwrap();
+            edit(index, &mut json);
+            (
+                format!("shard-{index}.json"),
+                serde_json::from_value(json).unwrap(),
+            )
+        })
+        .collect()
+}
+
 /// Shards of a matrix whose seeds crash merge to the unsharded matrix, failures and all.
 #[test]
 fn shards_with_crashed_seeds_merge_to_the_unsharded_matrix() {
-    use dnsim::matrix::merge::{findings, merge_matrix_reports};
-    use dnsim::matrix::{matrix, matrix_shard};
-    use dnsim::sweep::{Seeds, Shard, SweepOptions};
     let scenario = dnsim::Scenario::load("incident").unwrap();
     let designs: [&'static dyn Design; 1] = [&CrashesAtG5];
-    let range = "0..8".parse().unwrap();
-    let whole = matrix(&scenario, &designs, dnsim::Strategy::default(), range, 2);
+    let whole = matrix(
+        &scenario,
+        &designs,
+        dnsim::Strategy::default(),
+        "0..8".parse().unwrap(),
+        2,
+    );
     let failed = whole.row("crashes-at-g5").unwrap().failures.len();
     assert!(failed > 0 && failed < 8, "{failed}");
-    let shards = (1..=2)
-        .map(|index| {
-            let seeds = Seeds {
-                range,
-                shard: Some(Shard { index, count: 2 }),
-            };
-            let report = matrix_shard(
-                &scenario,
-                &designs,
-                dnsim::Strategy::default(),
-                seeds,
-                &SweepOptions::new(1),
-                |_| {},
-            );
-            // As a shard's report travels: through its JSON.
-            let json = serde_json::to_string(&report).unwrap();
-            (
-                format!("shard-{index}.json"),
-                serde_json::from_str(&json).unwrap(),
-            )
-        })
-        .collect();
-    let merged = merge_matrix_reports(shards).unwrap();
+    let merged = merge_matrix_reports(two_shards("0..8", |_, _| {})).unwrap();
     assert_eq!(findings(&merged), findings(&whole));
 }
 
@@ -193,39 +203,19 @@ fn shards_with_crashed_seeds_merge_to_the_unsharded_matrix() {
 /// edited, as a shard from a machine where one did would read.)
 #[test]
 fn original_run_only_to_compare_keeps_its_failures() {
-    use dnsim::matrix::merge::merge_matrix_reports;
-    use dnsim::matrix::{matrix_shard, render_text, MatrixReport};
-    use dnsim::sweep::{Seeds, Shard, SweepOptions};
-    let scenario = dnsim::Scenario::load("incident").unwrap();
-    let designs: [&'static dyn Design; 1] = [&CrashesAtG5];
-    let shards: Vec<(String, MatrixReport)> = (1..=2)
-        .map(|index| {
-            let seeds = Seeds {
-                range: "0..4".parse().unwrap(),
-                shard: Some(Shard { index, count: 2 }),
-            };
-            let report = matrix_shard(
-                &scenario,
-                &designs,
-                dnsim::Strategy::default(),
-                seeds,
-                &SweepOptions::new(1),
-                |_| {},
-            );
-            assert!(report.baseline_failures.is_empty() && report.row("original").is_none());
-            let mut json = serde_json::to_value(&report).unwrap();
-            if index == 2 {
-                json["baseline_failures"] = serde_json::json!([
-                    { "seed": 3, "kind": "hang", "message": "still running" },
-                    { "seed": 1, "kind": "crash", "message": "oracle: a planted disagreement" },
-                ]);
-            }
-            (
-                format!("shard-{index}.json"),
-                serde_json::from_value(json).unwrap(),
-            )
-        })
-        .collect();
+    let shards = two_shards("0..4", |index, json| {
+        assert!(
+            json["baseline_failures"].is_null(),
+            "none, and no row of original"
+        );
+        assert_eq!(json["designs"].as_array().unwrap().len(), 1);
+        if index == 2 {
+            json["baseline_failures"] = serde_json::json!([
+                { "seed": 3, "kind": "hang", "message": "still running" },
+                { "seed": 1, "kind": "crash", "message": "oracle: a planted disagreement" },
+            ]);
+        }
+    });
     let merged = merge_matrix_reports(shards).unwrap();
     let seeds: Vec<u64> = merged.baseline_failures.iter().map(|f| f.seed).collect();
     assert_eq!(seeds, [1, 3], "kept, in seed order");

@@ -2,31 +2,15 @@
 //! that always replays the run just shrunk.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn dnsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dnsim"))
-        .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap())
-        .output()
-        .expect("dnsim runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("dnsim-shrink-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod common;
+use common::{dnsim, temp_dir, text};
 
 #[test]
 fn shrink_cuts_a_failing_run_to_a_handful_of_faults_and_saves_it() {
     let dir = temp_dir("save");
-    let out = dnsim(&[
+    let args = [
         "shrink",
         "--strategy",
         "uniform",
@@ -36,7 +20,8 @@ fn shrink_cuts_a_failing_run_to_a_handful_of_faults_and_saves_it() {
         "converges",
         "--save",
         dir.to_str().unwrap(),
-    ]);
+    ];
+    let out = dnsim(&args);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(stdout.contains("faults: 28 -> 5 "), "{stdout}");
@@ -57,17 +42,6 @@ fn shrink_cuts_a_failing_run_to_a_handful_of_faults_and_saves_it() {
     );
 
     // The same shrink again: the file is this very run, and its replay line stands.
-    let args = [
-        "shrink",
-        "--strategy",
-        "uniform",
-        "--seed",
-        "175",
-        "--invariant",
-        "converges",
-        "--save",
-        dir.to_str().unwrap(),
-    ];
     let again = text(&dnsim(&args).stdout);
     assert!(
         again.contains(&format!(

@@ -2,20 +2,8 @@
 //! shard said plainly, a hung single run told as HANG, and a check-determinism that
 //! really compares.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn dnsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dnsim"))
-        .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap())
-        .output()
-        .expect("dnsim runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod common;
+use common::{dnsim, text};
 
 #[test]
 fn out_of_range_sweep_numbers_are_one_line_and_exit_2() {

@@ -1,19 +1,7 @@
 //! `dnsim matrix --json` and `dnsim sensitivity` as a user runs them.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn dnsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dnsim"))
-        .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap())
-        .output()
-        .expect("dnsim runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod common;
+use common::{dnsim, text};
 
 #[test]
 fn matrix_json_carries_verdicts_reached_identical_seeds_and_measures() {
