@@ -26,8 +26,9 @@ fn event(kind: EventKind) -> Event {
     }
 }
 
-#[test]
-fn a_reported_commit_keeps_the_reference_in_step() {
+/// A world and its reference after the first plan's batch reached Route 53 and committed,
+/// and the event its writer reports it with (not yet told to the reference).
+fn first_plan_committed() -> (World, Reference, EventKind) {
     let (mut world, mut reference) = (world(), Reference::new(1, None));
     let commit = world.zones[0].apply(&first_plan());
     reference.on_batch(EndpointId(0), &first_plan(), &commit, &world);
@@ -36,6 +37,12 @@ fn a_reported_commit_keeps_the_reference_in_step() {
         generation: Generation(1),
         commit: commit.unwrap(),
     };
+    (world, reference, applied)
+}
+
+#[test]
+fn a_reported_commit_keeps_the_reference_in_step() {
+    let (world, mut reference, applied) = first_plan_committed();
     assert_eq!(
         reference.on_event(&event(applied), &world),
         Some(EndpointId(0))
@@ -136,14 +143,7 @@ fn a_rejected_batch_leaves_the_reference_as_it_was() {
 /// model rejected a valid batch), and the tree stays.
 #[test]
 fn a_delete_naming_other_records_than_the_tree_has_is_refused() {
-    let (mut world, mut reference) = (world(), Reference::new(1, None));
-    let commit = world.zones[0].apply(&first_plan());
-    reference.on_batch(EndpointId(0), &first_plan(), &commit, &world);
-    let applied = EventKind::Applied {
-        endpoint: EndpointId(0),
-        generation: Generation(1),
-        commit: commit.unwrap(),
-    };
+    let (mut world, mut reference, applied) = first_plan_committed();
     reference.on_event(&event(applied), &world);
     let records = reference.zone(EndpointId(0)).resolve().len();
     let changes = [
