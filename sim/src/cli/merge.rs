@@ -23,7 +23,8 @@ pub(super) struct MergeArgs {
     #[arg(long)]
     table: bool,
     /// A matrix only: also write its tables and evidence as Markdown to this file, as
-    /// `matrix --markdown` does (replay lines name the scenario as the report does).
+    /// `matrix --markdown` does (replay lines name the scenario as the shards' --scenario
+    /// gave it).
     #[arg(long, value_name = "FILE")]
     markdown: Option<PathBuf>,
 }
