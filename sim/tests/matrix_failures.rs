@@ -1,6 +1,7 @@
 //! A matrix whose seeds crash or hang still reports: the failed seeds are listed with a
 //! replay line, the row's cells count only the seeds that finished (marked `*`), and the
 //! command exits 1. It once panicked on the first such seed and printed no table at all.
+//! `sensitivity`, `strategies` and `check-determinism` likewise.
 //!
 //! In-process through `dnsim::cli::main`, with a design of the test's own that crashes
 //! (panics) when it applies one plan, as a bug in a design or the harness would.
@@ -92,6 +93,60 @@ fn sensitivity_marks_points_whose_seeds_crashed_and_exits_1() {
         out.contains("4 runs crashed or hung (0 of original's, run only to compare traces with): points marked ! count only the seeds that finished"),
         "{out}"
     );
+}
+
+#[test]
+fn strategies_lists_the_seeds_that_crashed_and_exits_1() {
+    let (code, out) = dnsim(&[
+        "strategies",
+        "--variant",
+        "crashes-at-g5",
+        "--trials",
+        "1",
+        "--cap",
+        "8",
+        "--jobs",
+        "2",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let told: Vec<&str> = out
+        .lines()
+        .filter(|line| line.starts_with("* ") && line.contains(" of its seeds crashed or hung"))
+        .collect();
+    assert!(!told.is_empty(), "{out}");
+    assert!(
+        out.contains("dnsim replay --scenario incident --variant crashes-at-g5 --strategy "),
+        "{out}"
+    );
+}
+
+#[test]
+fn check_determinism_tells_the_runs_that_crashed_and_exits_1() {
+    let (code, out) = dnsim(&[
+        "check-determinism",
+        "--variant",
+        "crashes-at-g5",
+        "--seeds",
+        "0..8",
+        "--jobs",
+        "2",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let crashes = out
+        .lines()
+        .filter(|l| l.starts_with("CRASH: seed "))
+        .count();
+    assert!(
+        crashes >= 2 && crashes % 2 == 0,
+        "each crashed seed, both ways: {out}"
+    );
+    assert!(
+        out.contains(&format!("NOT checked: {crashes} runs crashed or hung")),
+        "{out}"
+    );
+    // A seed that crashed is not handed to madsim's check (its panic would read as
+    // non-determinism).
+    assert!(!out.contains("NON-DETERMINISM"), "{out}");
 }
 
 #[test]

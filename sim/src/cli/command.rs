@@ -65,7 +65,9 @@ enum Command {
     )]
     Sensitivity(sensitivity::SensitivityArgs),
     /// Compare the fault strategies: seeds to the first violation of each invariant.
-    #[command(after_help = "Exit status: 0 (it measures, it does not judge); 2 bad input.")]
+    #[command(
+        after_help = "Exit status: 0 (it measures, it does not judge); 1 a seed crashed or hung (listed under the table); 2 bad input."
+    )]
     Strategies(strategies::StrategiesArgs),
     /// Merge the JSON reports of the shards of one hunt (or one matrix) into one report.
     #[command(
@@ -74,7 +76,7 @@ enum Command {
     Merge(merge::MergeArgs),
     /// Run each seed twice, on different worker threads, and compare trace hashes.
     #[command(
-        after_help = "Exit status: 0 every seed was deterministic; 1 a seed was not; 2 bad input."
+        after_help = "Exit status: 0 every seed was deterministic; 1 a seed was not, or a run crashed or hung (told as CRASH: or HANG:); 2 bad input."
     )]
     CheckDeterminism(determinism::DeterminismArgs),
     /// Measure throughput, scaling, time to first violation and memory.

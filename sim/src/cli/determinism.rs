@@ -20,7 +20,7 @@ use madsim::runtime::Runtime;
 use super::{design, jobs, BadInput, Target, EXIT_CLEAN, EXIT_VIOLATION};
 use crate::exploring::hunt::SeedRange;
 use crate::exploring::strategy::Strategy;
-use crate::exploring::sweep::{budget_left, run_seeds_until, SweepEnd};
+use crate::exploring::sweep::{budget_left, run_shard_results_until, SeedResult, Seeds, SweepEnd};
 use crate::running::run::{run as run_one, simulate, RunSpec};
 use crate::running::scenario::Scenario;
 use crate::running::trace::format_hash;
@@ -40,6 +40,8 @@ pub(super) struct DeterminismArgs {
     jobs: Option<usize>,
     #[command(flatten)]
     stop: super::progress::StopArgs,
+    #[command(flatten)]
+    watchdog: super::WatchdogArg,
     /// For the test suite only: make the second run of the range's first seed differ, as a
     /// nondeterministic run would, to prove the check compares what it says it does.
     #[arg(long, hide = true)]
@@ -79,7 +81,8 @@ pub(super) fn run(args: DeterminismArgs, out: &mut dyn Write) -> Result<i32, Bad
     let scenario = Scenario::load(&args.target.scenario)?;
     let design = design(&args.target.variant)?;
     let jobs = jobs(args.jobs)?;
-    let options = args.stop.options(jobs)?;
+    let mut options = args.stop.options(jobs)?;
+    options.watchdog = args.watchdog.get()?;
     let began = options.clock.now();
     let strategy = args.target.strategy;
     writeln!(
@@ -97,8 +100,8 @@ pub(super) fn run(args: DeterminismArgs, out: &mut dyn Write) -> Result<i32, Bad
     first_half.time_budget = options.time_budget.map(|budget| budget / 2);
     let (forward, forward_end) = {
         let scenario = shared.clone();
-        run_seeds_until(
-            args.seeds,
+        run_shard_results_until(
+            Seeds::all(args.seeds),
             &first_half,
             move |seed| {
                 let spec = RunSpec::seeded(&scenario, design, seed).with_strategy(strategy);
@@ -117,13 +120,13 @@ pub(super) fn run(args: DeterminismArgs, out: &mut dyn Write) -> Result<i32, Bad
     let mut second_half = options.clone();
     second_half.stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     super::progress::stop_on_ctrl_c(second_half.stop.clone());
-    let (mut backward, backward_end) = match budget_left(&second_half, began) {
+    let (backward, backward_end) = match budget_left(&second_half, began) {
         Some(these) => {
             let scenario = shared.clone();
             let forward_done = forward.len() as u64;
             // The i-th seed of this sweep is the i-th from the end of the range.
-            run_seeds_until(
-                done,
+            run_shard_results_until(
+                Seeds::all(done),
                 &these,
                 move |i| {
                     let seed = done.end - 1 - (i - done.start);
@@ -136,6 +139,16 @@ pub(super) fn run(args: DeterminismArgs, out: &mut dyn Write) -> Result<i32, Bad
         None => (Vec::new(), SweepEnd::TimeBudget),
     };
     bar.finish_and_clear();
+    // A run that crashed or hung has no hash to compare: told, and the check fails.
+    let mut failed = 0;
+    let forward = hashes(forward, |seed| seed, "in seed order", &mut failed, out)?;
+    let mut backward = hashes(
+        backward,
+        |i| done.end - 1 - (i - done.start),
+        "in reverse order",
+        &mut failed,
+        out,
+    )?;
     backward.reverse();
     // The seeds run both ways: the last `backward.len()` of `done`.
     let range = SeedRange {
@@ -146,25 +159,25 @@ pub(super) fn run(args: DeterminismArgs, out: &mut dyn Write) -> Result<i32, Bad
     let stopped = [forward_end, backward_end]
         .into_iter()
         .find(|end| *end != SweepEnd::Completed);
-    let differing: Vec<u64> = range
-        .seeds()
-        .zip(forward.iter().zip(&backward))
-        .filter(|(_, (a, b))| a != b)
-        .map(|(seed, _)| seed)
+    let pairs = || range.seeds().zip(forward.iter().zip(&backward));
+    let differing: Vec<(u64, u64, u64)> = pairs()
+        .filter_map(|(seed, pair)| match pair {
+            (Some(a), Some(b)) if a != b => Some((seed, *a, *b)),
+            _ => None,
+        })
         .collect();
-    for &seed in differing.iter().take(10) {
-        let i = (seed - range.start) as usize;
+    let same = pairs().filter(|(_, (a, b))| a.is_some() && a == b).count();
+    for &(seed, a, b) in differing.iter().take(10) {
         writeln!(
             out,
             "seed {seed}: trace hash {} in seed order, {} in reverse order",
-            format_hash(forward[i]),
-            format_hash(backward[i])
+            format_hash(a),
+            format_hash(b)
         )?;
     }
     writeln!(
         out,
-        "run twice on different threads, in opposite orders: {} of {} seeds gave the same trace hash",
-        range.len() - differing.len() as u64,
+        "run twice on different threads, in opposite orders: {same} of {} seeds gave the same trace hash",
         range.len()
     )?;
     if let Some(end) = stopped {
@@ -188,6 +201,9 @@ pub(super) fn run(args: DeterminismArgs, out: &mut dyn Write) -> Result<i32, Bad
     };
     let mut madsim_failures = 0;
     for seed in range.seeds().take(madsim_seeds as usize) {
+        if forward[(seed - range.start) as usize].is_none() {
+            continue; // It crashed or hung: told above, nothing to repeat.
+        }
         *PROBE.lock().expect("not poisoned") = Some(Probe {
             scenario: scenario.clone(),
             design,
@@ -198,7 +214,7 @@ pub(super) fn run(args: DeterminismArgs, out: &mut dyn Write) -> Result<i32, Bad
             Runtime::check_determinism(seed, madsim::Config::default(), probe)
         });
         match checked {
-            Ok(hash) if hash == forward[(seed - range.start) as usize] => writeln!(
+            Ok(hash) if Some(hash) == forward[(seed - range.start) as usize] => writeln!(
                 out,
                 "madsim check_determinism, seed {seed}: every RNG draw identical"
             )?,
@@ -219,7 +235,14 @@ pub(super) fn run(args: DeterminismArgs, out: &mut dyn Write) -> Result<i32, Bad
             }
         }
     }
-    if range.is_empty() {
+    if failed > 0 {
+        writeln!(
+            out,
+            "NOT checked: {failed} run{} crashed or hung (above)",
+            if failed == 1 { "" } else { "s" }
+        )?;
+        Ok(EXIT_VIOLATION)
+    } else if range.is_empty() {
         writeln!(out, "nothing checked: no seed ran twice")?;
         Ok(EXIT_CLEAN)
     } else if differing.is_empty() && madsim_failures == 0 {
@@ -229,4 +252,33 @@ pub(super) fn run(args: DeterminismArgs, out: &mut dyn Write) -> Result<i32, Bad
         writeln!(out, "NOT deterministic")?;
         Ok(EXIT_VIOLATION)
     }
+}
+
+/// Each result's trace hash, in order; `None` for a run that crashed or hung, told on
+/// `out` (`CRASH: seed N in seed order: ...`) and counted in `failed`. `seed_of` maps the
+/// sweep's seed to the seed run (the reverse sweep runs them back to front).
+fn hashes(
+    results: Vec<(u64, SeedResult<u64>)>,
+    seed_of: impl Fn(u64) -> u64,
+    order: &str,
+    failed: &mut u64,
+    out: &mut dyn Write,
+) -> std::io::Result<Vec<Option<u64>>> {
+    let mut hashes = Vec::with_capacity(results.len());
+    for (i, result) in results {
+        let seed = seed_of(i);
+        let (what, message) = match result {
+            SeedResult::Done(hash) => {
+                hashes.push(Some(hash));
+                continue;
+            }
+            SeedResult::Crashed { message } => ("CRASH", message),
+            SeedResult::Hung { reason } => ("HANG", reason),
+        };
+        *failed += 1;
+        let first_line = message.lines().next().unwrap_or("");
+        writeln!(out, "{what}: seed {seed} {order}: {first_line}")?;
+        hashes.push(None);
+    }
+    Ok(hashes)
 }

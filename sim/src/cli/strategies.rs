@@ -4,7 +4,7 @@ use std::io::Write;
 
 use clap::Args;
 
-use super::{design, jobs, BadInput, EXIT_CLEAN};
+use super::{design, jobs, BadInput, EXIT_CLEAN, EXIT_VIOLATION};
 use crate::exploring::compare::{compare_with, render_text};
 use crate::exploring::strategy::Strategy;
 use crate::running::scenario::{self, Scenario};
@@ -28,6 +28,8 @@ pub(super) struct StrategiesArgs {
     jobs: Option<usize>,
     #[command(flatten)]
     stop: super::progress::StopArgs,
+    #[command(flatten)]
+    watchdog: super::WatchdogArg,
 }
 
 pub(super) fn run(args: StrategiesArgs, out: &mut dyn Write) -> Result<i32, BadInput> {
@@ -37,7 +39,8 @@ pub(super) fn run(args: StrategiesArgs, out: &mut dyn Write) -> Result<i32, BadI
         return Err(BadInput("--trials and --cap must be at least 1".into()));
     }
     let jobs = jobs(args.jobs)?;
-    let options = args.stop.options(jobs)?;
+    let mut options = args.stop.options(jobs)?;
+    options.watchdog = args.watchdog.get()?;
     let total = u64::from(args.trials) * Strategy::ALL.len() as u64;
     let bar = super::progress::progress_bar(total, args.stop.quiet, "trials");
     let report = compare_with(
@@ -51,5 +54,7 @@ pub(super) fn run(args: StrategiesArgs, out: &mut dyn Write) -> Result<i32, BadI
     );
     bar.finish_and_clear();
     write!(out, "{}", render_text(&report))?;
-    Ok(EXIT_CLEAN)
+    // It measures, it does not judge: only a seed that crashed or hung fails it.
+    let failed = report.rows.iter().any(|row| !row.failures.is_empty());
+    Ok(if failed { EXIT_VIOLATION } else { EXIT_CLEAN })
 }

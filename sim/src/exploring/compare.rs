@@ -29,9 +29,11 @@ use dnsim_model::Design;
 use serde::{Deserialize, Serialize};
 
 use crate::checking::invariants::InvariantId;
-use crate::exploring::hunt::SeedRange;
+use crate::exploring::hunt::{Failure, FailureKind, SeedRange};
 use crate::exploring::strategy::Strategy;
-use crate::exploring::sweep::{budget_left, run_seeds_until, SweepEnd, SweepOptions};
+use crate::exploring::sweep::{
+    budget_left, run_shard_results_until, SeedResult, Seeds, SweepEnd, SweepOptions,
+};
 use crate::running::run::{run, RunSpec};
 use crate::running::scenario::Scenario;
 
@@ -77,6 +79,10 @@ pub struct StrategyRow {
     pub wall_ms: f64,
     /// One per invariant, in [`InvariantId::ALL`]'s order.
     pub invariants: Vec<InvariantStats>,
+    /// Seeds that crashed or hung (a bug in the model or the harness, or a seed slower than
+    /// the watchdog): counted as run, violating nothing, so the row's numbers may be off.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<Failure>,
 }
 
 impl StrategyRow {
@@ -146,6 +152,7 @@ struct Trial {
     seeds_run: u64,
     first: [SeedsToFirst; InvariantId::ALL.len()],
     violating: [u64; InvariantId::ALL.len()],
+    failures: Vec<Failure>,
 }
 
 /// Runs one trial: a hunt from `start` until every invariant is violated or `cap` seeds
@@ -168,6 +175,7 @@ fn trial(
         seeds_run: 0,
         first: [None; InvariantId::ALL.len()],
         violating: [0; InvariantId::ALL.len()],
+        failures: Vec::new(),
     };
     while result.seeds_run < cap && result.first.iter().any(Option::is_none) {
         let Some(these) = budget_left(options, began) else {
@@ -179,8 +187,8 @@ fn trial(
             end: from + chunk.min(cap - result.seeds_run),
         };
         let scenario = scenario.clone();
-        let (violated, end) = run_seeds_until(
-            seeds,
+        let (violated, end) = run_shard_results_until(
+            Seeds::all(seeds),
             &these,
             move |seed| {
                 let outcome =
@@ -189,7 +197,29 @@ fn trial(
             },
             |_| {},
         );
-        for violated in violated {
+        for (seed, violated) in violated {
+            // A seed that did not finish violated nothing that counts; it is told.
+            let violated = match violated {
+                SeedResult::Done(violated) => violated,
+                SeedResult::Crashed { message } => {
+                    let kind = FailureKind::Crash;
+                    result.failures.push(Failure {
+                        seed,
+                        kind,
+                        message,
+                    });
+                    [false; InvariantId::ALL.len()]
+                }
+                SeedResult::Hung { reason } => {
+                    let (kind, message) = (FailureKind::Hang, reason);
+                    result.failures.push(Failure {
+                        seed,
+                        kind,
+                        message,
+                    });
+                    [false; InvariantId::ALL.len()]
+                }
+            };
             result.seeds_run += 1;
             for (i, &hit) in violated.iter().enumerate() {
                 if hit {
@@ -341,6 +371,7 @@ pub fn compare_with(
                 seeds_run,
                 wall_ms,
                 invariants,
+                failures: results.iter().flat_map(|r| r.failures.clone()).collect(),
             }
         });
         if end != SweepEnd::Completed {
@@ -416,6 +447,30 @@ pub fn render_text(report: &StrategyReport) -> String {
             row.wall_ms / 1e3,
             row.ms_per_seed()
         );
+    }
+    for row in report.rows.iter().filter(|row| !row.failures.is_empty()) {
+        let _ = writeln!(
+            out,
+            "* {}: {} of its seeds crashed or hung, counted as run and violating nothing, so its numbers may be off until these are understood (a crash is a bug in the model or the harness; a hang may be a seed slower than --watchdog):",
+            row.strategy,
+            row.failures.len()
+        );
+        for failure in row.failures.iter().take(5) {
+            let what = match failure.kind {
+                FailureKind::Crash => "crashed",
+                FailureKind::Hang => "hung",
+            };
+            let first_line = failure.message.lines().next().unwrap_or("");
+            let _ = writeln!(out, "  seed {} {what}: {first_line}", failure.seed);
+            let _ = writeln!(
+                out,
+                "    MADSIM_TEST_SEED={} dnsim replay --scenario {} --variant {} --strategy {} --watchdog 10m",
+                failure.seed, report.scenario, report.variant, row.strategy
+            );
+        }
+        if row.failures.len() > 5 {
+            let _ = writeln!(out, "  and {} more", row.failures.len() - 5);
+        }
     }
     let why = match report.end {
         SweepEnd::Completed => return out,
