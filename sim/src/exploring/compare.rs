@@ -29,7 +29,7 @@ use dnsim_model::Design;
 use serde::{Deserialize, Serialize};
 
 use crate::checking::invariants::InvariantId;
-use crate::exploring::hunt::{Failure, FailureKind, SeedRange};
+use crate::exploring::hunt::{failures_text, Failure, FailureKind, SeedRange};
 use crate::exploring::strategy::Strategy;
 use crate::exploring::sweep::{
     budget_left, run_shard_results_until, SeedResult, Seeds, SweepEnd, SweepOptions,
@@ -455,22 +455,13 @@ pub fn render_text(report: &StrategyReport) -> String {
             row.strategy,
             row.failures.len()
         );
-        for failure in row.failures.iter().take(5) {
-            let what = match failure.kind {
-                FailureKind::Crash => "crashed",
-                FailureKind::Hang => "hung",
-            };
-            let first_line = failure.message.lines().next().unwrap_or("");
-            let _ = writeln!(out, "  seed {} {what}: {first_line}", failure.seed);
-            let _ = writeln!(
-                out,
-                "    MADSIM_TEST_SEED={} dnsim replay --scenario {} --variant {} --strategy {} --watchdog 10m",
-                failure.seed, report.scenario, report.variant, row.strategy
-            );
-        }
-        if row.failures.len() > 5 {
-            let _ = writeln!(out, "  and {} more", row.failures.len() - 5);
-        }
+        let (scenario, variant) = (&report.scenario, &report.variant);
+        out.push_str(&failures_text(
+            &row.failures,
+            scenario,
+            variant,
+            row.strategy,
+        ));
     }
     let why = match report.end {
         SweepEnd::Completed => return out,

@@ -52,6 +52,34 @@ pub enum FailureKind {
     Hang,
 }
 
+/// The first few of `failures` (seeds of `variant` run under `strategy` on the scenario
+/// given as `scenario_arg`), as lines under a table: what each failed with, and the command
+/// that replays it.
+pub fn failures_text(
+    failures: &[Failure],
+    scenario_arg: &str,
+    variant: &str,
+    strategy: Strategy,
+) -> String {
+    let mut out = String::new();
+    for failure in failures.iter().take(5) {
+        let what = match failure.kind {
+            FailureKind::Crash => "crashed",
+            FailureKind::Hang => "hung",
+        };
+        let first_line = failure.message.lines().next().unwrap_or("");
+        out.push_str(&format!("  seed {} {what}: {first_line}\n", failure.seed));
+        out.push_str(&format!(
+            "    MADSIM_TEST_SEED={} dnsim replay --scenario {scenario_arg} --variant {variant} --strategy {strategy} --watchdog 10m\n",
+            failure.seed
+        ));
+    }
+    if failures.len() > 5 {
+        out.push_str(&format!("  and {} more (see --json)\n", failures.len() - 5));
+    }
+    out
+}
+
 /// What a sweep found of one invariant.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Tally {

@@ -7,7 +7,7 @@ use super::report::{Cell, DesignRow, MatrixReport, ORIGINAL};
 use crate::checking::coverage::Mark;
 use crate::checking::invariants::InvariantId;
 use crate::checking::verdict::{Verdict, REACHED_FOR_HOLDS};
-use crate::exploring::hunt::{Failure, FailureKind};
+use crate::exploring::hunt;
 
 fn percent(rate: f64) -> String {
     if rate == 0.0 {
@@ -65,7 +65,13 @@ fn failures_text(report: &MatrixReport, scenario_arg: &str) -> String {
             row.failures.len(),
             seeds(finished + row.failures.len() as u64),
         );
-        failed_seeds(&mut out, report, scenario_arg, &row.variant, &row.failures);
+        let failures = &row.failures;
+        out.push_str(&hunt::failures_text(
+            failures,
+            scenario_arg,
+            &row.variant,
+            report.strategy,
+        ));
     }
     if !report.baseline_failures.is_empty() {
         let _ = writeln!(
@@ -74,13 +80,13 @@ fn failures_text(report: &MatrixReport, scenario_arg: &str) -> String {
             report.baseline_failures.len(),
             seeds(report.seeds_covered()),
         );
-        failed_seeds(
-            &mut out,
-            report,
+        let failures = &report.baseline_failures;
+        out.push_str(&hunt::failures_text(
+            failures,
             scenario_arg,
             ORIGINAL,
-            &report.baseline_failures,
-        );
+            report.strategy,
+        ));
     }
     out
 }
@@ -88,36 +94,6 @@ fn failures_text(report: &MatrixReport, scenario_arg: &str) -> String {
 /// `n seed(s)`.
 fn seeds(n: u64) -> String {
     format!("{n} seed{}", if n == 1 { "" } else { "s" })
-}
-
-/// The first few `failures` of `variant`, each with its replay command.
-fn failed_seeds(
-    out: &mut String,
-    report: &MatrixReport,
-    scenario_arg: &str,
-    variant: &str,
-    failures: &[Failure],
-) {
-    for failure in failures.iter().take(5) {
-        let what = match failure.kind {
-            FailureKind::Crash => "crashed",
-            FailureKind::Hang => "hung",
-        };
-        let _ = writeln!(
-            out,
-            "  seed {} {what}: {}",
-            failure.seed,
-            failure.message.lines().next().unwrap_or(""),
-        );
-        let _ = writeln!(
-            out,
-            "    MADSIM_TEST_SEED={} dnsim replay --scenario {scenario_arg} --variant {variant} --strategy {} --watchdog 10m",
-            failure.seed, report.strategy,
-        );
-    }
-    if failures.len() > 5 {
-        let _ = writeln!(out, "  and {} more (see --json)", failures.len() - 5);
-    }
 }
 
 fn verdict_text(cell: &Cell) -> String {
