@@ -379,7 +379,9 @@ fn a_time_budget_stops_a_sweep_cleanly_with_its_summary() {
 
 #[test]
 fn save_writes_each_failing_run_once_and_each_replays() {
-    let dir = temp_dir("save");
+    let scratch = temp_dir("save");
+    // A missing directory is made, with its parents (as `--help` says).
+    let dir = scratch.join("made/by/save");
     let out = dnsim(&["hunt", "--seeds", "0..12", "--save", dir.to_str().unwrap()]);
     let stdout = text(&out.stdout);
     let report = json(&dnsim(&["hunt", "--seeds", "0..12", "--json"]));
@@ -411,7 +413,7 @@ fn save_writes_each_failing_run_once_and_each_replays() {
         "{}",
         text(&again.stdout)
     );
-    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&scratch).unwrap();
 }
 
 #[test]

@@ -58,7 +58,7 @@ pub(super) struct ExhaustArgs {
     #[arg(long)]
     json: bool,
     /// Where to save each counterexample (default: a scratch directory, dnsim-exhaust in
-    /// the system's temporary directory).
+    /// the system's temporary directory; made if missing).
     #[arg(long, value_name = "DIR")]
     save: Option<PathBuf>,
     /// Do not save the counterexamples.

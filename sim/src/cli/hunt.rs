@@ -38,7 +38,8 @@ pub(super) struct HuntArgs {
     /// summary).
     #[arg(long)]
     all: bool,
-    /// Save each newly found failing run as a seed file in DIR (default: seeds).
+    /// Save each newly found failing run as a seed file in DIR (default: seeds; made if
+    /// missing).
     #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "seeds")]
     save: Option<PathBuf>,
     #[command(flatten)]

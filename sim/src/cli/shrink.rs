@@ -29,7 +29,7 @@ pub(super) struct ShrinkArgs {
     #[arg(long)]
     invariant: Option<InvariantId>,
     /// Where to save the minimal run: a scratch directory by default; `--save seeds` adds it
-    /// to the regression corpus.
+    /// to the regression corpus. Made if missing.
     #[arg(long, value_name = "DIR", default_value = DEFAULT_SAVE_DIR)]
     save: PathBuf,
     /// Do not save the minimal run.
