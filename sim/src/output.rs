@@ -16,6 +16,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::exploring::clock::printing;
+
 /// Whether `path` can be written as a new file or over an existing file: its directory
 /// exists and it is not itself a directory. With `must_be_new`, it must not exist yet.
 pub fn check_writable(what: &str, path: &Path, must_be_new: bool) -> Result<(), String> {
@@ -101,22 +103,32 @@ impl Drop for Temporary {
 }
 
 /// Standard output for a command-line tool: when the reader goes away (`dnsim ... | head`),
-/// exit quietly instead of reporting a broken pipe at every line.
+/// exit quietly, with [`EXIT_OUTPUT_CUT`], instead of reporting a broken pipe at every line.
 pub struct PipeSafeStdout;
 
+/// Exit status when the reader of standard output went away: what a shell reports for a
+/// process killed by `SIGPIPE` (128 + 13). The output was cut, and with it the verdict (the
+/// run or sweep did not finish), so it is not 0: a script with `set -o pipefail` must not
+/// read `dnsim ... | head` as a pass.
+pub const EXIT_OUTPUT_CUT: i32 = 141;
+
+/// Writing is [`printing`]: a single run's watchdog does not count the time a slow reader
+/// keeps it blocked.
 impl Write for PipeSafeStdout {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        quiet_on_broken_pipe(std::io::stdout().write(buf))
+        printing(|| quiet_on_broken_pipe(std::io::stdout().write(buf)))
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        quiet_on_broken_pipe(std::io::stdout().flush())
+        printing(|| quiet_on_broken_pipe(std::io::stdout().flush()))
     }
 }
 
 fn quiet_on_broken_pipe<T>(result: std::io::Result<T>) -> std::io::Result<T> {
     match result {
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+            std::process::exit(EXIT_OUTPUT_CUT)
+        }
         other => other,
     }
 }

@@ -671,3 +671,36 @@ fn an_old_design_name_runs_the_renamed_design_with_a_note() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A reader that goes away (`dnsim replay --trace | head`) cuts the run short: there is no
+/// verdict, so the exit status is 141 (a shell's for `SIGPIPE`), not 0, which a script
+/// with `pipefail` would read as a pass.
+#[test]
+fn a_reader_that_goes_away_is_no_pass() {
+    use std::io::Read;
+    // `route53-scale` seed 0 prints about 13 MB of trace: far more than a pipe holds, so
+    // the run is still writing when the reader goes.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dnsim"))
+        .args([
+            "replay",
+            "--scenario",
+            "route53-scale",
+            "--seed",
+            "0",
+            "--trace",
+            "--watchdog",
+            "1h",
+        ])
+        .current_dir(common::repo_root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("dnsim runs");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 1000];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(141), "{}", text(&out.stderr));
+    assert!(out.stderr.is_empty(), "quietly: {}", text(&out.stderr));
+}

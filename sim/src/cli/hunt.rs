@@ -69,13 +69,15 @@ pub(super) fn run(
         started: process_start(),
     };
     let scenario_arg = &args.target.scenario;
+    let watchdog = args.sweep.watchdog.flag();
     let replay = |seed: u64| {
-        super::replay_command(
+        let command = super::replay_command(
             scenario_arg,
             &dnsim_model::designs::label(design),
             args.target.strategy,
             seed,
-        )
+        );
+        format!("{command}{watchdog}")
     };
     let shard_label = shard.map_or(String::new(), |shard| format!(" shard={shard}"));
     if args.json {

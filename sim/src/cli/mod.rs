@@ -2,7 +2,8 @@
 //!
 //! Exit status: 0 when nothing failed, 1 when an invariant was violated (or a seed crashed or
 //! hung), 2 on bad input (one line on stderr naming the input and the problem; nothing
-//! written), 3 when a saved seed file no longer reproduces its run. Each subcommand's
+//! written), 3 when a saved seed file no longer reproduces its run, and 141 when the reader
+//! of standard output went away (`crate::output::EXIT_OUTPUT_CUT`). Each subcommand's
 //! `--help` ends with its own exit statuses (the README's table says the same).
 
 use std::io::Write;
@@ -118,6 +119,15 @@ struct WatchdogArg {
 }
 
 impl WatchdogArg {
+    /// ` --watchdog D` if it is not the default, for a printed replay command: a seed that
+    /// needed a longer watchdog in a sweep needs it when replayed too.
+    fn flag(&self) -> String {
+        if self.watchdog == Duration::from_secs(10) {
+            return String::new();
+        }
+        format!(" --watchdog {}", humantime::format_duration(self.watchdog))
+    }
+
     fn get(&self) -> Result<Duration, BadInput> {
         if self.watchdog.is_zero() {
             return Err(BadInput("--watchdog must be longer than zero".into()));

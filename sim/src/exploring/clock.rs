@@ -6,6 +6,7 @@
 //! a clock, sets the process's clock once with [`set_process_clock`]: every sweep made with
 //! [`crate::exploring::sweep::SweepOptions::new`] after that reads it.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -86,4 +87,89 @@ pub fn process_clock() -> Arc<dyn Clock> {
         .get()
         .cloned()
         .unwrap_or_else(RealClock::shared)
+}
+
+/// How many threads are printing now (see [`printing`]).
+static PRINTING: AtomicUsize = AtomicUsize::new(0);
+
+/// Runs `print` (formatting a trace line, writing to standard output) as time that a single
+/// run's watchdog does not count ([`LessPrinting`]): printing two million trace lines takes
+/// seconds of its own, and a slow reader (`| less`, a slow pipe) blocks the writes for as
+/// long as it likes; neither is the run being slow. Costs two atomic operations: the run's
+/// thread is inside madsim, whose clock there is the simulated one, so no wall time is read.
+pub fn printing<T>(print: impl FnOnce() -> T) -> T {
+    PRINTING.fetch_add(1, Ordering::SeqCst);
+    let result = print();
+    PRINTING.fetch_sub(1, Ordering::SeqCst);
+    result
+}
+
+/// A clock that leaves out the time spent [`printing`]: what a single run's watchdog reads,
+/// so that it judges the run, not the reader of its trace. The time is sampled, as a
+/// profiler samples: at each reading, the interval since the last one counts as printing
+/// if a print is under way. Over the many readings of a watchdog (one per sweep tick) that
+/// is the time spent printing on average, and a write that blocks (a reader that stopped
+/// reading) stops the clock outright.
+#[derive(Debug)]
+pub struct LessPrinting {
+    inner: Arc<dyn Clock>,
+    /// How many threads are printing now ([`PRINTING`], but for tests).
+    printers: &'static AtomicUsize,
+    /// The last reading of `inner`, and the time left out so far.
+    sampled: Mutex<(Duration, Duration)>,
+}
+
+impl LessPrinting {
+    /// The process clock, less the time spent printing from now on.
+    pub fn shared() -> Arc<dyn Clock> {
+        Arc::new(LessPrinting::over(process_clock(), &PRINTING))
+    }
+
+    /// `inner`, less the time while `printers` is not zero.
+    fn over(inner: Arc<dyn Clock>, printers: &'static AtomicUsize) -> LessPrinting {
+        let now = inner.now();
+        LessPrinting {
+            inner,
+            printers,
+            sampled: Mutex::new((now, Duration::ZERO)),
+        }
+    }
+}
+
+impl Clock for LessPrinting {
+    fn now(&self) -> Duration {
+        let mut sampled = self.sampled.lock().expect("not poisoned");
+        let (last, left_out) = &mut *sampled;
+        let now = self.inner.now().max(*last);
+        if self.printers.load(Ordering::SeqCst) > 0 {
+            *left_out += now - *last;
+        }
+        *last = now;
+        now - *left_out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A slow reader of a replay's trace does not make the run look hung: the watchdog's
+    /// clock stands still while a print is under way, and runs otherwise.
+    #[test]
+    fn the_time_spent_printing_is_left_out() {
+        static CLOCK: ManualClock = ManualClock::new();
+        static PRINTERS: AtomicUsize = AtomicUsize::new(0);
+        let less = LessPrinting::over(Arc::new(&CLOCK), &PRINTERS);
+        let second = Duration::from_secs(1);
+        CLOCK.advance(second);
+        assert_eq!(less.now(), second, "the run's own time counts");
+        PRINTERS.fetch_add(1, Ordering::SeqCst);
+        assert_eq!(less.now(), second);
+        CLOCK.advance(60 * second); // a write blocked by a reader that stopped reading
+        assert_eq!(less.now(), second, "a blocked write is not counted");
+        PRINTERS.fetch_sub(1, Ordering::SeqCst);
+        CLOCK.advance(2 * second);
+        assert_eq!(less.now(), 3 * second, "the run's time counts again");
+        assert!(less.now() <= less.now(), "it never runs backwards");
+    }
 }

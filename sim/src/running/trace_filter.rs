@@ -26,6 +26,7 @@ use dnsim_model::{Actor, EndpointId};
 use tracing::field::{Field, Visit};
 use tracing_subscriber::filter::{EnvFilter, LevelFilter};
 
+use crate::exploring::clock::printing;
 use crate::running::entry::{format_time, TraceEntry};
 
 /// The prefix of every trace target.
@@ -124,6 +125,12 @@ fn is_noise(kind: &EventKind) -> bool {
 
 /// Emits one trace entry as a `tracing` event (see the module's table).
 pub fn emit(entry: &TraceEntry) {
+    // Formatting and writing two million lines takes seconds, and a slow reader blocks the
+    // writes: a single run's watchdog leaves that time out (see `printing`).
+    printing(|| emit_now(entry));
+}
+
+fn emit_now(entry: &TraceEntry) {
     match entry {
         TraceEntry::Event(event) => {
             let actor = event.actor.to_string();
