@@ -91,17 +91,22 @@ fn the_deploy_files_hold_commands_the_cli_accepts() {
     let mut wrong = k8s.clone();
     wrong.push("--shards".into());
     assert!(dnsim::cli::accepts(&wrong).is_err());
+    // Every dnsim command of the merge job (the JSON report, then its table).
     let merge = yaml("deploy/github/dnsim-sharded-hunt.yml");
     let steps = merge["jobs"]["merge"]["steps"].as_sequence().unwrap();
-    let line = steps
+    let lines: Vec<&str> = steps
         .iter()
         .filter_map(|step| step["run"].as_str())
-        .find(|run| run.contains("dnsim merge"))
-        .unwrap();
-    let mut words = dnsim_words(line);
-    words.retain(|w| !w.contains('*'));
-    words.push("report.json".into());
-    dnsim::cli::accepts(&words).unwrap();
+        .flat_map(str::lines)
+        .filter(|line| line.contains("dnsim merge"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    for line in lines {
+        let mut words = dnsim_words(line);
+        words.retain(|w| !w.contains('*'));
+        words.push("report.json".into());
+        dnsim::cli::accepts(&words).unwrap_or_else(|e| panic!("{words:?}: {e}"));
+    }
 }
 
 /// The deploy file's command with a small, fast hunt: the default scenario, 60 seeds.

@@ -546,3 +546,19 @@ fn an_out_of_range_recorded_fault_is_bad_input() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A hunt's table given to `merge` in place of its `--json` is named as what it is, and
+/// so is a report cut short.
+#[test]
+fn merge_says_a_report_is_not_json_or_cut_short() {
+    let dir = temp_dir("merge-text");
+    let table = dir.join("table.json");
+    std::fs::write(&table, text(&dnsim(&["hunt", "--seeds", "0..3"]).stdout)).unwrap();
+    let out = dnsim(&["merge", table.to_str().unwrap()]);
+    assert_bad_input(&out, "not a JSON report (write shards with --json)");
+    let cut = dir.join("cut.json");
+    std::fs::write(&cut, "{\"scenario\": \"incident\"").unwrap();
+    let out = dnsim(&["merge", cut.to_str().unwrap()]);
+    assert_bad_input(&out, "the report ends early");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

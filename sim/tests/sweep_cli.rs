@@ -3,7 +3,7 @@
 //! really compares.
 
 mod common;
-use common::{dnsim, text};
+use common::{dnsim, temp_dir, text};
 
 #[test]
 fn out_of_range_sweep_numbers_are_one_line_and_exit_2() {
@@ -57,6 +57,55 @@ fn a_shard_with_no_seed_of_the_range_says_so() {
     );
     assert!(!stdout.contains("held in every seed"), "{stdout}");
     assert!(stdout.contains("not checked: no seed ran"), "{stdout}");
+}
+
+/// `matrix` too: an empty shard (an engine's pod when there are more shards than seeds) is
+/// warned about and writes a report that merges with the others into the unsharded one.
+#[test]
+fn a_matrix_shard_with_no_seed_merges() {
+    let dir = temp_dir("empty-matrix-shard");
+    let matrix = |shard: Option<&str>| {
+        let mut args = vec![
+            "matrix",
+            "--seeds",
+            "0..2",
+            "--variants",
+            "original",
+            "--json",
+        ];
+        if let Some(shard) = shard {
+            args.extend(["--shard", shard]);
+        }
+        dnsim(&args)
+    };
+    let empty = matrix(Some("3/3"));
+    assert_eq!(empty.status.code(), Some(0), "{}", text(&empty.stderr));
+    assert!(
+        text(&empty.stderr).contains("warning: shard 3/3 holds no seed of 0..2"),
+        "{}",
+        text(&empty.stderr)
+    );
+    let mut paths = Vec::new();
+    for (k, out) in [
+        (1, matrix(Some("1/3"))),
+        (2, matrix(Some("2/3"))),
+        (3, empty),
+    ] {
+        let path = dir.join(format!("shard-{k}.json"));
+        std::fs::write(&path, &out.stdout).unwrap();
+        paths.push(path.display().to_string());
+    }
+    let mut args = vec!["merge"];
+    args.extend(paths.iter().map(String::as_str));
+    let merged = dnsim(&args);
+    let unsharded = matrix(None);
+    let without_wall = |out: &std::process::Output| {
+        let mut report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        report.as_object_mut().unwrap().remove("wall_ms");
+        report
+    };
+    assert_eq!(without_wall(&merged), without_wall(&unsharded));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

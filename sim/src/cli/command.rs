@@ -33,7 +33,7 @@ struct Cli {
 enum Command {
     /// Run every seed in a range; list each failing seed with a command to replay it.
     #[command(
-        after_help = "Exit status: 0 every seed held every invariant; 1 an invariant was violated, or a seed crashed or hung; 2 bad input."
+        after_help = "Exit status: 0 every seed run held every invariant (a sweep stopped early by --time-budget or Ctrl-C says so); 1 an invariant was violated, or a seed crashed or hung; 2 bad input."
     )]
     Hunt(hunt::HuntArgs),
     /// Re-run exactly one seed (or a saved seed file); optionally print its trace.
@@ -145,7 +145,7 @@ where
         Command::Shrink(args) => shrink::run(args, out),
         Command::Explain(args) => explain::run(args, out),
         Command::Exhaust(args) => exhaust::run(args, out),
-        Command::Matrix(args) => matrix::run(args, out),
+        Command::Matrix(args) => matrix::run(args, out, err),
         Command::Sensitivity(args) => sensitivity::run(args, out),
         Command::Strategies(args) => strategies::run(args, out),
         Command::Merge(args) => merge::run(args, out),

@@ -135,6 +135,17 @@ pub(super) fn run(args: MergeArgs, out: &mut dyn Write) -> Result<i32, BadInput>
 
 /// A report parsed, or one line naming the file, line and column.
 fn parse<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, BadInput> {
-    serde_json::from_str(text)
-        .map_err(|e| BadInput(format!("report {name}:{}:{}: {e}", e.line(), e.column())))
+    serde_json::from_str(text).map_err(|e| {
+        // Text that is not JSON at all (a hunt's table, not its `--json`) says so first.
+        let what = match e.classify() {
+            serde_json::error::Category::Syntax => "not a JSON report (write shards with --json): ",
+            serde_json::error::Category::Eof => "the report ends early (cut short?): ",
+            _ => "",
+        };
+        BadInput(format!(
+            "report {name}:{}:{}: {what}{e}",
+            e.line(),
+            e.column()
+        ))
+    })
 }

@@ -42,7 +42,8 @@ pub fn merge_reports(reports: Vec<(String, HuntReport)>) -> Result<HuntReport, S
                 .expect("a shard seen is kept");
             if findings(kept) != findings(&report) {
                 return Err(format!(
-                    "report {name}: shard {shard} appears twice with different results (see {earlier})"
+                    "report {name}: shard {shard} appears twice with different results (see {earlier}){}",
+                    partial_note(kept.summary.end, report.summary.end)
                 ));
             }
             continue;
@@ -236,4 +237,31 @@ fn combine(reports: impl Iterator<Item = HuntReport>) -> HuntReport {
     // Stable: within a seed, violations stay in the order they happened.
     merged.violations.sort_by_key(|v| v.seed);
     merged
+}
+
+/// Why two runs of one shard may differ: one of them stopped part-way (a pod killed, a time
+/// budget spent). Empty if both ran every seed.
+pub(crate) fn partial_note(earlier: SweepEnd, this: SweepEnd) -> String {
+    let partial = |end: SweepEnd| end != SweepEnd::Completed;
+    match (partial(earlier), partial(this)) {
+        (false, false) => String::new(),
+        (true, true) => "; both stopped part-way: run the shard again to its end".into(),
+        (true, false) => "; the earlier one stopped part-way: merge only this one".into(),
+        (false, true) => "; this one stopped part-way: merge only the earlier one".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two runs of one shard that differ because one stopped part-way say which to keep.
+    #[test]
+    fn a_partial_duplicate_says_which_run_to_merge() {
+        use SweepEnd::{Completed, Interrupted, TimeBudget};
+        assert_eq!(partial_note(Completed, Completed), "");
+        assert!(partial_note(Completed, TimeBudget).contains("merge only the earlier one"));
+        assert!(partial_note(Interrupted, Completed).contains("merge only this one"));
+        assert!(partial_note(TimeBudget, TimeBudget).contains("run the shard again"));
+    }
 }

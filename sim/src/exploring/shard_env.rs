@@ -76,7 +76,10 @@ impl std::str::FromStr for ShardArg {
     fn from_str(text: &str) -> Result<ShardArg, String> {
         match text {
             "env" => Ok(ShardArg::Env),
-            _ => text.parse().map(ShardArg::Given),
+            _ => text
+                .parse()
+                .map(ShardArg::Given)
+                .map_err(|e| format!("{e}, or `env` (the engine's environment)")),
         }
     }
 }

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::cells;
 use super::report::{DesignRow, MatrixReport, SeedRecord, ORIGINAL};
 use crate::checking::invariants::InvariantId;
+use crate::exploring::merge::partial_note;
 use crate::exploring::sweep::{Seeds, Shard, SweepEnd};
 
 /// Merges the shard reports `(file name, report)` of one matrix into the report of its whole
@@ -36,7 +37,8 @@ pub fn merge_matrix_reports(reports: Vec<(String, MatrixReport)>) -> Result<Matr
             // A retried shard: the same findings count once; different ones are an error.
             if findings(kept) != findings(&report) {
                 return Err(format!(
-                    "report {name}: shard {shard} appears twice with different results (see {earlier})"
+                    "report {name}: shard {shard} appears twice with different results (see {earlier}){}",
+                    partial_note(kept.end, report.end)
                 ));
             }
             continue;
@@ -141,11 +143,11 @@ fn check_report(name: &str, report: &MatrixReport) -> Result<Shard, String> {
                 .find(|r| r.violated.contains(&cell.invariant));
             if cell.first_seed != first.map(|r| r.seed) {
                 return bad(format!(
-                    "design {}: the first violating seed of {} is {:?}, but its seed records say {:?}",
+                    "design {}: the first violating seed of {} is {}, but its seed records say {}",
                     row.variant,
                     cell.invariant,
-                    cell.first_seed,
-                    first.map(|r| r.seed)
+                    seed_or_none(cell.first_seed),
+                    seed_or_none(first.map(|r| r.seed))
                 ));
             }
         }
@@ -287,6 +289,11 @@ fn combine(reports: &[(String, MatrixReport)], variants: &[String]) -> MatrixRep
             .find(|end| *end != SweepEnd::Completed)
             .unwrap_or(SweepEnd::Completed),
     }
+}
+
+/// A seed, or `none`, as a message says it.
+fn seed_or_none(seed: Option<u64>) -> String {
+    seed.map_or("none".to_string(), |seed| seed.to_string())
 }
 
 #[cfg(test)]

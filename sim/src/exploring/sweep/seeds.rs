@@ -125,7 +125,13 @@ impl Seeds {
     pub fn len(&self) -> u64 {
         match self.shard {
             None => self.range.len(),
-            Some(shard) => (self.range.len() + shard.count - shard.index) / shard.count,
+            // Seeds `index - 1`, then every `count`-th: none if the range ends first (no sum
+            // that a count near `u64::MAX` could overflow).
+            Some(shard) => self
+                .range
+                .len()
+                .checked_sub(shard.index)
+                .map_or(0, |after_first| after_first / shard.count + 1),
         }
     }
 

@@ -17,6 +17,16 @@ fn shards_partition_the_range() {
         .collect();
     all.sort();
     assert_eq!(all, (10..27).collect::<Vec<_>>());
+    // However many shards, shard 1 holds the first seed; the last of many holds none.
+    let huge = |index| Seeds {
+        range: "0..3".parse().unwrap(),
+        shard: Some(Shard {
+            index,
+            count: u64::MAX,
+        }),
+    };
+    assert_eq!(huge(1).iter().collect::<Vec<_>>(), [0]);
+    assert!(huge(u64::MAX).is_empty());
     assert!("0/3".parse::<Shard>().is_err());
     assert!("4/3".parse::<Shard>().is_err());
     assert!("x".parse::<Shard>().is_err());
