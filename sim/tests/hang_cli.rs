@@ -1,5 +1,5 @@
-//! A run that never finishes, met on the command line: `replay` prints `HANG: seed N ...`
-//! and exits 1, in-process through `dnsim::cli::main`, with a design of the test's own (as
+//! A run that never finishes, met on the command line: `replay --trace` prints `HANG: seed
+//! N ...` and exits 1, in-process through `dnsim::cli::main`, with a design of the test's own (as
 //! a user's binary registers it for `main_with`).
 //!
 //! The watchdog reads the process clock, which this test owns (a manual clock, set once for
@@ -54,6 +54,9 @@ fn replay_of_a_run_that_blocks_forever_prints_hang_and_exits_1() {
             "7",
             "--watchdog",
             "24h",
+            // Printed as it runs: the watchdog's clock leaves out the printing, not the
+            // block (the trace goes to the test's own standard output).
+            "--trace",
         ],
         &mut out,
         &mut err,

@@ -555,7 +555,12 @@ fn merge_says_a_report_is_not_json_or_cut_short() {
     let table = dir.join("table.json");
     std::fs::write(&table, text(&dnsim(&["hunt", "--seeds", "0..3"]).stdout)).unwrap();
     let out = dnsim(&["merge", table.to_str().unwrap()]);
-    assert_bad_input(&out, "not a JSON report (write shards with --json)");
+    assert_bad_input(&out, "not one JSON report (write shards with --json");
+    let report = text(&dnsim(&["hunt", "--seeds", "0..3", "--json"]).stdout);
+    let twice = dir.join("twice.json");
+    std::fs::write(&twice, format!("{report}{report}")).unwrap();
+    let out = dnsim(&["merge", twice.to_str().unwrap()]);
+    assert_bad_input(&out, "more than one report (a shard appended twice");
     let cut = dir.join("cut.json");
     std::fs::write(&cut, "{\"scenario\": \"incident\"").unwrap();
     let out = dnsim(&["merge", cut.to_str().unwrap()]);

@@ -105,6 +105,27 @@ fn a_matrix_shard_with_no_seed_merges() {
         report
     };
     assert_eq!(without_wall(&merged), without_wall(&unsharded));
+    // An empty shard still names the designs it was asked for: one of another matrix is
+    // refused, though it holds no row to tell by.
+    let other = dnsim(&[
+        "matrix",
+        "--seeds",
+        "0..2",
+        "--variants",
+        "recheck-before-write",
+        "--json",
+        "--shard",
+        "3/3",
+    ]);
+    std::fs::write(&paths[2], &other.stdout).unwrap();
+    let refused = dnsim(&args);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
+    assert!(
+        text(&refused.stderr)
+            .contains("designs recheck-before-write are not those of the other shards (original)"),
+        "{}",
+        text(&refused.stderr)
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

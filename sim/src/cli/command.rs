@@ -21,7 +21,7 @@ use crate::running::scenario::{self, Scenario};
     name = "dnsim",
     version,
     about = "Deterministic simulation of the October 2025 DynamoDB DNS race",
-    after_help = "Exit status: 0 nothing failed, 1 an invariant was violated (or a seed crashed or hung), 2 bad input (bare `dnsim` too: it prints this help), 3 a seed file no longer reproduces; every command: 141 the reader of its output went away (`| head`), so no verdict.",
+    after_help = "Exit status: 0 nothing failed, 1 an invariant was violated (or a seed crashed or hung), 2 bad input (bare `dnsim` too: it prints this help), 3 a seed file no longer reproduces; every command: 141 it wrote after the reader of its output went away (`| head`), so no verdict.",
     arg_required_else_help = true
 )]
 struct Cli {

@@ -138,7 +138,14 @@ fn parse<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, BadInput> {
     serde_json::from_str(text).map_err(|e| {
         // Text that is not JSON at all (a hunt's table, not its `--json`) says so first.
         let what = match e.classify() {
-            serde_json::error::Category::Syntax => "not a JSON report (write shards with --json): ",
+            // A report written twice into one file (`>>` on a retry).
+            serde_json::error::Category::Syntax if e.to_string().starts_with("trailing") => {
+                "more than one report (a shard appended twice, `>>`?): "
+            }
+            // A hunt's table, or a warning on stderr sent into the file (`2>&1`).
+            serde_json::error::Category::Syntax => {
+                "not one JSON report (write shards with --json, and keep stderr out of the file): "
+            }
             serde_json::error::Category::Eof => "the report ends early (cut short?): ",
             _ => "",
         };

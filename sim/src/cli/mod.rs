@@ -125,7 +125,7 @@ impl WatchdogArg {
         if self.watchdog == Duration::from_secs(10) {
             return String::new();
         }
-        format!(" --watchdog {}", humantime::format_duration(self.watchdog))
+        format!(" --watchdog {}", one_word(self.watchdog))
     }
 
     fn get(&self) -> Result<Duration, BadInput> {
@@ -134,6 +134,22 @@ impl WatchdogArg {
         }
         Ok(self.watchdog)
     }
+}
+
+/// A duration as one word `--watchdog` reads back: its largest exact unit (`90s`, `10m`,
+/// `1500ms`), never `humantime`'s `1m 30s`, which a shell splits in two.
+fn one_word(duration: Duration) -> String {
+    let ms = duration.as_millis();
+    let nanos = duration.subsec_nanos();
+    if !nanos.is_multiple_of(1_000_000) {
+        return format!("{}ns", duration.as_nanos());
+    }
+    for (unit, per) in [("h", 3_600_000), ("m", 60_000), ("s", 1_000)] {
+        if ms.is_multiple_of(per) {
+            return format!("{}{unit}", ms / per);
+        }
+    }
+    format!("{ms}ms")
 }
 
 /// Runs `spec` under the wall-clock watchdog. A run that hangs or crashes is told on `out`
@@ -147,6 +163,8 @@ fn run_watched(
         match crate::running::watched::run_watched(spec, watchdog.get()?) {
             sweep::SeedResult::Done(outcome) => Ok(outcome),
             sweep::SeedResult::Hung { reason } => {
+                // Its thread, abandoned, may still be printing its trace: not below this.
+                crate::running::trace_filter::silence();
                 writeln!(out, "HANG: seed {}: {reason}", spec.seed)?;
                 Err(EXIT_VIOLATION)
             }
@@ -322,4 +340,28 @@ fn jobs(requested: Option<usize>) -> Result<usize, BadInput> {
 fn process_start() -> Instant {
     static START: OnceLock<Instant> = OnceLock::new();
     *START.get_or_init(Instant::now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A replay line's `--watchdog` is one word that reads back as the same duration.
+    #[test]
+    fn a_watchdog_prints_as_one_word_that_reads_back() {
+        for text in [
+            "90s", "10m", "1h", "1500ms", "2h", "61m", "3s", "1ms", "10500us",
+        ] {
+            let duration = humantime::parse_duration(text).unwrap();
+            let word = one_word(duration);
+            assert!(!word.contains(' '), "{text}: {word}");
+            assert_eq!(
+                humantime::parse_duration(&word),
+                Ok(duration),
+                "{text}: {word}"
+            );
+        }
+        assert_eq!(one_word(Duration::from_secs(90)), "90s");
+        assert_eq!(one_word(Duration::from_secs(7200)), "2h");
+    }
 }

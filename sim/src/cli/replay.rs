@@ -135,15 +135,16 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
         .faults_from
         .as_ref()
         .map_or(String::new(), |name| format!(" --faults-from {name}"));
+    let watchdog = args.watchdog.flag();
     match &args.file {
         Some(path) => writeln!(
             out,
-            "reproduce: dnsim replay --file {} --trace",
+            "reproduce: dnsim replay --file {} --trace{watchdog}",
             path.display()
         )?,
         None => writeln!(
             out,
-            "reproduce: {}{faults_from}",
+            "reproduce: {}{faults_from}{watchdog}",
             super::replay_command(&scenario_name, chosen.name(), strategy, seed)
         )?,
     }

@@ -98,10 +98,22 @@ static PRINTING: AtomicUsize = AtomicUsize::new(0);
 /// long as it likes; neither is the run being slow. Costs two atomic operations: the run's
 /// thread is inside madsim, whose clock there is the simulated one, so no wall time is read.
 pub fn printing<T>(print: impl FnOnce() -> T) -> T {
+    /// Counts a printer out however its print ends, a panic too (a count left above zero
+    /// would stop every such clock of the process).
+    struct Printer;
+    impl Drop for Printer {
+        fn drop(&mut self) {
+            PRINTING.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
     PRINTING.fetch_add(1, Ordering::SeqCst);
-    let result = print();
-    PRINTING.fetch_sub(1, Ordering::SeqCst);
-    result
+    let _printer = Printer;
+    print()
+}
+
+/// Whether some thread is [`printing`] now.
+pub fn anyone_printing() -> bool {
+    PRINTING.load(Ordering::SeqCst) > 0
 }
 
 /// A clock that leaves out the time spent [`printing`]: what a single run's watchdog reads,
@@ -171,5 +183,16 @@ mod tests {
         CLOCK.advance(2 * second);
         assert_eq!(less.now(), 3 * second, "the run's time counts again");
         assert!(less.now() <= less.now(), "it never runs backwards");
+    }
+
+    /// A print that panics is counted out all the same.
+    #[test]
+    fn a_print_that_panics_is_counted_out() {
+        let before = PRINTING.load(Ordering::SeqCst);
+        let panicked = std::panic::catch_unwind(|| printing(|| panic!("a print panics")));
+        assert!(panicked.is_err());
+        // No other test of this binary prints (only `replay --trace` and standard output
+        // do), so the count is back where it was.
+        assert_eq!(PRINTING.load(Ordering::SeqCst), before);
     }
 }

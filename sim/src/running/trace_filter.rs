@@ -20,13 +20,14 @@
 
 use std::fmt::{self, Write as _};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use dnsim_model::event::EventKind;
 use dnsim_model::{Actor, EndpointId};
 use tracing::field::{Field, Visit};
 use tracing_subscriber::filter::{EnvFilter, LevelFilter};
 
-use crate::exploring::clock::printing;
+use crate::exploring::clock::{anyone_printing, printing};
 use crate::running::entry::{format_time, TraceEntry};
 
 /// The prefix of every trace target.
@@ -127,7 +128,28 @@ fn is_noise(kind: &EventKind) -> bool {
 pub fn emit(entry: &TraceEntry) {
     // Formatting and writing two million lines takes seconds, and a slow reader blocks the
     // writes: a single run's watchdog leaves that time out (see `printing`).
-    printing(|| emit_now(entry));
+    printing(|| {
+        if !SILENCED.load(Ordering::SeqCst) {
+            emit_now(entry);
+        }
+    });
+}
+
+/// Set once a run is given up as hung: its abandoned thread may go on running, and must
+/// not print under the verdict.
+static SILENCED: AtomicBool = AtomicBool::new(false);
+
+/// Stops every trace line from now on, and waits (up to a second: a write a reader never
+/// takes may block for ever) for a line being printed to be done, so that the `HANG:` line
+/// printed next is the last.
+pub fn silence() {
+    SILENCED.store(true, Ordering::SeqCst);
+    for _ in 0..1000 {
+        if !anyone_printing() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
 }
 
 fn emit_now(entry: &TraceEntry) {

@@ -2,7 +2,8 @@
 //!
 //! As with a hunt's shards (see [`crate::merge`]), nothing in a report is trusted. Every
 //! report must be a shard of the same matrix (scenario and its digest, strategy, seed range,
-//! shard count, designs in the same order), every shard must appear (a retried shard may
+//! shard count, designs in the same order: each report names those it was asked for, so
+//! that a shard with no seed, and so no row, is checked too), every shard must appear (a retried shard may
 //! appear twice if both reports found exactly the same), every row's seed records must be
 //! its shard's seeds in order, and its cells must be what those records say. Every error
 //! names the report's file.
@@ -57,6 +58,30 @@ pub fn merge_matrix_reports(reports: Vec<(String, MatrixReport)>) -> Result<Matr
     if !missing.is_empty() {
         return Err(format!("missing shards: {}", missing.join(", ")));
     }
+    // Every shard names the designs it was asked for (reports of older versions do not):
+    // they must be the same, and a shard that ran every seed has a row for each.
+    let declared = (unique.iter())
+        .map(|(_, r)| r.variants.clone())
+        .find(|v| !v.is_empty());
+    for (name, report) in &unique {
+        let Some(declared) = &declared else { break };
+        let rows = variants_of(report);
+        let complete = report.end == SweepEnd::Completed && !report.designs.is_empty();
+        if (!report.variants.is_empty() && report.variants != *declared)
+            || (complete && rows != *declared)
+        {
+            return Err(format!(
+                "report {name}: designs {} are not those of the other shards ({})",
+                if report.variants.is_empty() {
+                    rows
+                } else {
+                    report.variants.clone()
+                }
+                .join(","),
+                declared.join(",")
+            ));
+        }
+    }
     // A shard stopped early (Ctrl-C, time budget) has only the first designs' rows: the
     // others' lists must be a prefix of the longest.
     let variants: Vec<String> = unique
@@ -74,7 +99,7 @@ pub fn merge_matrix_reports(reports: Vec<(String, MatrixReport)>) -> Result<Matr
             ));
         }
     }
-    Ok(combine(&unique, &variants))
+    Ok(combine(&unique, &variants, declared.unwrap_or_default()))
 }
 
 /// A report without its wall-clock time: what a run of the same shard finds again.
@@ -235,7 +260,11 @@ fn counts(row: &DesignRow) -> impl PartialEq + '_ {
 }
 
 /// Rebuilds every design's row from the records of every (checked, distinct) shard.
-fn combine(reports: &[(String, MatrixReport)], variants: &[String]) -> MatrixReport {
+fn combine(
+    reports: &[(String, MatrixReport)],
+    variants: &[String],
+    declared: Vec<String>,
+) -> MatrixReport {
     let (_, first) = &reports[0];
     let mut rows = Vec::new();
     for variant in variants {
@@ -273,6 +302,7 @@ fn combine(reports: &[(String, MatrixReport)], variants: &[String]) -> MatrixRep
         seeds: first.seeds,
         shard: None,
         designs: rows,
+        variants: declared,
         baseline_failures: {
             let mut failures: Vec<_> = (reports.iter())
                 .flat_map(|(_, r)| r.baseline_failures.iter().cloned())

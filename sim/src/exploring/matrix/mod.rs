@@ -219,6 +219,10 @@ pub fn matrix_shard(
         shard: seeds.shard,
         runs,
         designs: rows,
+        variants: designs
+            .iter()
+            .map(|&design| dnsim_model::designs::label(design))
+            .collect(),
         baseline_failures,
         wall_ms: started.elapsed().as_secs_f64() * 1e3,
         end,

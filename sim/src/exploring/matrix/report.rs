@@ -113,6 +113,11 @@ pub struct MatrixReport {
     pub shard: Option<Shard>,
     /// One row per design reached, in the order given.
     pub designs: Vec<DesignRow>,
+    /// Every design asked for, in order: the rows stop short of it only when the matrix
+    /// stopped early. It lets `merge` tell a shard run with other `--variants`, even one
+    /// that holds no seed and so has no row. (Absent from reports of older versions.)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<String>,
     /// Seeds that crashed or hung in `original` when it ran only to compare traces with
     /// (it was not among the designs asked for): no row shows them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
