@@ -136,7 +136,7 @@ pub(super) fn run(args: MergeArgs, out: &mut dyn Write) -> Result<i32, BadInput>
 /// A report parsed, or one line naming the file, line and column.
 fn parse<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, BadInput> {
     serde_json::from_str(text).map_err(|e| {
-        // Text that is not JSON at all (a hunt's table, not its `--json`) says so first.
+        // What the file is, when it is not one report, before serde's words for where.
         let what = match e.classify() {
             // A report written twice into one file (`>>` on a retry).
             serde_json::error::Category::Syntax if e.to_string().starts_with("trailing") => {

@@ -3,10 +3,10 @@
 //! As with a hunt's shards (see [`crate::merge`]), nothing in a report is trusted. Every
 //! report must be a shard of the same matrix (scenario and its digest, strategy, seed range,
 //! shard count, designs in the same order: each report names those it was asked for, so
-//! that a shard with no seed, and so no row, is checked too), every shard must appear (a retried shard may
-//! appear twice if both reports found exactly the same), every row's seed records must be
-//! its shard's seeds in order, and its cells must be what those records say. Every error
-//! names the report's file.
+//! that a shard with no seed, and so no row, is checked too), every shard must appear (a
+//! retried shard may appear twice if both reports found exactly the same), every row's seed
+//! records must be its shard's seeds in order, and its cells must be what those records
+//! say. Every error names the report's file.
 //!
 //! The merged rows are rebuilt from every shard's records by [`cells::design_row`], the
 //! code an unsharded matrix uses, so the merged report equals the unsharded one (apart from
