@@ -105,7 +105,7 @@ pub(super) fn run(args: ExhaustArgs, out: &mut dyn Write) -> Result<i32, BadInpu
             out,
             "exhaust: scenario={} variant={} max-faults={} noise-seeds={}",
             args.scenario,
-            design.name(),
+            dnsim_model::designs::label(design),
             args.max_faults,
             args.noise_seeds
         )?;
@@ -132,7 +132,7 @@ pub(super) fn run(args: ExhaustArgs, out: &mut dyn Write) -> Result<i32, BadInpu
     if args.json {
         let json = serde_json::json!({
             "scenario": args.scenario,
-            "variant": design.name(),
+            "variant": dnsim_model::designs::label(design),
             "menu": spec.menu.names(),
             "max_faults": args.max_faults,
             "noise_seeds": args.noise_seeds.to_string(),

@@ -68,6 +68,8 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
         (only.check(scenario.system.enactors, scenario.system.endpoints)).map_err(BadInput)?;
     }
     let chosen = design(&variant)?;
+    // The design as given, parameters and all: what a printed command must name to run it.
+    let label = dnsim_model::designs::label(chosen);
     let faults_from = args.faults_from.as_deref().map(design).transpose()?;
     if let Some(path) = &args.diagram {
         check_output("diagram file", path, false)?;
@@ -112,8 +114,7 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
     };
     writeln!(
         out,
-        "replay: SEED={seed} scenario={scenario_name} variant={} strategy={strategy} faults={faults}",
-        chosen.name()
+        "replay: SEED={seed} scenario={scenario_name} variant={label} strategy={strategy} faults={faults}",
     )?;
     out.flush()?;
     let outcome = if args.trace {
@@ -145,7 +146,7 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
         None => writeln!(
             out,
             "reproduce: {}{faults_from}{watchdog}",
-            super::replay_command(&scenario_name, chosen.name(), strategy, seed)
+            super::replay_command(&scenario_name, &label, strategy, seed)
         )?,
     }
     // A run that cannot be saved writes nothing, not even its diagram.
@@ -156,10 +157,13 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
                     "seed {seed} does not violate {invariant}; nothing saved"
                 )));
             }
-            Some((
-                path,
-                SeedFile::from_outcome(&outcome, &scenario_name, invariant),
-            ))
+            let mut file = SeedFile::from_outcome(&outcome, &scenario_name, invariant);
+            // Faults that were scripted (a schedule file's, or another design's under
+            // --faults-from) are not what the seed draws: the file must carry them.
+            if let FaultSource::Scripted(_) = spec.faults {
+                file.faults_source = FaultsSource::Schedule;
+            }
+            Some((path, file))
         }
         _ => None,
     };
@@ -167,8 +171,7 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
         let title = match &args.file {
             Some(path) => format!("dnsim replay --file {}", path.display()),
             None => format!(
-                "dnsim replay --scenario {scenario_name} --variant {} --strategy {strategy} --seed {seed}{faults_from}",
-                chosen.name()
+                "dnsim replay --scenario {scenario_name} --variant {label} --strategy {strategy} --seed {seed}{faults_from}",
             ),
         };
         let svg = render_svg(&outcome.trace, &Lanes::of(&scenario), &title);

@@ -71,7 +71,7 @@ pub(super) fn run(args: ShrinkArgs, out: &mut dyn Write) -> Result<i32, BadInput
         out,
         "shrink: SEED={seed} scenario={} variant={} strategy={} invariant={invariant}",
         args.target.scenario,
-        design.name(),
+        dnsim_model::designs::label(design),
         args.target.strategy
     )?;
     out.flush()?;
