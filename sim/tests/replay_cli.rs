@@ -134,3 +134,91 @@ fn a_run_saved_from_scripted_faults_replays_as_saved() {
         assert!(stdout.contains("reproduced: "), "{stdout}");
     }
 }
+
+/// A seed file's name does not say its scenario: a hunt that finds the name taken by
+/// another run's file leaves that file alone and says so, never "saved already".
+#[test]
+fn a_hunt_never_takes_another_runs_file_for_its_own() {
+    let dir = temp_dir("clash");
+    let dir_text = dir.to_str().unwrap();
+    let first = dnsim(&["hunt", "--seeds", "0..5", "--save", dir_text]);
+    assert_eq!(first.status.code(), Some(1), "{}", text(&first.stderr));
+    let clashing = dir.join("original-swarm-no_stale_overwrite-4.toml");
+    let before = std::fs::read_to_string(&clashing).expect("seed 4 of incident is saved");
+    let other = dnsim(&[
+        "hunt",
+        "--seeds",
+        "0..20",
+        "--scenario",
+        "small",
+        "--save",
+        dir_text,
+    ]);
+    let (stdout, stderr) = (text(&other.stdout), text(&other.stderr));
+    assert!(
+        stderr.contains(&format!(
+            "warning: seed 4 not saved: {} holds another run (of scenario incident)",
+            clashing.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("1 failing run not saved (see the warnings)"),
+        "{stdout}"
+    );
+    assert_eq!(std::fs::read_to_string(&clashing).unwrap(), before);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `explain --file` checks the file as `replay --file` does: a file that no longer gives its
+/// run is never explained as if it did.
+#[test]
+fn explain_says_when_a_file_no_longer_gives_its_run() {
+    let dir = temp_dir("explain");
+    let saved = std::fs::read_to_string(
+        common::repo_root().join("seeds/original-converges-175-minimal.toml"),
+    )
+    .unwrap();
+    assert!(saved.contains("seed = 175\n"), "{saved}");
+    let edited = dir.join("edited.toml");
+    std::fs::write(&edited, saved.replace("seed = 175\n", "seed = 176\n")).unwrap();
+    let out = dnsim(&["explain", "--file", edited.to_str().unwrap()]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].starts_with("explain: SEED=176 "), "{stdout}");
+    assert!(lines[1].starts_with("NOT REPRODUCED: "), "{stdout}");
+    let kept = dnsim(&[
+        "explain",
+        "--file",
+        "seeds/original-converges-175-minimal.toml",
+    ]);
+    assert_eq!(kept.status.code(), Some(1), "{}", text(&kept.stdout));
+    assert!(!text(&kept.stdout).contains("NOT REPRODUCED"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A command asks for a run the ways it takes: `shrink` has no `--file`.
+#[test]
+fn a_missing_seed_is_asked_for_the_ways_the_command_takes() {
+    let ask = |command: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dnsim"))
+            .arg(command)
+            .env_remove("MADSIM_TEST_SEED")
+            .current_dir(common::repo_root())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        text(&out.stderr)
+    };
+    assert_eq!(
+        ask("shrink"),
+        "error: give --seed N (or set MADSIM_TEST_SEED=N)\n"
+    );
+    for command in ["replay", "explain"] {
+        assert_eq!(
+            ask(command),
+            "error: give --seed N (or set MADSIM_TEST_SEED=N), or --file SEED_FILE\n"
+        );
+    }
+}

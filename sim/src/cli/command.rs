@@ -48,7 +48,7 @@ enum Command {
     Shrink(shrink::ShrinkArgs),
     /// Tell the story of a run: stalls, stale writes, deleted live trees, stuck batches.
     #[command(
-        after_help = "Exit status: 0 the run violated nothing; 1 it violated an invariant, or hung past --watchdog or crashed; 2 bad input."
+        after_help = "Exit status: 0 the run violated nothing; 1 it violated an invariant, or hung past --watchdog or crashed; 2 bad input; 3 (with --file) the run did not reproduce as recorded (its story is still told, after a NOT REPRODUCED line)."
     )]
     Explain(explain::ExplainArgs),
     /// Run every fault schedule of at most K faults from a menu: holds for all, or the

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{design, seed_or_file, BadInput, Target, EXIT_CLEAN, EXIT_VIOLATION};
+use super::{
+    design, seed_or_file, BadInput, Target, EXIT_CLEAN, EXIT_NOT_REPRODUCED, EXIT_VIOLATION,
+};
 use crate::reporting::narrative::narrative;
 use crate::running::run::RunSpec;
 use crate::running::scenario::Scenario;
@@ -47,8 +49,22 @@ pub(super) fn run(args: ExplainArgs, out: &mut dyn Write) -> Result<i32, BadInpu
         outcome.faults.len(),
         if outcome.faults.len() == 1 { "" } else { "s" }
     )?;
+    // A file that no longer gives the run it recorded is said to, before any story is told:
+    // the story below is of the run it gives now.
+    let differences = saved
+        .as_ref()
+        .and_then(|file| super::replay::not_reproduced(file, &outcome));
+    if let Some(differences) = &differences {
+        writeln!(
+            out,
+            "NOT REPRODUCED: {differences}; the story below is of the run the file gives now, not the one it recorded"
+        )?;
+    }
     write!(out, "{}", narrative(&outcome.trace))?;
     writeln!(out, "outage: {}", outcome.measures)?;
+    if differences.is_some() {
+        return Ok(EXIT_NOT_REPRODUCED);
+    }
     Ok(if outcome.violations.is_empty() {
         EXIT_CLEAN
     } else {

@@ -110,7 +110,7 @@ pub(super) fn run(
         LISTED_PER_INVARIANT
     });
     let mut write_error = None;
-    let mut saved = 0u64;
+    let mut saves = Saves::default();
     let summary = hunt_with(
         &scenario,
         design,
@@ -158,15 +158,18 @@ pub(super) fn run(
             if let (Some(dir), SeedResult::Done(outcome)) = (&args.save, result) {
                 match save(dir, scenario_arg, outcome) {
                     Ok(Some(path)) => {
-                        saved += 1;
+                        saves.saved += 1;
                         bar.suspend(|| {
                             let _ = writeln!(err, "saved: {}", path.display());
                         });
                     }
                     Ok(None) => {}
-                    Err(message) => bar.suspend(|| {
-                        let _ = writeln!(err, "warning: {message}");
-                    }),
+                    Err(message) => {
+                        saves.not_saved += 1;
+                        bar.suspend(|| {
+                            let _ = writeln!(err, "warning: {message}");
+                        });
+                    }
                 }
             }
         },
@@ -180,7 +183,7 @@ pub(super) fn run(
         let rest = serde_json::to_string(&summary)?;
         writeln!(out, "\n],{}", &rest[1..])?;
     } else if args.jsonl {
-        write_summary(err, &summary, &seeds, saved, args.save.is_some())?;
+        write_summary(err, &summary, &seeds, args.save.as_ref().map(|_| saves))?;
     } else {
         if listing.unlisted > 0 && !args.sweep.quiet {
             writeln!(
@@ -189,7 +192,7 @@ pub(super) fn run(
                 listing.unlisted
             )?;
         }
-        write_summary(out, &summary, &seeds, saved, args.save.is_some())?;
+        write_summary(out, &summary, &seeds, args.save.as_ref().map(|_| saves))?;
     }
     Ok(if summary.found_anything() {
         EXIT_VIOLATION
@@ -289,7 +292,9 @@ fn violations(seed: u64, result: &SeedResult<Outcome>) -> Vec<FoundViolation> {
 }
 
 /// Saves a failing run as `{variant}-{invariant}-{seed}.toml` in `dir`, for the first
-/// invariant it violated. `Ok(None)` when it passed or is saved already.
+/// invariant it violated. `Ok(None)` when it passed or is saved already; an error when the
+/// file of that name holds another run (of another scenario, say: the name does not say
+/// which), which is left as it is.
 fn save(
     dir: &std::path::Path,
     scenario_arg: &str,
@@ -301,17 +306,39 @@ fn save(
     let file = SeedFile::from_outcome(outcome, scenario_arg, first.invariant);
     let path = dir.join(file.file_name());
     if path.exists() {
-        return Ok(None);
+        return match SeedFile::load(&path) {
+            Ok(there) if there.same_run(&file) => Ok(None),
+            Ok(there) => {
+                let whose = if there.scenario == scenario_arg {
+                    String::new()
+                } else {
+                    format!(" (of scenario {})", there.scenario)
+                };
+                Err(format!(
+                    "seed {} not saved: {} holds another run{whose}",
+                    outcome.seed,
+                    path.display()
+                ))
+            }
+            Err(error) => Err(format!("seed {} not saved: {error}", outcome.seed)),
+        };
     }
     file.save_new(&path).map(Some).map_err(|e| e.to_string())
 }
 
+/// What `--save` did: the seed files it wrote, and the failing runs it could not save.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Saves {
+    saved: u64,
+    not_saved: u64,
+}
+
+/// The hunt's summary; `saves`, if the hunt saved failing runs.
 pub(super) fn write_summary(
     out: &mut dyn Write,
     summary: &HuntSummary,
     range: &SeedRange,
-    saved: u64,
-    saving: bool,
+    saves: Option<Saves>,
 ) -> std::io::Result<()> {
     writeln!(
         out,
@@ -367,8 +394,16 @@ pub(super) fn write_summary(
     if !summary.failures.is_empty() {
         writeln!(out, "  {crashes} seeds crashed, {hangs} hung")?;
     }
-    if saving {
-        writeln!(out, "  {saved} new seed files saved")?;
+    if let Some(Saves { saved, not_saved }) = saves {
+        write!(out, "  {saved} new seed files saved")?;
+        if not_saved > 0 {
+            let runs = if not_saved == 1 { "run" } else { "runs" };
+            write!(
+                out,
+                "; {not_saved} failing {runs} not saved (see the warnings)"
+            )?;
+        }
+        writeln!(out)?;
     }
     match summary.end {
         SweepEnd::Completed => Ok(()),

@@ -89,7 +89,7 @@ pub(super) fn run(args: MergeArgs, out: &mut dyn Write) -> Result<i32, BadInput>
             let merged = merge_reports(reports).map_err(BadInput)?;
             if args.table {
                 let s = &merged.summary;
-                super::hunt::write_summary(out, s, &s.seeds, 0, false)?;
+                super::hunt::write_summary(out, s, &s.seeds, None)?;
             } else {
                 writeln!(out, "{}", serde_json::to_string_pretty(&merged)?)?;
             }

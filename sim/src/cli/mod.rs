@@ -195,7 +195,7 @@ fn seed_or_file(
             None,
             target.scenario.clone(),
             target.variant.clone(),
-            seed_arg(seed)?,
+            seed_arg(seed, ", or --file SEED_FILE")?,
         ),
     })
 }
@@ -219,15 +219,13 @@ fn env_number(name: &str) -> Result<Option<u64>, BadInput> {
     }
 }
 
-/// The seed a command runs: `--seed N`, else `MADSIM_TEST_SEED`.
-fn seed_arg(seed: Option<u64>) -> Result<u64, BadInput> {
+/// The seed a command runs: `--seed N`, else `MADSIM_TEST_SEED`. With neither, the error
+/// ends with `or_else`: the command's other way to name a run, if it has one.
+fn seed_arg(seed: Option<u64>, or_else: &str) -> Result<u64, BadInput> {
     match seed {
         Some(seed) => Ok(seed),
-        None => env_seed()?.ok_or_else(|| {
-            BadInput(format!(
-                "give --seed N (or set {SEED_ENV}=N), or --file SEED_FILE"
-            ))
-        }),
+        None => env_seed()?
+            .ok_or_else(|| BadInput(format!("give --seed N (or set {SEED_ENV}=N){or_else}"))),
     }
 }
 

@@ -183,28 +183,15 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
         writeln!(out, "saved: {}", path.display())?;
     }
     if let Some(file) = &saved {
-        let hash = format_hash(outcome.trace_hash);
-        let mut differences = Vec::new();
-        if !outcome.violated(file.invariant) {
-            differences.push(format!("the run no longer violates {}", file.invariant));
-        }
-        if outcome.faults != file.faults {
-            differences.push(schedule_difference(&file.faults, &outcome.faults));
-        }
-        if hash != file.trace_hash {
-            differences.push(format!(
-                "its trace hash is {hash}, not the saved {}",
-                file.trace_hash
-            ));
-        }
-        if !differences.is_empty() {
-            writeln!(out, "NOT REPRODUCED: {}", differences.join("; "))?;
+        if let Some(differences) = not_reproduced(file, &outcome) {
+            writeln!(out, "NOT REPRODUCED: {differences}")?;
             return Ok(EXIT_NOT_REPRODUCED);
         }
         writeln!(
             out,
-            "reproduced: {} with trace hash {hash} and its {} recorded faults, as saved",
+            "reproduced: {} with trace hash {} and its {} recorded faults, as saved",
             file.invariant,
+            file.trace_hash,
             file.faults.len()
         )?;
         return Ok(EXIT_CLEAN);
@@ -214,6 +201,26 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
     } else {
         EXIT_VIOLATION
     })
+}
+
+/// How the run of a saved seed file differs from what the file recorded (its invariant
+/// violated, its faults, its trace hash), if it does: `None` when it reproduced.
+pub(super) fn not_reproduced(file: &SeedFile, outcome: &Outcome) -> Option<String> {
+    let hash = format_hash(outcome.trace_hash);
+    let mut differences = Vec::new();
+    if !outcome.violated(file.invariant) {
+        differences.push(format!("the run no longer violates {}", file.invariant));
+    }
+    if outcome.faults != file.faults {
+        differences.push(schedule_difference(&file.faults, &outcome.faults));
+    }
+    if hash != file.trace_hash {
+        differences.push(format!(
+            "its trace hash is {hash}, not the saved {}",
+            file.trace_hash
+        ));
+    }
+    (!differences.is_empty()).then(|| differences.join("; "))
 }
 
 /// How the faults of a re-run differ from the `[[faults]]` a seed file records.

@@ -48,7 +48,7 @@ pub(super) fn run(args: ShrinkArgs, out: &mut dyn Write) -> Result<i32, BadInput
     if !args.no_save {
         check_output_dir("save directory", &args.save)?;
     }
-    let seed = super::seed_arg(args.seed)?;
+    let seed = super::seed_arg(args.seed, "")?;
     let invariant = match args.invariant {
         Some(invariant) => invariant,
         None => {
