@@ -9,6 +9,9 @@
 //!    removing each remaining fault alone, until no single fault can go (1-minimal).
 //! 2. **Weaken the rest**: halve each fault's magnitude (stall, delay, lock hold, restart
 //!    time, burst size) for as long as the invariant still fails.
+//! 3. **Repeat** both until a whole round changes nothing: a weakened fault can make another
+//!    unnecessary, and a dropped one can let another halve further. The result is 1-minimal:
+//!    no single fault can be dropped, and none halved, with the invariant still failing.
 //!
 //! Every step is a deterministic re-run, so the result replays exactly. Each re-run is
 //! watched by the sweep's wall-clock watchdog ([`crate::watched`]): a schedule whose run
@@ -147,8 +150,18 @@ pub fn shrink(
         reproduced,
         "replaying the recorded schedule must reproduce the run"
     );
-    faults = drop_faults(&mut oracle, faults);
-    faults = weaken_faults(&mut oracle, faults);
+    // Dropping and halving feed each other: a weaker fault can leave another one unneeded,
+    // and with a fault gone another can halve further. So both repeat until a whole round
+    // changes nothing; only then can no single fault be dropped or halved. Every change
+    // removes a fault or halves one, so the rounds end.
+    loop {
+        let before = faults.clone();
+        faults = drop_faults(&mut oracle, faults);
+        faults = weaken_faults(&mut oracle, faults);
+        if faults == before || oracle.halted.is_some() {
+            break;
+        }
+    }
     // Keep only the faults that struck (a dropped fault can leave another's site unreached).
     let outcome = oracle.run(&faults, true);
     let outcome = match (outcome, oracle.halted.take()) {
