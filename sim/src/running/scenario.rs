@@ -74,6 +74,7 @@ pub struct System {
     /// How long a lock record bars other writers, in ms.
     pub lock_ttl_ms: u64,
     /// Fault-free latency of a DNS API call, `[min, max]` ms.
+    #[serde(deserialize_with = "min_max")]
     pub api_latency_ms: [u64; 2],
     /// Exponential back-off's base, in ms.
     pub backoff_base_ms: u64,
@@ -134,6 +135,7 @@ pub struct Ranged {
     /// Per site where it can strike, in [0, 1].
     pub probability: f64,
     /// How long, `[min, max]` ms.
+    #[serde(deserialize_with = "min_max")]
     pub ms: [u64; 2],
 }
 
@@ -144,6 +146,7 @@ pub struct Restart {
     /// Per site where it can strike, in [0, 1].
     pub probability: f64,
     /// How long until the restart, `[min, max]` ms.
+    #[serde(deserialize_with = "min_max")]
     pub restart_ms: [u64; 2],
 }
 
@@ -154,7 +157,21 @@ pub struct Plans {
     /// Per planner tick, in [0, 1].
     pub probability: f64,
     /// How many extra plans, `[min, max]`.
+    #[serde(deserialize_with = "min_max")]
     pub plans: [u32; 2],
+}
+
+/// A `[min, max]` pair: exactly two numbers. (serde reads a fixed-size array from the
+/// first elements of a longer list and drops the rest, so `[20, 80, 90]` would pass.)
+fn min_max<'de, D, T>(deserializer: D) -> Result<[T; 2], D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let values = Vec::<T>::deserialize(deserializer)?;
+    let count = values.len();
+    <[T; 2]>::try_from(values)
+        .map_err(|_| serde::de::Error::invalid_length(count, &"two numbers, [min, max]"))
 }
 
 /// Why a scenario could not be loaded: one line naming the input and the problem.
@@ -465,6 +482,28 @@ mod tests {
         let line = text.lines().position(|l| l.contains("\"three\"")).unwrap() + 1;
         assert!(error.contains(&format!(":{line}:")), "{error}");
         assert!(!error.contains('\n'), "one line: {error}");
+    }
+
+    /// Every `[min, max]` knob takes exactly two numbers, with the line of one that does not.
+    #[test]
+    fn a_min_max_pair_is_two_numbers() {
+        let incident = BUILT_IN[0].1;
+        for (pair, wrong) in [
+            ("api_latency_ms = [20, 80]", "api_latency_ms = [20, 80, 90]"),
+            ("ms = [200, 3000]", "ms = [200, 3000, 5]"),
+            ("restart_ms = [2000, 20000]", "restart_ms = [2000]"),
+            ("plans = [3, 10]", "plans = [3, 10, 11]"),
+        ] {
+            assert!(incident.contains(pair), "{pair}");
+            let text = incident.replacen(pair, wrong, 1);
+            let error = Scenario::parse(&text, "pair.toml").unwrap_err().to_string();
+            let line = text.lines().position(|l| l.contains(wrong)).unwrap() + 1;
+            assert!(error.starts_with(&format!("pair.toml:{line}:")), "{error}");
+            assert!(
+                error.ends_with("expected two numbers, [min, max]"),
+                "{error}"
+            );
+        }
     }
 
     #[test]
