@@ -6,8 +6,9 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use dnsim::clock::ManualClock;
-use dnsim::matrix::matrix_with;
-use dnsim::sweep::{SweepEnd, SweepOptions};
+use dnsim::matrix::merge::merge_matrix_reports;
+use dnsim::matrix::{matrix_shard, matrix_with};
+use dnsim::sweep::{Seeds, Shard, SweepEnd, SweepOptions};
 use dnsim::Strategy;
 use dnsim_model::designs;
 use dnsim_tests::incident;
@@ -70,6 +71,86 @@ fn a_matrix_stops_at_its_time_budget_by_the_clock() {
     assert_eq!(report.designs.len(), 2);
     assert!(report.designs[0].cells.iter().all(|cell| !cell.partial));
     assert!(report.designs[1].cells.iter().all(|cell| cell.partial));
+    // "identical to original" counts over the seeds the second design ran, not all 100,
+    // and says so; the line under the table says why.
+    let row = &report.designs[1];
+    let ran = row.cells[0].seeds_run;
+    assert!(ran < 100, "{ran}");
+    let text = dnsim::matrix::render_text(&report, "incident");
+    let identical = format!(
+        "  {} of {ran} (the seeds it ran, of 100)\n",
+        row.identical_to_original_seeds
+    );
+    assert!(text.contains(&identical), "{identical:?} in {text}");
+    assert!(
+        text.contains(&format!(
+            "stopped at the time budget after {} of 200 runs: cells marked partial ran fewer than 100 seeds; not run: none",
+            report.runs
+        )),
+        "{text}"
+    );
+    let markdown = dnsim::matrix::render_markdown(&report, "incident");
+    assert!(
+        markdown.contains(&identical.trim_start().replace('\n', " |")),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("stopped at the time budget after"),
+        "{markdown}"
+    );
+}
+
+/// A matrix merged from shards one of which stopped at its time budget (having run only
+/// part of `original`, and no other design) says what the unsharded one says: "identical
+/// to original" over the seeds the design ran (the complete shard's), and the stop line.
+#[test]
+fn a_merged_matrix_with_a_shard_stopped_early_says_so() {
+    static CLOCK: ManualClock = ManualClock::new();
+    let shard = |index: u64| {
+        let mut options = SweepOptions::new(1);
+        if index == 2 {
+            options.clock = std::sync::Arc::new(&CLOCK);
+            options.time_budget = Some(Duration::from_secs(60));
+        }
+        let seeds = Seeds {
+            range: "0..20".parse().unwrap(),
+            shard: Some(Shard { index, count: 2 }),
+        };
+        let report = matrix_shard(
+            &incident(),
+            &two_designs(),
+            Strategy::default(),
+            seeds,
+            &options,
+            |done| {
+                // Shard 2's budget passes during `original`'s fifth run.
+                if index == 2 && done == 5 {
+                    CLOCK.advance(Duration::from_secs(3600));
+                }
+            },
+        );
+        (format!("shard-{index}.json"), report)
+    };
+    let shards = vec![shard(1), shard(2)];
+    assert_eq!(shards[1].1.end, SweepEnd::TimeBudget);
+    assert_eq!(shards[1].1.designs.len(), 1, "only original, part-way");
+    let merged = merge_matrix_reports(shards).unwrap();
+    assert_eq!(merged.end, SweepEnd::TimeBudget);
+    let row = merged.row("fenced-and-protected").unwrap();
+    assert_eq!(row.cells[0].seeds_run, 10, "shard 1's seeds only");
+    let text = dnsim::matrix::render_text(&merged, "incident");
+    let identical = format!(
+        "  {} of 10 (the seeds it ran, of 20)\n",
+        row.identical_to_original_seeds
+    );
+    assert!(text.contains(&identical), "{identical:?} in {text}");
+    assert!(
+        text.contains(&format!(
+            "stopped at the time budget after {} of 40 runs: cells marked partial ran fewer than 20 seeds; not run: none",
+            merged.runs
+        )),
+        "{text}"
+    );
 }
 
 #[test]

@@ -158,25 +158,6 @@ pub(super) fn run(
                 "this is shard {shard} only: run every shard with --json and join them with `dnsim merge`"
             )?;
         }
-        let not_run: Vec<String> = chosen
-            .iter()
-            .filter(|design| report.row(&dnsim_model::designs::label(**design)).is_none())
-            .map(|design| dnsim_model::designs::label(*design))
-            .collect();
-        let why = match report.end {
-            SweepEnd::Completed => None,
-            SweepEnd::TimeBudget => Some("stopped at the time budget"),
-            SweepEnd::Interrupted => Some("interrupted"),
-        };
-        if let Some(why) = why {
-            writeln!(
-                out,
-                "{why} after {} of {runs} runs: cells marked partial ran fewer than {} seeds; not run: {}",
-                report.runs,
-                seeds.len(),
-                if not_run.is_empty() { "none".to_string() } else { not_run.join(", ") }
-            )?;
-        }
     }
     let any_violation = report
         .designs

@@ -50,7 +50,7 @@ use crate::exploring::sweep::{
 use crate::running::run::{run, RunSpec};
 use crate::running::scenario::Scenario;
 pub use cells::upper_95;
-pub use render::{percent_up, render_markdown, render_text};
+pub use render::{percent_up, render_markdown, render_text, stopped_text};
 pub use report::{Cell, DesignRow, MatrixReport, SeedRecord, ORIGINAL};
 
 /// What the matrix keeps of one seed's run.

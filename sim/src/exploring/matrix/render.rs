@@ -8,6 +8,7 @@ use crate::checking::coverage::Mark;
 use crate::checking::invariants::InvariantId;
 use crate::checking::verdict::{Verdict, REACHED_FOR_HOLDS};
 use crate::exploring::hunt;
+use crate::exploring::sweep::SweepEnd;
 
 fn percent(rate: f64) -> String {
     if rate == 0.0 {
@@ -136,14 +137,69 @@ fn spread_text(spread: &crate::checking::measures::Spread) -> String {
     )
 }
 
-fn identical_text(row: &DesignRow, seeds: u64) -> String {
+/// The seeds on which a design's trace was compared with `original`'s: every seed the
+/// design ran (those that crashed or hung too: they count as not identical). `original` ran
+/// on each of them, since a design starts only once `original` has run every seed of its
+/// shard. Fewer than the report covers when the matrix stopped part-way through the design
+/// (or, merged, some shard did).
+fn compared_seeds(row: &DesignRow) -> u64 {
+    row.cells.first().map_or(0, |cell| cell.seeds_run) + row.failures.len() as u64
+}
+
+/// "identical to original": `k of n`, where n is the seeds compared, said to be the seeds
+/// the design ran when they are fewer than the `covered` ones the report is for.
+fn identical_text(row: &DesignRow, covered: u64) -> String {
+    let compared = compared_seeds(row);
     if row.variant == ORIGINAL {
         "-".to_string()
     } else if row.identical_to_original {
-        format!("{seeds} of {seeds}: NO DIFFERENT FROM original")
+        format!("{compared} of {compared}: NO DIFFERENT FROM original")
+    } else if compared < covered {
+        format!(
+            "{} of {compared} (the seeds it ran, of {covered})",
+            row.identical_to_original_seeds
+        )
     } else {
-        format!("{} of {seeds}", row.identical_to_original_seeds)
+        format!("{} of {compared}", row.identical_to_original_seeds)
     }
+}
+
+/// For a matrix stopped before every run (Ctrl-C, time budget; merged: any shard so
+/// stopped), one line saying so: the runs made of those planned, what partial means and
+/// the designs never reached. `None` for a matrix that ran to the end.
+pub fn stopped_text(report: &MatrixReport) -> Option<String> {
+    let why = match report.end {
+        SweepEnd::Completed => return None,
+        SweepEnd::TimeBudget => "stopped at the time budget",
+        SweepEnd::Interrupted => "interrupted",
+    };
+    // The designs asked for (reports of older versions name only those that ran), and
+    // `original` run first to compare with when it is not the first of them.
+    let asked: Vec<String> = if report.variants.is_empty() {
+        report
+            .designs
+            .iter()
+            .map(|row| row.variant.clone())
+            .collect()
+    } else {
+        report.variants.clone()
+    };
+    let runs_original = asked.first().map(String::as_str) != Some(ORIGINAL);
+    let planned = report.seeds_covered() * (asked.len() as u64 + u64::from(runs_original));
+    let not_run: Vec<&str> = (asked.iter())
+        .filter(|variant| report.row(variant).is_none())
+        .map(String::as_str)
+        .collect();
+    Some(format!(
+        "{why} after {} of {planned} runs: cells marked partial ran fewer than {} seeds; not run: {}",
+        report.runs,
+        report.seeds_covered(),
+        if not_run.is_empty() {
+            "none".to_string()
+        } else {
+            not_run.join(", ")
+        }
+    ))
 }
 
 /// The plain-text tables `dnsim matrix` prints: verdicts, then measures, then the seeds that
@@ -205,6 +261,9 @@ pub fn render_text(report: &MatrixReport, scenario_arg: &str) -> String {
         report.strategy
     );
     out.push_str(&failures_text(report, scenario_arg));
+    if let Some(stopped) = stopped_text(report) {
+        let _ = writeln!(out, "{stopped}");
+    }
     out
 }
 
@@ -219,6 +278,9 @@ pub fn render_markdown(report: &MatrixReport, scenario_arg: &str) -> String {
         report.seeds,
         report.seeds_covered()
     );
+    if let Some(stopped) = stopped_text(report) {
+        let _ = writeln!(out, "**{stopped}**\n");
+    }
     let _ = write!(out, "| design |");
     for id in InvariantId::ALL {
         let _ = write!(out, " `{id}` |");
@@ -228,8 +290,9 @@ pub fn render_markdown(report: &MatrixReport, scenario_arg: &str) -> String {
     for row in &report.designs {
         let _ = write!(out, "| `{}` |", row.variant);
         for cell in &row.cells {
+            let partial = if cell.partial { " partial" } else { "" };
             let mark = if row.failures.is_empty() { "" } else { " *" };
-            let _ = write!(out, " {}{mark} |", cell_markdown(cell));
+            let _ = write!(out, " {}{partial}{mark} |", cell_markdown(cell));
         }
         let _ = writeln!(out);
     }
