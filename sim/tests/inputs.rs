@@ -499,6 +499,7 @@ fn every_command_documents_its_exit_statuses_in_its_help() {
         "replay",
         "shrink",
         "explain",
+        "exhaust",
         "matrix",
         "strategies",
         "merge",

@@ -53,6 +53,9 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Run every fault schedule of at most K faults from a menu: holds for all, or the
     /// first counterexample (fewest faults).
+    #[command(
+        after_help = "Exit status: 0 every schedule run held every invariant, if only vacuously (a run stopped early by --time-budget or Ctrl-C says so, `partial:`, and its holds cover only the levels that ran whole); 1 an invariant was violated (its counterexample saved, unless --no-save), or a schedule crashed or hung (BROKEN run); 2 bad input."
+    )]
     Exhaust(exhaust::ExhaustArgs),
     /// Run every design against every invariant on the same seeds: the verdict matrix.
     #[command(

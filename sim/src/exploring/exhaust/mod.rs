@@ -127,8 +127,10 @@ pub struct ExhaustReport {
     pub decisions_fault_free: u64,
     /// The first counterexample of each invariant violated.
     pub counterexamples: BTreeMap<InvariantId, Counterexample>,
-    /// How many schedules reached each coverage mark: an invariant with no counterexample
-    /// holds only where its mark was reached; otherwise the verdict is vacuous.
+    /// How many schedules of the complete levels (those of at most `complete_up_to`
+    /// faults, the schedules a "holds" covers) reached each coverage mark: an invariant with
+    /// no counterexample holds only where its mark was reached; otherwise the verdict is
+    /// vacuous. Schedules of a level stopped part-way are not counted.
     #[serde(default)]
     pub reached: BTreeMap<Mark, u64>,
     /// The schedules whose runs crashed or hung.
@@ -192,6 +194,10 @@ pub fn exhaust(
     // `options.time_budget` is for the whole enumeration; each level's sweep gets what is
     // left of it, on the options' clock.
     let began = options.clock.now();
+    // Marks reached by every schedule run so far; `report.reached` takes them only once a
+    // level is complete on every noise seed, so that it counts the schedules a "holds"
+    // covers, not those of a level stopped part-way.
+    let mut reached = BTreeMap::new();
     'levels: for faults in 0..=spec.max_faults {
         for (noise_seed, frontier) in &mut frontiers {
             let expand = faults < spec.max_faults;
@@ -209,6 +215,7 @@ pub fn exhaust(
                 &mut index,
                 started,
                 &mut report,
+                &mut reached,
                 on_progress,
             );
             if faults == 0 && *noise_seed == spec.noise_seeds.start {
@@ -233,6 +240,7 @@ pub fn exhaust(
             *frontier = next;
         }
         report.complete_up_to = Some(faults);
+        report.reached = reached.clone();
     }
     report.wall_ms = started.elapsed().as_secs_f64() * 1e3;
     report
@@ -257,6 +265,7 @@ fn run_level(
     index: &mut u64,
     started: Instant,
     report: &mut ExhaustReport,
+    reached: &mut BTreeMap<Mark, u64>,
     on_progress: &mut OnProgress,
 ) -> ((Level, u64), Vec<FaultSchedule>, SweepEnd) {
     let total = frontier.len() as u64;
@@ -315,7 +324,7 @@ fn run_level(
                     }
                     level.clipped += explored.clipped;
                     for mark in &explored.outcome.coverage {
-                        *report.reached.entry(*mark).or_default() += 1;
+                        *reached.entry(*mark).or_default() += 1;
                     }
                     for violation in &explored.outcome.violations {
                         report
