@@ -21,6 +21,10 @@ fn out_of_range_sweep_numbers_are_one_line_and_exit_2() {
             "--time-budget must be longer than zero",
         ),
         (
+            &["exhaust", "--no-save", "--time-budget", "0s"][..],
+            "--time-budget must be longer than zero",
+        ),
+        (
             &[
                 "sensitivity",
                 "--knob",

@@ -4,20 +4,18 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::progress::StopArgs;
 use super::{design, jobs, output_dir, BadInput, EXIT_CLEAN, EXIT_VIOLATION};
 use crate::checking::invariants::InvariantId;
 use crate::exploring::exhaust::{
     exhaust, Counterexample, ExhaustEnd, ExhaustReport, ExhaustSpec, Menu,
 };
 use crate::exploring::hunt::SeedRange;
-use crate::exploring::sweep::SweepOptions;
 use crate::reporting::narrative::describe_fault;
 use crate::running::scenario::Scenario;
 use crate::running::seedfile::{FaultsSource, SeedFile};
@@ -45,9 +43,6 @@ pub(super) struct ExhaustArgs {
     /// Worker threads (default: every core). Results do not depend on it.
     #[arg(long)]
     jobs: Option<usize>,
-    /// Stop cleanly after this much wall time, e.g. `90s`, `10m`, and report what ran.
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
-    time_budget: Option<Duration>,
     /// Report a schedule still running after this much wall time as hung.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "10s")]
     watchdog: Duration,
@@ -64,9 +59,9 @@ pub(super) struct ExhaustArgs {
     /// Do not save the counterexamples.
     #[arg(long, conflicts_with = "save")]
     no_save: bool,
-    /// No progress bar (it is shown only when stderr is a terminal anyway).
-    #[arg(long, short)]
-    quiet: bool,
+    // `--time-budget` (more than zero, checked as every command checks it) and `--quiet`.
+    #[command(flatten)]
+    stop: StopArgs,
 }
 
 /// The scratch directory counterexamples go to by default.
@@ -84,14 +79,13 @@ pub(super) fn run(args: ExhaustArgs, out: &mut dyn Write) -> Result<i32, BadInpu
     if args.watchdog.is_zero() {
         return Err(BadInput("--watchdog must be longer than zero".into()));
     }
+    // The budget, checked as every command checks it; Ctrl-C sets the options' stop flag.
+    let mut options = args.stop.options(jobs(args.jobs)?)?;
+    options.watchdog = args.watchdog;
     let save = (!args.no_save).then(|| args.save.clone().unwrap_or_else(scratch_dir));
     if let Some(dir) = &save {
         output_dir("save directory", dir)?;
     }
-    let mut options = SweepOptions::new(jobs(args.jobs)?);
-    stop_on_ctrl_c(options.stop.clone());
-    options.watchdog = args.watchdog;
-    options.time_budget = args.time_budget;
     let spec = ExhaustSpec {
         scenario,
         design,
@@ -113,7 +107,7 @@ pub(super) fn run(args: ExhaustArgs, out: &mut dyn Write) -> Result<i32, BadInpu
         out.flush()?;
     }
     let started = Instant::now();
-    let bar = progress_bar(args.quiet);
+    let bar = progress_bar(args.stop.quiet);
     let report = exhaust(&spec, &options, &mut |seed, faults, ran, total| {
         bar.set_length(total);
         bar.set_position(ran);
@@ -164,19 +158,6 @@ pub(super) fn run(args: ExhaustArgs, out: &mut dyn Write) -> Result<i32, BadInpu
         print_text(out, &spec, &report, &saved, elapsed)?;
     }
     Ok(if violated { EXIT_VIOLATION } else { EXIT_CLEAN })
-}
-
-/// First Ctrl-C: stop cleanly (the schedules in flight finish, the partial summary is
-/// printed). Second Ctrl-C: exit at once.
-fn stop_on_ctrl_c(stop: Arc<AtomicBool>) {
-    let handler = move || {
-        if stop.swap(true, Ordering::Relaxed) {
-            std::process::exit(130);
-        }
-        eprintln!("\ninterrupted: finishing the schedules in flight (Ctrl-C again to quit now)");
-    };
-    // Without a handler (some sandboxes refuse one), Ctrl-C just ends the process.
-    let _ = ctrlc::set_handler(handler);
 }
 
 fn progress_bar(quiet: bool) -> ProgressBar {
