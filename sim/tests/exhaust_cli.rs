@@ -128,6 +128,45 @@ fn a_time_budget_gives_a_partial_summary() {
     assert!(!stdout.contains("at most 3 faults"), "{stdout}");
 }
 
+/// A design with parameters is named by its label, and its counterexamples are saved under
+/// a name written as every seed file's is (`SeedFile::file_name`): no `:` or `,`.
+#[test]
+fn a_parameterised_designs_counterexample_is_saved_under_a_plain_file_name() {
+    let dir = scratch("parameterised");
+    let out = dnsim(&[
+        "exhaust",
+        "--variant",
+        "leased-enactor:lease_ttl_ms=200",
+        "--max-faults",
+        "1",
+        "--save",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("variant=leased-enactor:lease_ttl_ms=200 "),
+        "{stdout}"
+    );
+    let saved: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!saved.is_empty(), "a counterexample within one fault");
+    for name in &saved {
+        assert!(
+            name.starts_with("leased-enactor+lease_ttl_ms=200-") && !name.contains([':', ',']),
+            "{name}"
+        );
+        assert!(stdout.contains(name.as_str()), "{name} named in {stdout}");
+    }
+    // It replays as saved: the file names the design with its parameters.
+    let path = dir.join(&saved[0]);
+    let replay = dnsim(&["replay", "--file", path.to_str().unwrap()]);
+    assert_eq!(replay.status.code(), Some(0), "{}", text(&replay.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn bad_input_is_one_line_and_exit_2() {
     for args in [

@@ -196,9 +196,10 @@ fn save_counterexample(
     } else {
         format!("{}; so {}", faults.join("; "), violation.message)
     };
+    // The variant as `SeedFile::file_name` writes it (no `:` or `,`).
     let path = dir.join(format!(
         "{}-{invariant}-exhaust-{}faults-{}.toml",
-        outcome.variant,
+        file.variant_in_file_name(),
         outcome.faults.len(),
         format_hash(outcome.trace_hash)
     ));

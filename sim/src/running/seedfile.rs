@@ -159,13 +159,18 @@ impl SeedFile {
             Strategy::Uniform => String::new(),
             other => format!("-{}", other.to_string().replace(':', "-")),
         };
-        // A variant with parameters (`leased-enactor:lease_ttl_ms=200`) keeps them in the
-        // name, without the characters some file systems refuse.
-        let variant = self.variant.replace([':', ','], "+");
+        let variant = self.variant_in_file_name();
         format!(
             "{variant}{strategy}-{}-{}{minimal}.toml",
             self.invariant, self.seed
         )
+    }
+
+    /// The design's label as every saved file's name carries it: a variant with parameters
+    /// (`leased-enactor:lease_ttl_ms=200`) keeps them, without the characters some file
+    /// systems refuse (`leased-enactor+lease_ttl_ms=200`).
+    pub fn variant_in_file_name(&self) -> String {
+        self.variant.replace([':', ','], "+")
     }
 
     /// The command that replays this run, saved at `path`: from its seed (naming every
