@@ -80,6 +80,21 @@ fn shrink_and_exhaust_name_the_design_with_its_parameters() {
     ]);
     let stdout = text(&exhaust.stdout);
     assert!(stdout.contains(&format!("variant={variant} ")), "{stdout}");
+    let matrix = dnsim(&[
+        "matrix",
+        "--scenario",
+        "small",
+        "--seeds",
+        "0..2",
+        "--variants",
+        &format!("original,{variant}"),
+        "--exhaustive",
+        "1",
+        "--quiet",
+    ]);
+    let stdout = text(&matrix.stdout);
+    let exhaustive = stdout.split("exhaustive (").nth(1).expect(&stdout);
+    assert!(exhaustive.contains(&format!("\n  {variant}\n")), "{stdout}");
 }
 
 /// A run replayed with scripted faults (a schedule file's, another design's) is saved with

@@ -70,7 +70,7 @@ pub fn exhaustive_column(
             };
             let report = exhaust(&spec, &SweepOptions::new(jobs), &mut |_, _, _, _| {});
             ExhaustiveRow {
-                variant: design.name().to_string(),
+                variant: dnsim_model::designs::label(design),
                 max_faults,
                 schedules: report.ran(),
                 end: report.end,
