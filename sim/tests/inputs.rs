@@ -454,6 +454,20 @@ fn replay_file_refuses_edited_or_deleted_faults() {
         output.contains("they part at fault 1: recorded \"enactor-1's one-time check of the live generations of every endpoint is 506 ms slow\", re-run \"enactor-1's one-time check of the live generations of every endpoint is 505 ms slow\""),
         "{output}"
     );
+    // Two faults told alike are told apart by their sites.
+    let moved = edited_seed_file(&dir, "original-no_stale_overwrite-0.toml", |t| {
+        t.replacen(
+            "enactor-1/g1/poll-1/live-check",
+            "enactor-1/g1/poll-2/live-check",
+            1,
+        )
+    });
+    let (code, output) = replay_file(&moved);
+    assert_eq!(code, Some(3), "{output}");
+    assert!(
+        output.contains("recorded \"enactor-1's one-time check of the live generations of every endpoint is 505 ms slow\" at enactor-1/g1/poll-2/live-check, re-run \"enactor-1's one-time check of the live generations of every endpoint is 505 ms slow\" at enactor-1/g1/poll-1/live-check"),
+        "{output}"
+    );
     // A minimal run replays its schedule: dropping one fault changes the run.
     let dropped = edited_seed_file(&dir, "original-converges-175-minimal.toml", |t| {
         let first = t.find("\n[[faults]]").unwrap();

@@ -12,9 +12,11 @@ use super::{
 };
 use crate::checking::invariants::InvariantId;
 use crate::reporting::diagram::{render_svg, Lanes};
+use crate::reporting::narrative::describe_fault;
 use crate::running::faults::FaultSource;
 use crate::running::run::{Outcome, RunSpec};
 use crate::running::scenario::Scenario;
+use crate::running::schedule::ScheduledFault;
 use crate::running::seedfile::{FaultsSource, SeedFile};
 use crate::running::trace::{format_hash, format_time, TraceEntry, TraceMode};
 use crate::running::trace_filter::{with_printed_trace, Only};
@@ -234,18 +236,21 @@ fn schedule_difference(
         .zip(&replayed.0)
         .position(|(a, b)| a != b)
         .unwrap_or(recorded.len().min(replayed.len()));
-    let describe = |schedule: &crate::running::faults::FaultSchedule| {
-        schedule.0.get(first).map_or("none".to_string(), |fault| {
-            crate::reporting::narrative::describe_fault(fault)
-        })
+    let (was, is) = (recorded.0.get(first), replayed.0.get(first));
+    let story = |fault: Option<&ScheduledFault>| fault.map_or("none".to_string(), describe_fault);
+    // Two faults told alike differ in what the story leaves out: then name their sites too.
+    let alike = story(was) == story(is);
+    let tell = |fault: Option<&ScheduledFault>| match fault {
+        Some(fault) if alike => format!("\"{}\" at {}", describe_fault(fault), fault.at),
+        _ => format!("\"{}\"", story(fault)),
     };
     format!(
-        "its faults are not the recorded [[faults]] ({} recorded, {} in the re-run; they part at fault {}: recorded \"{}\", re-run \"{}\")",
+        "its faults are not the recorded [[faults]] ({} recorded, {} in the re-run; they part at fault {}: recorded {}, re-run {})",
         recorded.len(),
         replayed.len(),
         first + 1,
-        describe(recorded),
-        describe(replayed)
+        tell(was),
+        tell(is)
     )
 }
 
