@@ -33,7 +33,7 @@ struct Cli {
 enum Command {
     /// Run every seed in a range; list each failing seed with a command to replay it.
     #[command(
-        after_help = "Exit status: 0 every seed run held every invariant (a sweep stopped early by --time-budget or Ctrl-C says so); 1 an invariant was violated, or a seed crashed or hung; 2 bad input."
+        after_help = "Exit status: 0 no seed run violated an invariant, crashed or hung: not a verdict that the design holds (a hold nothing tested is VACUOUS in the output; a sweep stopped early by --time-budget or Ctrl-C says so); 1 an invariant was violated, or a seed crashed or hung; 2 bad input."
     )]
     Hunt(hunt::HuntArgs),
     /// Re-run exactly one seed (or a saved seed file); optionally print its trace.
@@ -59,7 +59,7 @@ enum Command {
     Exhaust(exhaust::ExhaustArgs),
     /// Run every design against every invariant on the same seeds: the verdict matrix.
     #[command(
-        after_help = "Exit status: 0 every design held every invariant; 1 some design violated an invariant (or a seed crashed or hung); 2 bad input (nothing written)."
+        after_help = "Exit status: 0 no design violated an invariant, and no seed crashed or hung: not a verdict that every design holds (a cell nothing tested is VACUOUS, one stopped early partial); 1 some design violated an invariant (or a seed crashed or hung); 2 bad input (nothing written)."
     )]
     Matrix(matrix::MatrixArgs),
     /// Run the verdict matrix at each value of one scenario knob; draw the rates as a chart.
