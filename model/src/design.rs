@@ -274,9 +274,9 @@ pub fn unreferenced_and_significantly_older(
         .filter(|&tree| Some(tree) != zone.root && Some(tree) != zone.rollback)
 }
 
-/// The value of a design's only parameter, `key`, a positive whole number, from the
-/// `parameters` given (`None`: not given); any other key is an error naming `design` and
-/// `key`, the one it takes.
+/// The value of a design's only parameter, `key`, a whole number in
+/// [`PARAMETER_RANGE`], from the `parameters` given (`None`: not given); any other key, or
+/// `key` given twice, is an error naming `design` and `key`, the one it takes.
 pub fn only_number_parameter(
     design: &str,
     key: &str,
@@ -287,18 +287,32 @@ pub fn only_number_parameter(
         if given != key {
             return Err(format!("{design}: unknown parameter {given:?} ({key})"));
         }
+        if found.is_some() {
+            return Err(format!("{design}: parameter {key} given twice"));
+        }
         found = Some(number_parameter(given, value)?);
     }
     Ok(found)
 }
 
-/// Parses `key=value` as a number of milliseconds (or any count) for a design parameter.
+/// What a design parameter may be, as a scenario's knobs each have a range: every one is a
+/// duration in simulated milliseconds, from 1 ms to 10^9 ms (11.6 days: longer than any
+/// run, so that an actor can be kept from ever waking, as a README finding does).
+pub const PARAMETER_RANGE: std::ops::RangeInclusive<u64> = 1..=1_000_000_000;
+
+/// Parses `key=value` as a number of milliseconds for a design parameter.
 pub fn number_parameter(key: &str, value: &str) -> Result<u64, String> {
     value
         .parse::<u64>()
         .ok()
-        .filter(|&n| n > 0)
-        .ok_or_else(|| format!("parameter {key}: expected a positive whole number, got {value:?}"))
+        .filter(|n| PARAMETER_RANGE.contains(n))
+        .ok_or_else(|| {
+            format!(
+                "parameter {key}: expected a whole number from {} to {} (ms), got {value:?}",
+                PARAMETER_RANGE.start(),
+                PARAMETER_RANGE.end()
+            )
+        })
 }
 
 #[cfg(test)]
@@ -314,13 +328,25 @@ mod tests {
 
     #[test]
     fn a_designs_only_parameter_is_read_and_anything_else_refused() {
-        let read = |pairs| only_number_parameter("d", "ttl_ms", &given(pairs));
+        let read = |pairs: &[(&str, &str)]| only_number_parameter("d", "ttl_ms", &given(pairs));
         assert_eq!(read(&[]), Ok(None));
         assert_eq!(read(&[("ttl_ms", "250")]), Ok(Some(250)));
         assert_eq!(
             read(&[("x", "1")]),
             Err("d: unknown parameter \"x\" (ttl_ms)".to_string())
         );
-        assert!(read(&[("ttl_ms", "0")]).unwrap_err().contains("positive"));
+        for out_of_range in ["0", "1000000001", "18446744073709551615", "-1", "1.5"] {
+            assert_eq!(
+                read(&[("ttl_ms", out_of_range)]),
+                Err(format!(
+                    "parameter ttl_ms: expected a whole number from 1 to 1000000000 (ms), got {out_of_range:?}"
+                ))
+            );
+        }
+        assert_eq!(read(&[("ttl_ms", "1000000000")]), Ok(Some(1_000_000_000)));
+        assert_eq!(
+            read(&[("ttl_ms", "5000"), ("ttl_ms", "6000")]),
+            Err("d: parameter ttl_ms given twice".to_string())
+        );
     }
 }
