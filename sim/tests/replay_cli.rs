@@ -237,3 +237,46 @@ fn a_missing_seed_is_asked_for_the_ways_the_command_takes() {
         );
     }
 }
+
+/// A seed file names its scenario file as it was given (relative to where it was saved):
+/// when that file is not found, the error names the seed file too.
+#[test]
+fn a_seed_files_missing_scenario_names_the_seed_file() {
+    let dir = temp_dir("relative");
+    let file = dir.join("relative.toml");
+    let saved = std::fs::read_to_string(
+        common::repo_root().join("seeds/original-converges-175-minimal.toml"),
+    )
+    .unwrap();
+    let edited = saved.replace("scenario = \"incident\"", "scenario = \"my.toml\"");
+    assert_ne!(edited, saved);
+    std::fs::write(&file, edited).unwrap();
+    let out = dnsim(&["replay", "--file", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).starts_with(&format!(
+            "error: seed file {}: scenario file my.toml: ",
+            file.display()
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `MADSIM_TEST_NUM=0` asks for no seeds: bad input, not one seed run quietly.
+#[test]
+fn madsim_test_num_0_is_bad_input() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dnsim"))
+        .arg("hunt")
+        .env("MADSIM_TEST_SEED", "1")
+        .env("MADSIM_TEST_NUM", "0")
+        .current_dir(common::repo_root())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "error: MADSIM_TEST_NUM=0: the number of seeds to run must be at least 1\n"
+    );
+}

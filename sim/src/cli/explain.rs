@@ -10,7 +10,6 @@ use super::{
 };
 use crate::reporting::narrative::narrative;
 use crate::running::run::RunSpec;
-use crate::running::scenario::Scenario;
 
 #[derive(Args, Debug)]
 pub(super) struct ExplainArgs {
@@ -30,7 +29,7 @@ pub(super) fn run(args: ExplainArgs, out: &mut dyn Write) -> Result<i32, BadInpu
     args.watchdog.get()?;
     let (saved, scenario_name, variant, seed) =
         seed_or_file(&args.target, args.seed, args.file.as_deref())?;
-    let scenario = Scenario::load(&scenario_name)?;
+    let scenario = super::load_scenario(&scenario_name, args.file.as_deref())?;
     let design = design(&variant)?;
     let mut spec = match &saved {
         Some(file) => file.spec(&scenario)?,

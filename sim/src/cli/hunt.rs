@@ -265,9 +265,13 @@ fn seeds_arg(given: Option<SeedRange>) -> Result<SeedRange, BadInput> {
     }
     match super::env_seed()? {
         Some(first) => {
-            let count = super::env_number(super::SEED_COUNT_ENV)?
-                .unwrap_or(1)
-                .max(1);
+            let count = super::env_number(super::SEED_COUNT_ENV)?.unwrap_or(1);
+            if count == 0 {
+                return Err(BadInput(format!(
+                    "{}=0: the number of seeds to run must be at least 1",
+                    super::SEED_COUNT_ENV
+                )));
+            }
             Ok(format!("{first}..{}", first.saturating_add(count)).parse()?)
         }
         None => Ok(DEFAULT_SEEDS.parse()?),

@@ -200,6 +200,18 @@ fn seed_or_file(
     })
 }
 
+/// The scenario a run names: from a seed file (`file`), errors name the file too, since the
+/// scenario's path in it may be relative to where it was saved.
+fn load_scenario(
+    name: &str,
+    file: Option<&std::path::Path>,
+) -> Result<scenario::Scenario, BadInput> {
+    scenario::Scenario::load(name).map_err(|error| match file {
+        Some(file) => BadInput(format!("seed file {}: {error}", file.display())),
+        None => error.into(),
+    })
+}
+
 /// With `MADSIM_TEST_SEED`, how many seeds from it `hunt` runs (default 1), as in madsim.
 pub const SEED_COUNT_ENV: &str = "MADSIM_TEST_NUM";
 

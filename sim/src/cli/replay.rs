@@ -15,7 +15,6 @@ use crate::reporting::diagram::{render_svg, Lanes};
 use crate::reporting::narrative::describe_fault;
 use crate::running::faults::FaultSource;
 use crate::running::run::{Outcome, RunSpec};
-use crate::running::scenario::Scenario;
 use crate::running::schedule::ScheduledFault;
 use crate::running::seedfile::{FaultsSource, SeedFile};
 use crate::running::trace::{format_hash, format_time, TraceEntry, TraceMode};
@@ -65,7 +64,7 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
     let (saved, scenario_name, variant, seed) =
         seed_or_file(&args.target, args.seed, args.file.as_deref())?;
     // Every input and output path is checked before anything runs or is written.
-    let scenario = Scenario::load(&scenario_name)?;
+    let scenario = super::load_scenario(&scenario_name, args.file.as_deref())?;
     if let Some(only) = &args.only {
         (only.check(scenario.system.enactors, scenario.system.endpoints)).map_err(BadInput)?;
     }
