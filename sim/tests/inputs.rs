@@ -319,7 +319,7 @@ fn merge_checks_every_report_and_names_the_file_at_fault() {
     let (out, _) = merge(&dir, &good);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     type Edit = fn(&mut serde_json::Value);
-    let cases: [(Edit, &str); 10] = [
+    let cases: [(Edit, &str); 11] = [
         (|r| r["shard"]["index"] = 0.into(), "bad shard 0/2"),
         (
             |r| r["shard"]["count"] = u64::MAX.into(),
@@ -344,6 +344,13 @@ fn merge_checks_every_report_and_names_the_file_at_fault() {
         (
             |r| r["variant"] = "recheck-before-write".into(),
             "a different hunt",
+        ),
+        (
+            |r| {
+                let first = r["violations"][0].clone();
+                r["violations"].as_array_mut().unwrap().push(first);
+            },
+            "it lists a violation of",
         ),
     ];
     for (edit, expected) in cases {

@@ -146,12 +146,20 @@ fn check_report(name: &str, report: &HuntReport) -> Result<Shard, String> {
         ));
     }
     for tally in &s.tallies {
-        let found: BTreeSet<u64> = report
+        let listed: Vec<u64> = report
             .violations
             .iter()
             .filter(|v| v.invariant == tally.invariant)
             .map(|v| v.seed)
             .collect();
+        let found: BTreeSet<u64> = listed.iter().copied().collect();
+        // A seed violates an invariant once: a second entry would be counted twice.
+        if found.len() != listed.len() {
+            return bad(format!(
+                "it lists a violation of {} twice for one seed",
+                tally.invariant
+            ));
+        }
         // Seeds that reached a mark ran (the count decides whether "held" is vacuous).
         if let Some(reached) = tally.reached.filter(|&n| n > s.seeds_run) {
             return bad(format!(
