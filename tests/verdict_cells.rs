@@ -104,7 +104,23 @@ fn a_design_identical_to_original_on_every_seed_is_flagged() {
     assert!(!never.identical_to_original);
     assert!(never.identical_to_original_seeds < 40);
     let text = dnsim::matrix::render_text(&report, "incident");
-    assert!(text.contains("NO DIFFERENT FROM original"), "{text}");
+    assert!(
+        text.contains("40 of 40: NO DIFFERENT FROM original"),
+        "{text}"
+    );
+    // A row that ran only some of the seeds (a matrix stopped part-way) says so.
+    let mut partial = report;
+    for row in partial.designs.iter_mut() {
+        if row.variant == "renamed-original" {
+            row.cells.iter_mut().for_each(|cell| cell.seeds_run = 20);
+            row.identical_to_original_seeds = 20;
+        }
+    }
+    let text = dnsim::matrix::render_text(&partial, "incident");
+    assert!(
+        text.contains("20 of 20 (the seeds it ran, of 40): NO DIFFERENT FROM original"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -150,17 +150,17 @@ fn compared_seeds(row: &DesignRow) -> u64 {
 /// the design ran when they are fewer than the `covered` ones the report is for.
 fn identical_text(row: &DesignRow, covered: u64) -> String {
     let compared = compared_seeds(row);
+    let of = if compared < covered {
+        format!("{compared} (the seeds it ran, of {covered})")
+    } else {
+        compared.to_string()
+    };
     if row.variant == ORIGINAL {
         "-".to_string()
     } else if row.identical_to_original {
-        format!("{compared} of {compared}: NO DIFFERENT FROM original")
-    } else if compared < covered {
-        format!(
-            "{} of {compared} (the seeds it ran, of {covered})",
-            row.identical_to_original_seeds
-        )
+        format!("{compared} of {of}: NO DIFFERENT FROM original")
     } else {
-        format!("{} of {compared}", row.identical_to_original_seeds)
+        format!("{} of {of}", row.identical_to_original_seeds)
     }
 }
 
