@@ -319,7 +319,7 @@ fn merge_checks_every_report_and_names_the_file_at_fault() {
     let (out, _) = merge(&dir, &good);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     type Edit = fn(&mut serde_json::Value);
-    let cases: [(Edit, &str); 11] = [
+    let cases: [(Edit, &str); 12] = [
         (|r| r["shard"]["index"] = 0.into(), "bad shard 0/2"),
         (
             |r| r["shard"]["count"] = u64::MAX.into(),
@@ -351,6 +351,13 @@ fn merge_checks_every_report_and_names_the_file_at_fault() {
                 r["violations"].as_array_mut().unwrap().push(first);
             },
             "it lists a violation of",
+        ),
+        (
+            |r| {
+                let hang = serde_json::json!({"seed": 1, "kind": "hang", "message": "slow"});
+                r["failures"] = serde_json::json!([hang.clone(), hang]);
+            },
+            "it lists a crash or hang twice for one seed",
         ),
     ];
     for (edit, expected) in cases {
@@ -472,7 +479,17 @@ fn replay_file_refuses_edited_or_deleted_faults() {
     let (code, output) = replay_file(&moved);
     assert_eq!(code, Some(3), "{output}");
     assert!(
-        output.contains("recorded \"enactor-1's one-time check of the live generations of every endpoint is 505 ms slow\" at enactor-1/g1/poll-2/live-check, re-run \"enactor-1's one-time check of the live generations of every endpoint is 505 ms slow\" at enactor-1/g1/poll-1/live-check"),
+        output.contains("recorded \"enactor-1's one-time check of the live generations of every endpoint is 505 ms slow\" (enactor-1/g1/poll-2/live-check: delay 505ms), re-run \"enactor-1's one-time check of the live generations of every endpoint is 505 ms slow\" (enactor-1/g1/poll-1/live-check: delay 505ms)"),
+        "{output}"
+    );
+    // So are two told alike because the story rounds their magnitudes.
+    let rounded = edited_seed_file(&dir, "original-rollback_target_exists-3.toml", |t| {
+        t.replacen("ms = 55115\n", "ms = 55116\n", 1)
+    });
+    let (code, output) = replay_file(&rounded);
+    assert_eq!(code, Some(3), "{output}");
+    assert!(
+        output.contains(": stall 55116ms), re-run ") && output.contains(": stall 55115ms))"),
         "{output}"
     );
     // A minimal run replays its schedule: dropping one fault changes the run.

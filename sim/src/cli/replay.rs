@@ -237,10 +237,18 @@ fn schedule_difference(
         .unwrap_or(recorded.len().min(replayed.len()));
     let (was, is) = (recorded.0.get(first), replayed.0.get(first));
     let story = |fault: Option<&ScheduledFault>| fault.map_or("none".to_string(), describe_fault);
-    // Two faults told alike differ in what the story leaves out: then name their sites too.
+    // Two faults told alike differ in what the story leaves out (the site, a magnitude
+    // rounded away): then give each exactly too, as its site and its fault.
     let alike = story(was) == story(is);
     let tell = |fault: Option<&ScheduledFault>| match fault {
-        Some(fault) if alike => format!("\"{}\" at {}", describe_fault(fault), fault.at),
+        Some(fault) if alike => {
+            format!(
+                "\"{}\" ({}: {})",
+                describe_fault(fault),
+                fault.at,
+                fault.fault
+            )
+        }
         _ => format!("\"{}\"", story(fault)),
     };
     format!(

@@ -131,11 +131,16 @@ fn check_report(name: &str, report: &HuntReport) -> Result<Shard, String> {
             s.seeds_run, s.seeds, s.end
         ));
     }
+    // A seed crashes or hangs once: a second entry would be counted twice.
+    let failed: BTreeSet<u64> = s.failures.iter().map(|f| f.seed).collect();
+    if failed.len() != s.failures.len() {
+        return bad("it lists a crash or hang twice for one seed".into());
+    }
     let failing: BTreeSet<u64> = report
         .violations
         .iter()
         .map(|v| v.seed)
-        .chain(s.failures.iter().map(|f| f.seed))
+        .chain(failed)
         .collect();
     if s.failing_seeds != failing.len() as u64 || s.failing_seeds > s.seeds_run {
         return bad(format!(
