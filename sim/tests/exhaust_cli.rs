@@ -61,6 +61,25 @@ fn original_on_small_exits_1_with_replayable_minimal_counterexamples() {
         "{}",
         text(&explain.stdout)
     );
+    // Found again, the same counterexamples are saved already; a file of one's name that
+    // holds something else is left alone and said so, never reported as saved.
+    let again = dnsim(&["exhaust", "--save", dir.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(1), "{}", text(&again.stderr));
+    let edited = std::fs::read_to_string(resolves)
+        .unwrap()
+        .replacen("seed = 0\n", "seed = 1\n", 1);
+    std::fs::write(resolves, &edited).unwrap();
+    let clash = dnsim(&["exhaust", "--save", dir.to_str().unwrap()]);
+    assert_eq!(clash.status.code(), Some(2), "{}", text(&clash.stdout));
+    assert!(
+        text(&clash.stderr).contains(&format!(
+            "not saved: {} exists and holds another run",
+            resolves.display()
+        )),
+        "{}",
+        text(&clash.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(resolves).unwrap(), edited);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

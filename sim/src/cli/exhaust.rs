@@ -205,8 +205,23 @@ fn save_counterexample(
     ));
     if !path.exists() {
         file.save_new(&path)?;
+        return Ok(path);
     }
-    Ok(path)
+    // The same counterexample found again is saved already; anything else under its name
+    // (a file edited by hand, say) is left alone, and said so, not reported as saved.
+    match SeedFile::load(&path) {
+        Ok(saved) if saved.same_run(&file) => Ok(path),
+        found => {
+            let what = match found {
+                Ok(saved) => format!("another run (trace hash {})", saved.trace_hash),
+                Err(error) => format!("a file that is not this run ({error})"),
+            };
+            Err(BadInput(format!(
+                "not saved: {} exists and holds {what}; remove it, or save elsewhere with --save DIR",
+                path.display()
+            )))
+        }
+    }
 }
 
 fn plural(n: u64, one: &str, many: &str) -> String {
