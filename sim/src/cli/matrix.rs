@@ -54,7 +54,8 @@ pub(super) struct MatrixArgs {
     watchdog: super::WatchdogArg,
     /// Also run every fault schedule of at most K faults (as `dnsim exhaust`, default
     /// menu, noise seed 0) for each design: the exhaustive column. Meant for small
-    /// scenarios (`--scenario small`).
+    /// scenarios (`--scenario small`). It runs after the seeds, whole: --time-budget and
+    /// Ctrl-C do not stop it (a matrix they stopped runs no column).
     #[arg(long, value_name = "K")]
     exhaustive: Option<u32>,
 }

@@ -84,7 +84,8 @@ struct SweepArgs {
     time_budget: Option<Duration>,
     #[command(flatten)]
     watchdog: WatchdogArg,
-    /// No progress bar (it is shown only when stderr is a terminal anyway).
+    /// Only the summary: no list of failing seeds, and no progress bar (it is shown only
+    /// when stderr is a terminal anyway).
     #[arg(long, short)]
     quiet: bool,
 }
