@@ -172,7 +172,7 @@ fn a_hunt_never_takes_another_runs_file_for_its_own() {
     let (stdout, stderr) = (text(&other.stdout), text(&other.stderr));
     assert!(
         stderr.contains(&format!(
-            "warning: seed 4 not saved: {} holds another run (of scenario incident)",
+            "warning: seed 4 not saved: {} holds another run (of scenario incident, trace hash ",
             clashing.display()
         )),
         "{stderr}"

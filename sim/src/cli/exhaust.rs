@@ -18,7 +18,7 @@ use crate::exploring::exhaust::{
 use crate::exploring::hunt::SeedRange;
 use crate::reporting::narrative::describe_fault;
 use crate::running::scenario::Scenario;
-use crate::running::seedfile::{FaultsSource, SeedFile};
+use crate::running::seedfile::{AlreadyThere, FaultsSource, SeedFile};
 use crate::running::trace::format_hash;
 
 #[derive(Args, Debug)]
@@ -203,25 +203,21 @@ fn save_counterexample(
         outcome.faults.len(),
         format_hash(outcome.trace_hash)
     ));
-    if !path.exists() {
-        file.save_new(&path)?;
-        return Ok(path);
-    }
     // The same counterexample found again is saved already; anything else under its name
     // (a file edited by hand, say) is left alone, and said so, not reported as saved.
-    match SeedFile::load(&path) {
-        Ok(saved) if saved.same_run(&file) => Ok(path),
-        found => {
-            let what = match found {
-                Ok(saved) => format!("another run (trace hash {})", saved.trace_hash),
-                Err(error) => format!("a file that is not this run ({error})"),
-            };
-            Err(BadInput(format!(
-                "not saved: {} exists and holds {what}; remove it, or save elsewhere with --save DIR",
-                path.display()
-            )))
+    match file.already_at(&path) {
+        AlreadyThere::Nothing => {
+            file.save_new(&path)?;
+        }
+        AlreadyThere::ThisRun => {}
+        AlreadyThere::Other(what) => {
+            return Err(BadInput(format!(
+            "not saved: {} exists and holds {what}; remove it, or save elsewhere with --save DIR",
+            path.display()
+        )))
         }
     }
+    Ok(path)
 }
 
 fn plural(n: u64, one: &str, many: &str) -> String {

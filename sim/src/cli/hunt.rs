@@ -17,7 +17,7 @@ use crate::exploring::hunt::{hunt_with, FoundViolation, HuntOptions, HuntSummary
 use crate::exploring::sweep::{SeedResult, Seeds, SweepEnd};
 use crate::running::run::Outcome;
 use crate::running::scenario::Scenario;
-use crate::running::seedfile::SeedFile;
+use crate::running::seedfile::{AlreadyThere, SeedFile};
 
 #[derive(Args, Debug)]
 pub(super) struct HuntArgs {
@@ -309,25 +309,15 @@ fn save(
     };
     let file = SeedFile::from_outcome(outcome, scenario_arg, first.invariant);
     let path = dir.join(file.file_name());
-    if path.exists() {
-        return match SeedFile::load(&path) {
-            Ok(there) if there.same_run(&file) => Ok(None),
-            Ok(there) => {
-                let whose = if there.scenario == scenario_arg {
-                    String::new()
-                } else {
-                    format!(" (of scenario {})", there.scenario)
-                };
-                Err(format!(
-                    "seed {} not saved: {} holds another run{whose}",
-                    outcome.seed,
-                    path.display()
-                ))
-            }
-            Err(error) => Err(format!("seed {} not saved: {error}", outcome.seed)),
-        };
+    match file.already_at(&path) {
+        AlreadyThere::Nothing => file.save_new(&path).map(Some).map_err(|e| e.to_string()),
+        AlreadyThere::ThisRun => Ok(None),
+        AlreadyThere::Other(what) => Err(format!(
+            "seed {} not saved: {} holds {what}",
+            outcome.seed,
+            path.display()
+        )),
     }
-    file.save_new(&path).map(Some).map_err(|e| e.to_string())
 }
 
 /// What `--save` did: the seed files it wrote, and the failing runs it could not save.

@@ -11,7 +11,7 @@ use crate::exploring::shrink::shrink;
 use crate::reporting::narrative::describe_fault;
 use crate::running::run::RunSpec;
 use crate::running::scenario::Scenario;
-use crate::running::seedfile::{FaultsSource, SeedFile};
+use crate::running::seedfile::{AlreadyThere, FaultsSource, SeedFile};
 use crate::running::trace::{format_hash, format_time, TraceEntry};
 
 /// Where `shrink` saves minimal runs unless told otherwise: a scratch directory, not the
@@ -132,40 +132,35 @@ pub(super) fn run(args: ShrinkArgs, out: &mut dyn Write) -> Result<i32, BadInput
         file.faults_source = FaultsSource::Schedule;
         file.postmortem = format!("{}; so {}", essentials.join("; "), violation.message);
         let path = args.save.join(file.file_name());
-        if !path.exists() {
-            file.save_new(&path)?;
-            writeln!(out, "saved: {}", path.display())?;
-        } else {
-            // The replay line below must replay this run, not whatever the file held. A file
-            // in the scratch directory is replaced; one elsewhere (the regression corpus,
-            // say) never is.
-            match SeedFile::load(&path) {
-                Ok(saved) if saved.same_run(&file) => {
-                    writeln!(out, "already saved: {} (this very run)", path.display())?;
-                }
-                found => {
-                    let what = match found {
-                        Ok(saved) => format!("another run (trace hash {})", saved.trace_hash),
-                        Err(error) => format!("a file that is not this run ({error})"),
-                    };
-                    // `./target/dnsim-shrunk` is the scratch directory too.
-                    let scratch = args.save.strip_prefix(".").unwrap_or(&args.save);
-                    if scratch != Path::new(DEFAULT_SAVE_DIR) {
-                        // The one bad input found only after the work: the file's run is
-                        // known only now.
-                        return Err(BadInput(format!(
-                            "not saved: {} exists and holds {what}; remove it, or save elsewhere with --save DIR",
-                            path.display()
-                        )));
-                    }
-                    std::fs::remove_file(&path)?;
-                    file.save_new(&path)?;
-                    writeln!(
-                        out,
-                        "saved: {} (replacing {what}: {DEFAULT_SAVE_DIR} is scratch)",
+        // The replay line below must replay this run, not whatever the file held. A file in
+        // the scratch directory is replaced; one elsewhere (the regression corpus, say)
+        // never is.
+        match file.already_at(&path) {
+            AlreadyThere::Nothing => {
+                file.save_new(&path)?;
+                writeln!(out, "saved: {}", path.display())?;
+            }
+            AlreadyThere::ThisRun => {
+                writeln!(out, "already saved: {} (this very run)", path.display())?;
+            }
+            AlreadyThere::Other(what) => {
+                // `./target/dnsim-shrunk` is the scratch directory too.
+                let scratch = args.save.strip_prefix(".").unwrap_or(&args.save);
+                if scratch != Path::new(DEFAULT_SAVE_DIR) {
+                    // The one bad input found only after the work: the file's run is known
+                    // only now.
+                    return Err(BadInput(format!(
+                        "not saved: {} exists and holds {what}; remove it, or save elsewhere with --save DIR",
                         path.display()
-                    )?;
+                    )));
                 }
+                std::fs::remove_file(&path)?;
+                file.save_new(&path)?;
+                writeln!(
+                    out,
+                    "saved: {} (replacing {what}: {DEFAULT_SAVE_DIR} is scratch)",
+                    path.display()
+                )?;
             }
         }
         writeln!(

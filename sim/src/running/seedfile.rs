@@ -30,6 +30,18 @@ pub fn replay_command(scenario: &str, variant: &str, strategy: Strategy, seed: u
     )
 }
 
+/// What a seed file's path holds already (see [`SeedFile::already_at`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AlreadyThere {
+    /// Nothing: the run can be saved there.
+    Nothing,
+    /// This very run (see [`SeedFile::same_run`]): it is saved already.
+    ThisRun,
+    /// Something else, as a phrase: `another run (trace hash H)`, with its scenario when
+    /// that differs, or a file that is not a seed file.
+    Other(String),
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 /// A saved failing run: enough to replay it exactly, and to check that it still does what it
@@ -252,6 +264,26 @@ impl SeedFile {
             other.invariant,
         ) && (&self.trace_hash, self.faults_source, &self.faults)
             == (&other.trace_hash, other.faults_source, &other.faults)
+    }
+
+    /// What `path`, where this run is about to be saved, holds already. Every command that
+    /// saves seed files asks, so that none reports a file of another run as saved.
+    pub fn already_at(&self, path: &Path) -> AlreadyThere {
+        if !path.exists() {
+            return AlreadyThere::Nothing;
+        }
+        match SeedFile::load(path) {
+            Ok(there) if there.same_run(self) => AlreadyThere::ThisRun,
+            // A file name does not say its scenario: a clash across scenarios is named.
+            Ok(there) if there.scenario != self.scenario => AlreadyThere::Other(format!(
+                "another run (of scenario {}, trace hash {})",
+                there.scenario, there.trace_hash
+            )),
+            Ok(there) => {
+                AlreadyThere::Other(format!("another run (trace hash {})", there.trace_hash))
+            }
+            Err(error) => AlreadyThere::Other(format!("a file that is not this run ({error})")),
+        }
     }
 
     /// The file's content, without the header comment `save_new` adds.
