@@ -1,6 +1,6 @@
 //! The model at real size, in smoke runs: single seeds of `route53-scale` (1,000 endpoints,
-//! 30 enactors, 300 load balancers each, Route 53's batch limits) and of `route53-long` (its
-//! three hours), and the shape of `long` (three hours at the default's size). The big sweeps are for `dnsim bench` and the command line, not for `cargo test`.
+//! 30 enactors, 300 load balancers each, Route 53's batch limits) and of `long` (its three
+//! hours). The big sweeps are for `dnsim bench` and the command line, not for `cargo test`.
 
 use dnsim::trace::TraceEntry;
 use dnsim::Scenario;
@@ -105,11 +105,11 @@ fn route53_scale_deletes_every_big_tree_in_parts() {
 
 /// The janitor of `janitor-cleanup` deletes within the same limits: it once sent every
 /// victim in one batch, hundreds of records past Route 53's limit (the oracle now fails any
-/// such batch: `sim/src/checking/oracle.rs`). Seed 0 of `route53-long` as `dnsim hunt` runs it: the
+/// such batch: `sim/src/checking/oracle.rs`). Seed 0 of `long` as `dnsim hunt` runs it: the
 /// janitor finds trees below its floor after about 90 simulated minutes.
 #[test]
 fn the_janitor_deletes_every_big_tree_in_parts() {
-    let scenario = Scenario::load("route53-long").unwrap();
+    let scenario = Scenario::load("long").unwrap();
     let mut spec = dnsim::RunSpec::seeded(&scenario, design("janitor-cleanup"), 0);
     spec.trace.keep = true;
     let outcome = dnsim::run(&spec);
@@ -155,9 +155,9 @@ fn a_delete_is_counted_as_its_writer_sent_it() {
     assert!(outcome.events > 0);
 }
 
-/// The `long` scenario's shape (issue 12): three simulated hours, a plan every ten seconds,
-/// stalls of minutes, on the default scenario's system; `route53-long` is the same hours at
-/// real size (`route53-scale`'s system with a faster planner).
+/// The `long` scenario's shape: three simulated hours, a plan every ten seconds, at real
+/// size (`route53-scale`'s system with a faster planner); `incident-long` is the same hours
+/// on the default scenario's system.
 #[test]
 fn long_lasts_three_simulated_hours_with_a_plan_every_ten_seconds() {
     let long = Scenario::load("long").unwrap();
@@ -170,25 +170,23 @@ fn long_lasts_three_simulated_hours_with_a_plan_every_ten_seconds() {
         "stalls of minutes: {:?}",
         long.faults.stall.ms
     );
-    let default = Scenario::load(dnsim::scenario::DEFAULT).unwrap();
-    let mut system = default.system.clone();
+    let mut system = Scenario::load("route53-scale").unwrap().system;
     system.planner_interval_ms = long.system.planner_interval_ms;
     assert_eq!(
         long.system, system,
-        "long is the default's system with a plan every 10 s"
+        "long is route53-scale's system with a plan every 10 s"
     );
+    assert_eq!(long.system.endpoints, 1000);
 
-    let route53_long = Scenario::load("route53-long").unwrap();
+    let incident_long = Scenario::load("incident-long").unwrap();
     assert_eq!(
-        route53_long.phases, long.phases,
-        "route53-long lasts as long"
+        incident_long.phases, long.phases,
+        "incident-long lasts as long"
     );
-    assert!(route53_long.faults.stall.ms[0] >= 60_000);
-    let mut system = Scenario::load("route53-scale").unwrap().system;
-    system.planner_interval_ms = route53_long.system.planner_interval_ms;
+    assert!(incident_long.faults.stall.ms[0] >= 60_000);
+    let default = Scenario::load(dnsim::scenario::DEFAULT).unwrap();
     assert_eq!(
-        route53_long.system, system,
-        "route53-long is route53-scale's system with a plan every 10 s"
+        incident_long.system, default.system,
+        "incident-long is the default's system"
     );
-    assert_eq!(route53_long.system.endpoints, 1000);
 }

@@ -2,7 +2,7 @@
 //! amortised while generations arrive in order, however many entries it holds: what a
 //! zone keeps its trees in.
 //!
-//! A zone where clean-up falls behind holds hundreds of trees (in `route53-long`, an enactor that
+//! A zone where clean-up falls behind holds hundreds of trees (in `long`, an enactor that
 //! crashes mid-pass never reaches clean-up). In an ordered map or a sorted list every lookup
 //! then walks O(log trees) cold cache lines, and a batch makes a dozen lookups. Generations
 //! are small consecutive numbers, and a zone's trees are the plans applied to it lately, so
@@ -17,7 +17,7 @@
 //! whose rollback tree is gone rejects every apply after it adds the new plan's tree, and
 //! its enactors retry without end (the incident's step 4); popping the slots between the
 //! newest tree and the one before would make every such attempt cost O(plans published
-//! since), and it did (`long`, +6% instructions per event).
+//! since), and it did (`incident-long`, +6% instructions per event).
 //!
 //! Costs that are not O(1): an entry older than the oldest (a stale enactor rebuilding an
 //! old plan's tree, the oracle taking back the deletion of the oldest tree) pushes one slot

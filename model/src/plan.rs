@@ -70,7 +70,7 @@ impl Plan {
     /// Endpoints per chunk for `endpoint_count` endpoints: about the square root, and at
     /// least 16. A small plan (the incident's five endpoints) is then one chunk: one
     /// allocation, as a plain list would be; with the square root alone it was five chunks
-    /// of one, and `long`, a plan every 10 s, paid for them.
+    /// of one, and `incident-long`, a plan every 10 s, paid for them.
     fn chunk_len(endpoint_count: usize) -> usize {
         endpoint_count.isqrt().max(16)
     }

@@ -28,7 +28,7 @@
 //! applying plans: the stalls and crashes that struck them harmlessly in clean-up now strike
 //! them with a plan in hand (see the README's findings).
 //!
-//! At real size (`route53-long`: 300-record trees, hours of plans) the janitor drains a backlog a
+//! At real size (`long`: 300-record trees, hours of plans) the janitor drains a backlog a
 //! batch at a time, each renewing its lock record: seconds per endpoint, hours per pass.
 //! The enactors catch it up and queue behind it, so the last plan is late to reach most
 //! endpoints and `converges` is violated (the README's findings give the seeds). It held

@@ -38,13 +38,14 @@ pub(super) struct BenchArgs {
     /// Skip the memory measurement (10,000 then 100,000 seeds: about a minute on 2 cores).
     #[arg(long)]
     no_memory: bool,
-    /// Seeds of `route53-scale` and of `route53-long` in the side-by-side comparison (each
-    /// seed of those is hundreds of thousands to millions of events).
+    /// Seeds of `route53-scale` and of `long` in the side-by-side comparison (each seed of
+    /// those is hundreds of thousands to millions of events).
     #[arg(long, default_value_t = 4)]
     scale_seeds: u64,
-    /// Seeds of `long` in the side-by-side comparison (each is tens of thousands of events).
+    /// Seeds of `incident-long` in the side-by-side comparison (each is tens of thousands of
+    /// events).
     #[arg(long, default_value_t = 100)]
-    long_seeds: u64,
+    incident_long_seeds: u64,
     /// Rounds of the side-by-side comparison: the scenarios run in turn, once per round. A
     /// ratio is the median over whole rounds of each round's own (load that slows a round
     /// slows both sides of its ratios); every round is printed.
@@ -98,12 +99,12 @@ pub(super) fn run(args: BenchArgs, out: &mut dyn Write) -> Result<i32, BadInput>
     if args.scale_seeds == 0 {
         return Err(BadInput("--scale-seeds must be at least 1".into()));
     }
-    if args.long_seeds == 0 {
-        return Err(BadInput("--long-seeds must be at least 1".into()));
+    if args.incident_long_seeds == 0 {
+        return Err(BadInput("--incident-long-seeds must be at least 1".into()));
     }
     let side_by_side_seeds = SideBySideSeeds {
         default: args.seeds,
-        long: args.long_seeds,
+        incident_long: args.incident_long_seeds,
         scale: args.scale_seeds,
         rounds: args.rounds,
     };

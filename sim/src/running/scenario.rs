@@ -23,8 +23,8 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ),
     ("long", include_str!("../../../scenarios/long.toml")),
     (
-        "route53-long",
-        include_str!("../../../scenarios/route53-long.toml"),
+        "incident-long",
+        include_str!("../../../scenarios/incident-long.toml"),
     ),
     ("small", include_str!("../../../scenarios/small.toml")),
 ];
