@@ -3,7 +3,8 @@
 //! Issue 12 asks that real size (`route53-scale`) and hours of simulated time at real size
 //! (`long`) each cost, per simulated event, within 20% of the default scenario.
 //! `incident-long` (`long`'s hours and plan rate at the default's size, with the default's
-//! fault rates) runs beside them with no target: what those hours cost at the default's size.
+//! fault rates but rarer stalls of minutes) runs beside them with no target: what those
+//! hours cost at the default's size.
 //!
 //! Each scenario runs as `hunt --jobs 1` in a fresh process (so its peak memory is its own),
 //! the scenarios in turn, once per round. A scenario's ratio is the median over the rounds of
