@@ -134,3 +134,33 @@ fn a_seed_file_round_trips_through_save_load_and_replay() {
     assert_eq!(replayed.violations, outcome.violations);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A run whose faults were scripted is saved as its schedule, whoever saves it: its seed
+/// alone would draw other faults. (`SeedFile::from_outcome` once always wrote "seed", and
+/// each caller had to correct it; `replay --save` after a scripted replay forgot, and saved
+/// a file that did not replay.) A seeded run is saved as its seed.
+#[test]
+fn a_scripted_runs_seed_file_carries_its_schedule() {
+    let scenario = incident();
+    let seeded =
+        || RunSpec::seeded(&scenario, design("original"), 49).with_strategy(Strategy::Uniform);
+    let outcome = dnsim::run(&seeded());
+    let invariant = outcome.violations[0].invariant;
+    let file = SeedFile::from_outcome(&outcome, "incident", invariant);
+    assert_eq!(file.faults_source, FaultsSource::Seed);
+
+    // The same faults but the last, scripted: another run, which the seed does not draw.
+    let mut fewer = outcome.faults.clone();
+    fewer.0.pop();
+    let mut scripted = seeded();
+    scripted.faults = FaultSource::Scripted(fewer);
+    let outcome = dnsim::run(&scripted);
+    let invariant = outcome.violations[0].invariant;
+    let file = SeedFile::from_outcome(&outcome, "incident", invariant);
+    assert_eq!(file.faults_source, FaultsSource::Schedule);
+    let dir = std::env::temp_dir().join(format!("dnsim-scripted-run-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = file.save_new(&dir.join(file.file_name())).unwrap();
+    assert_eq!(replay_problems(&path), Vec::<String>::new());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -189,7 +189,11 @@ fn save_counterexample(
         .violation(invariant)
         .expect("a counterexample fails");
     let mut file = SeedFile::from_outcome(outcome, scenario, invariant);
-    file.faults_source = FaultsSource::Schedule;
+    assert_eq!(
+        file.faults_source,
+        FaultsSource::Schedule,
+        "exhaust's runs are scripted"
+    );
     let faults: Vec<String> = outcome.faults.0.iter().map(describe_fault).collect();
     file.postmortem = if faults.is_empty() {
         format!("with no fault at all, {}", violation.message)

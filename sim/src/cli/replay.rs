@@ -158,12 +158,9 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
                     "seed {seed} does not violate {invariant}; nothing saved"
                 )));
             }
-            let mut file = SeedFile::from_outcome(&outcome, &scenario_name, invariant);
             // Faults that were scripted (a schedule file's, or another design's under
-            // --faults-from) are not what the seed draws: the file must carry them.
-            if let FaultSource::Scripted(_) = spec.faults {
-                file.faults_source = FaultsSource::Schedule;
-            }
+            // --faults-from) are saved as a schedule: `from_outcome` sees they were.
+            let file = SeedFile::from_outcome(&outcome, &scenario_name, invariant);
             Some((path, file))
         }
         _ => None,

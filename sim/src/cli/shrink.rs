@@ -129,7 +129,11 @@ pub(super) fn run(args: ShrinkArgs, out: &mut dyn Write) -> Result<i32, BadInput
     if !args.no_save {
         let essentials: Vec<String> = shrunk.minimal.0.iter().map(describe_fault).collect();
         let mut file = SeedFile::from_outcome(&shrunk.outcome, &args.target.scenario, invariant);
-        file.faults_source = FaultsSource::Schedule;
+        assert_eq!(
+            file.faults_source,
+            FaultsSource::Schedule,
+            "a shrunk run is scripted"
+        );
         file.postmortem = format!("{}; so {}", essentials.join("; "), violation.message);
         let path = args.save.join(file.file_name());
         // The replay line below must replay this run, not whatever the file held. A file in

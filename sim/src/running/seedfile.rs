@@ -12,7 +12,7 @@ use dnsim_model::Fault;
 use serde::{Deserialize, Serialize};
 
 use crate::checking::invariants::InvariantId;
-use crate::exploring::strategy::Strategy;
+use crate::exploring::strategy::{Strategy, StrategyChoices};
 use crate::running::faults::{FaultSchedule, FaultSource};
 use crate::running::run::{Outcome, RunSpec};
 use crate::running::scenario::{toml_error_line, Scenario};
@@ -118,6 +118,10 @@ impl std::error::Error for SeedFileError {}
 
 impl SeedFile {
     /// The seed file for `invariant`'s violation in `outcome` (which must have violated it).
+    /// A run whose faults were scripted (a schedule's, replayed or shrunk or explored)
+    /// is saved as that schedule (`faults_source = "schedule"`): the seed alone would draw
+    /// other faults, and the file would not replay the run. A seeded run is saved as its
+    /// seed; a caller may still choose to save one as its schedule, which replays it too.
     pub fn from_outcome(outcome: &Outcome, scenario: &str, invariant: InvariantId) -> SeedFile {
         let violation = outcome
             .violation(invariant)
@@ -134,7 +138,10 @@ impl SeedFile {
                 violation.message,
                 outcome.faults.len()
             ),
-            faults_source: FaultsSource::Seed,
+            faults_source: match outcome.choices {
+                StrategyChoices::Scripted => FaultsSource::Schedule,
+                _ => FaultsSource::Seed,
+            },
             faults: outcome.faults.clone(),
         }
     }
