@@ -70,7 +70,8 @@ pub struct Outcome {
     /// The strategy the spec asked for (a scripted replay ignores it).
     pub strategy: Strategy,
     /// What the strategy chose: the swarm mix, the stall points (`Scripted` in a scripted
-    /// replay). For display: the fault schedule alone replays the run.
+    /// replay, which `SeedFile::from_outcome` saves as its schedule). For display
+    /// otherwise: the fault schedule alone replays the run.
     pub choices: StrategyChoices,
     /// The first violation of each invariant, in the order they happened.
     pub violations: Vec<Violation>,

@@ -63,7 +63,8 @@ pub struct SeedFile {
     /// One line: what went wrong, in the incident's words.
     pub postmortem: String,
     /// Where the replay's faults come from: drawn from the seed (a run found by a sweep),
-    /// or exactly the schedule below (a shrunk, minimal run).
+    /// or exactly the schedule below (a run whose faults were scripted: shrunk, found by
+    /// `exhaust`, or replayed from a schedule file or with `--faults-from`).
     #[serde(default)]
     pub faults_source: FaultsSource,
     /// Every fault of the run, in order.
@@ -118,8 +119,8 @@ impl std::error::Error for SeedFileError {}
 
 impl SeedFile {
     /// The seed file for `invariant`'s violation in `outcome` (which must have violated it).
-    /// A run whose faults were scripted (a schedule's, replayed or shrunk or explored)
-    /// is saved as that schedule (`faults_source = "schedule"`): the seed alone would draw
+    /// A run whose faults were scripted (shrunk, found by `exhaust`, or replayed from a
+    /// schedule file or with `--faults-from`; its `choices` say so) is saved as that schedule (`faults_source = "schedule"`): the seed alone would draw
     /// other faults, and the file would not replay the run. A seeded run is saved as its
     /// seed; a caller may still choose to save one as its schedule, which replays it too.
     pub fn from_outcome(outcome: &Outcome, scenario: &str, invariant: InvariantId) -> SeedFile {
@@ -140,7 +141,9 @@ impl SeedFile {
             ),
             faults_source: match outcome.choices {
                 StrategyChoices::Scripted => FaultsSource::Schedule,
-                _ => FaultsSource::Seed,
+                StrategyChoices::Uniform
+                | StrategyChoices::Swarm { .. }
+                | StrategyChoices::BoundedDelay { .. } => FaultsSource::Seed,
             },
             faults: outcome.faults.clone(),
         }

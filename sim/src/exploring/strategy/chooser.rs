@@ -28,8 +28,9 @@ pub(crate) trait Chooser {
 
 /// What a strategy chose for one run, recorded in its [`Outcome`](crate::running::run::Outcome).
 ///
-/// For display only: the faults themselves are in the run's fault schedule, which is all
-/// a scripted replay needs.
+/// For display, and to tell a scripted run from a seeded one (`Scripted`:
+/// `SeedFile::from_outcome` saves such a run as its schedule): the faults themselves are in
+/// the run's fault schedule, which is all a scripted replay needs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "strategy", rename_all = "kebab-case")]
 pub enum StrategyChoices {
