@@ -54,8 +54,10 @@ pub(super) struct MatrixArgs {
     watchdog: super::WatchdogArg,
     /// Also run every fault schedule of at most K faults (as `dnsim exhaust`, default
     /// menu, noise seed 0) for each design: the exhaustive column. Meant for small
-    /// scenarios (`--scenario small`). It runs after the seeds, whole: --time-budget and
-    /// Ctrl-C do not stop it (a matrix they stopped runs no column).
+    /// scenarios (`--scenario small`). It runs after the seeds, design by design, on what
+    /// is left of --time-budget; that or Ctrl-C stops it: the design it stopped in shows its
+    /// counterexamples and "no verdict" elsewhere, and the designs after it are named as
+    /// not run (a matrix stopped before the column runs none).
     #[arg(long, value_name = "K")]
     exhaustive: Option<u32>,
 }
@@ -115,20 +117,33 @@ pub(super) fn run(
     // design left unchanged.
     let runs_original = chosen.first().map(|d| d.name()) != Some(ORIGINAL);
     let runs = seeds.len() * (chosen.len() + usize::from(runs_original)) as u64;
+    let began = options.clock.now();
     let bar = progress_bar(runs, args.stop.quiet, "runs");
     let mut report = matrix_shard(&scenario, &chosen, args.strategy, seeds, &options, |done| {
         bar.set_position(done)
     });
     report.scenario_arg = Some(args.scenario.clone());
     bar.finish_and_clear();
+    // The column runs after the seeds, on what is left of the time budget; Ctrl-C stops it
+    // too. A matrix stopped before it runs no column.
     let exhaustive = args
         .exhaustive
         .filter(|_| report.end == SweepEnd::Completed)
-        .map(|k| exhaust::column::exhaustive_column(&scenario, &chosen, k, jobs));
+        .map(|k| {
+            let mut left = options.clone();
+            left.time_budget = options
+                .time_budget
+                .map(|budget| budget.saturating_sub(options.clock.now() - began));
+            exhaust::column::exhaustive_column(&scenario, &chosen, k, &left)
+        });
+    let labels: Vec<String> = chosen
+        .iter()
+        .map(|&d| dnsim_model::designs::label(d))
+        .collect();
     if let Some(path) = &args.markdown {
         let mut markdown = render_markdown(&report, &args.scenario);
         if let Some(rows) = &exhaustive {
-            markdown.push_str(&exhaust::column::render_markdown(rows));
+            markdown.push_str(&exhaust::column::render_markdown(rows, &labels));
         }
         write_output("markdown file", path, markdown.as_bytes())?;
     }
@@ -141,7 +156,7 @@ pub(super) fn run(
     } else {
         write!(out, "{}", render_text(&report, &args.scenario))?;
         if let Some(rows) = &exhaustive {
-            write!(out, "{}", exhaust::column::render_text(rows))?;
+            write!(out, "{}", exhaust::column::render_text(rows, &labels))?;
         }
         writeln!(
             out,
