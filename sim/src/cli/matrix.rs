@@ -151,6 +151,9 @@ pub(super) fn run(
         let mut json = serde_json::to_value(&report)?;
         if let (Some(rows), Some(object)) = (&exhaustive, json.as_object_mut()) {
             object.insert("exhaustive".into(), serde_json::to_value(rows)?);
+            // Each row's `end` says whether it was stopped; the designs never run have no row.
+            let not_run = exhaust::column::not_run(rows, &labels);
+            object.insert("exhaustive_not_run".into(), serde_json::to_value(not_run)?);
         }
         writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
     } else {
