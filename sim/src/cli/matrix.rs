@@ -125,41 +125,42 @@ pub(super) fn run(
     report.scenario_arg = Some(args.scenario.clone());
     bar.finish_and_clear();
     // The column runs after the seeds, on what is left of the time budget; Ctrl-C stops it
-    // too. A matrix stopped before it runs no column.
-    let exhaustive = args
-        .exhaustive
-        .filter(|_| report.end == SweepEnd::Completed)
-        .map(|k| {
+    // too. A matrix stopped before it runs none, and says so.
+    let labels: Vec<String> = chosen
+        .iter()
+        .map(|&d| dnsim_model::designs::label(d))
+        .collect();
+    let exhaustive = args.exhaustive.map(|k| match report.end {
+        SweepEnd::Completed => {
             let mut left = options.clone();
             left.time_budget = options
                 .time_budget
                 .map(|budget| budget.saturating_sub(options.clock.now() - began));
             exhaust::column::exhaustive_column(&scenario, &chosen, k, &left)
-        });
-    let labels: Vec<String> = chosen
-        .iter()
-        .map(|&d| dnsim_model::designs::label(d))
-        .collect();
+        }
+        stopped => exhaust::column::ExhaustiveColumn::not_run_at_all(k, &labels, stopped),
+    });
     if let Some(path) = &args.markdown {
         let mut markdown = render_markdown(&report, &args.scenario);
-        if let Some(rows) = &exhaustive {
-            markdown.push_str(&exhaust::column::render_markdown(rows, &labels));
+        if let Some(column) = &exhaustive {
+            markdown.push_str(&exhaust::column::render_markdown(column));
         }
         write_output("markdown file", path, markdown.as_bytes())?;
     }
     if args.json {
         let mut json = serde_json::to_value(&report)?;
-        if let (Some(rows), Some(object)) = (&exhaustive, json.as_object_mut()) {
-            object.insert("exhaustive".into(), serde_json::to_value(rows)?);
-            // Each row's `end` says whether it was stopped; the designs never run have no row.
-            let not_run = exhaust::column::not_run(rows, &labels);
-            object.insert("exhaustive_not_run".into(), serde_json::to_value(not_run)?);
+        if let (Some(column), Some(object)) = (&exhaustive, json.as_object_mut()) {
+            // Every cell carries its verdict; the designs never run have no row.
+            object.insert("exhaustive".into(), serde_json::to_value(&column.rows)?);
+            object.insert("exhaustive_end".into(), serde_json::to_value(column.end)?);
+            let not_run = serde_json::to_value(&column.not_run)?;
+            object.insert("exhaustive_not_run".into(), not_run);
         }
         writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
     } else {
         write!(out, "{}", render_text(&report, &args.scenario))?;
-        if let Some(rows) = &exhaustive {
-            write!(out, "{}", exhaust::column::render_text(rows, &labels))?;
+        if let Some(column) = &exhaustive {
+            write!(out, "{}", exhaust::column::render_text(column))?;
         }
         writeln!(
             out,
@@ -183,7 +184,10 @@ pub(super) fn run(
         .iter()
         .any(|row| row.cells.iter().any(|cell| !cell.holds()))
         || report.any_failure()
-        || exhaustive.iter().flatten().any(|row| !row.holds());
+        || exhaustive
+            .iter()
+            .flat_map(|column| &column.rows)
+            .any(|row| !row.holds());
     Ok(if any_violation {
         EXIT_VIOLATION
     } else {

@@ -2,9 +2,18 @@
 //! invariant, "all N schedules with at most K faults: holds", or the first schedule that
 //! violates it.
 //!
-//! The column stops as the matrix does, on Ctrl-C or at the end of `--time-budget`: the
-//! design it stopped in keeps its counterexamples (each a real violation), its other cells
-//! say "no verdict", and the designs after it are not run, and named as such.
+//! Every cell carries its verdict ([`CellVerdict`]), so that no reader, of the text or of
+//! the JSON, takes the absence of a counterexample for a hold:
+//! - a counterexample is a violation, however the enumeration ended;
+//! - the column stops as the matrix does, on Ctrl-C or at the end of `--time-budget`: the
+//!   design it stopped in says "no verdict" where it found no violation, and the designs
+//!   after it are not run, and named as such ([`ExhaustiveColumn::not_run`]);
+//! - a schedule that crashed or hung was not checked: its design's cells without a
+//!   violation say "no verdict" too, and the schedule is listed as `BROKEN`;
+//! - a hold that no schedule put to the test (none reached the invariant's coverage mark)
+//!   is VACUOUS.
+
+use std::sync::atomic::Ordering;
 
 use dnsim_model::Design;
 use serde::{Deserialize, Serialize};
@@ -12,11 +21,24 @@ use serde::{Deserialize, Serialize};
 use crate::checking::coverage::Mark;
 use crate::checking::invariants::InvariantId;
 use crate::exploring::hunt::SeedRange;
-use crate::exploring::sweep::SweepOptions;
+use crate::exploring::sweep::{budget_left, SweepEnd, SweepOptions};
 use crate::reporting::narrative::describe_fault;
 use crate::running::scenario::Scenario;
 
 use super::{exhaust, ExhaustEnd, ExhaustSpec, Menu};
+
+/// The whole column: a row per design it ran, and how it ended.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ExhaustiveColumn {
+    /// K: every schedule of at most this many faults.
+    pub max_faults: u32,
+    /// One row per design run, in the order asked.
+    pub rows: Vec<ExhaustiveRow>,
+    /// `Completed` if every design asked for ran to its end; else why the column stopped.
+    pub end: SweepEnd,
+    /// The designs asked for that have no row: the column stopped before them.
+    pub not_run: Vec<String>,
+}
 
 /// One design's exhaustive verdicts.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -29,6 +51,10 @@ pub struct ExhaustiveRow {
     pub schedules: u64,
     /// How the enumeration ended.
     pub end: ExhaustEnd,
+    /// Schedules that crashed or hung, each as "faults: problem" (not checked: no hold
+    /// stands beside one).
+    #[serde(default)]
+    pub broken: Vec<String>,
     /// One cell per invariant.
     pub cells: Vec<ExhaustiveCell>,
 }
@@ -38,149 +64,215 @@ pub struct ExhaustiveRow {
 pub struct ExhaustiveCell {
     /// The invariant.
     pub invariant: InvariantId,
-    /// The first schedule that violates it, each fault described; `None`: it holds (or
-    /// holds vacuously, when `reached` is 0).
+    /// The first schedule that violates it, each fault described; `None`: no schedule run
+    /// violated it (see `verdict` for what that is worth).
     pub first_schedule: Option<Vec<String>>,
-    /// Schedules that reached the invariant's coverage mark.
+    /// Schedules that reached the invariant's coverage mark, in the levels that ran whole.
     #[serde(default)]
     pub reached: u64,
+    /// What the cell says.
+    #[serde(default)]
+    pub verdict: CellVerdict,
+}
+
+/// What one cell of the column says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CellVerdict {
+    /// A schedule violated the invariant (`first_schedule`).
+    Violated,
+    /// Every schedule of at most K faults ran, none violated it, and some reached its mark.
+    Holds,
+    /// Every schedule ran and none violated it, but none reached its mark: nothing tested.
+    Vacuous,
+    /// No schedule run violated it, but not every schedule was checked: the enumeration was
+    /// stopped, or a schedule crashed or hung.
+    #[default]
+    NoVerdict,
 }
 
 impl ExhaustiveRow {
-    /// No schedule violated any invariant.
+    /// No schedule violated any invariant, and none crashed or hung.
     pub fn holds(&self) -> bool {
-        self.cells.iter().all(|c| c.first_schedule.is_none())
+        self.broken.is_empty() && self.cells.iter().all(|c| c.first_schedule.is_none())
     }
-}
 
-impl ExhaustiveRow {
     /// Whether the enumeration was stopped (Ctrl-C, time budget) before it was done.
     pub fn stopped(&self) -> bool {
         matches!(self.end, ExhaustEnd::TimeBudget | ExhaustEnd::Interrupted)
     }
 }
 
+impl ExhaustiveColumn {
+    /// A column that did not run at all: the matrix stopped (`end`) before it.
+    pub fn not_run_at_all(max_faults: u32, designs: &[String], end: SweepEnd) -> Self {
+        ExhaustiveColumn {
+            max_faults,
+            rows: Vec::new(),
+            end,
+            not_run: designs.to_vec(),
+        }
+    }
+}
+
+/// The verdict of one cell of `row`.
+fn verdict(row: &ExhaustiveRow, cell: &ExhaustiveCell) -> CellVerdict {
+    match &cell.first_schedule {
+        Some(_) => CellVerdict::Violated,
+        None if row.stopped() || !row.broken.is_empty() => CellVerdict::NoVerdict,
+        None if cell.reached == 0 => CellVerdict::Vacuous,
+        None => CellVerdict::Holds,
+    }
+}
+
+/// Sets every cell's verdict from what its row ran.
+fn judge(row: &mut ExhaustiveRow) {
+    let verdicts: Vec<CellVerdict> = row.cells.iter().map(|cell| verdict(row, cell)).collect();
+    for (cell, verdict) in row.cells.iter_mut().zip(verdicts) {
+        cell.verdict = verdict;
+    }
+}
+
 /// Every schedule of at most `max_faults` faults of the default menu, on noise seed 0, for
 /// each design in turn (stopping early for a design once every invariant has a
 /// counterexample), on `options`' jobs, stop flag and clock; `options.time_budget` is
-/// what is left for the whole column. A design stopped part-way is the last row: the
-/// designs after it are not run (see [`not_run`]).
+/// what is left for the whole column. Stopped in a design or between two, the column ends
+/// there: the designs after it are not run.
 pub fn exhaustive_column(
     scenario: &Scenario,
     designs: &[&'static dyn Design],
     max_faults: u32,
     options: &SweepOptions,
-) -> Vec<ExhaustiveRow> {
+) -> ExhaustiveColumn {
     let began = options.clock.now();
     let mut rows: Vec<ExhaustiveRow> = Vec::new();
+    let mut end = SweepEnd::Completed;
     for &design in designs {
-        if rows.last().is_some_and(ExhaustiveRow::stopped) {
+        if options.stop.load(Ordering::Relaxed) {
+            end = SweepEnd::Interrupted;
             break;
         }
-        let mut design_options = options.clone();
-        design_options.time_budget = options
-            .time_budget
-            .map(|budget| budget.saturating_sub(options.clock.now() - began));
-        rows.push({
-            let spec = ExhaustSpec {
-                scenario: scenario.clone(),
-                design,
-                menu: Menu::default_for(scenario),
-                max_faults,
-                noise_seeds: SeedRange { start: 0, end: 1 },
-                stop_when_all_violated: true,
-            };
-            let report = exhaust(&spec, &design_options, &mut |_, _, _, _| {});
-            ExhaustiveRow {
-                variant: dnsim_model::designs::label(design),
-                max_faults,
-                schedules: report.ran(),
-                end: report.end,
-                cells: InvariantId::ALL
-                    .iter()
-                    .map(|&invariant| ExhaustiveCell {
-                        invariant,
-                        first_schedule: report
-                            .counterexamples
-                            .get(&invariant)
-                            .map(|c| c.faults.0.iter().map(describe_fault).collect()),
-                        reached: report.reached(invariant),
-                    })
-                    .collect(),
-            }
-        });
+        let Some(these) = budget_left(options, began) else {
+            end = SweepEnd::TimeBudget;
+            break;
+        };
+        let spec = ExhaustSpec {
+            scenario: scenario.clone(),
+            design,
+            menu: Menu::default_for(scenario),
+            max_faults,
+            noise_seeds: SeedRange { start: 0, end: 1 },
+            stop_when_all_violated: true,
+        };
+        let report = exhaust(&spec, &these, &mut |_, _, _, _| {});
+        let mut row = ExhaustiveRow {
+            variant: dnsim_model::designs::label(design),
+            max_faults,
+            schedules: report.ran(),
+            end: report.end,
+            broken: (report.broken.iter())
+                .map(|broken| {
+                    let faults: Vec<String> = broken.faults.0.iter().map(describe_fault).collect();
+                    format!("{}: {}", faults.join("; "), broken.problem)
+                })
+                .collect(),
+            cells: InvariantId::ALL
+                .iter()
+                .map(|&invariant| ExhaustiveCell {
+                    invariant,
+                    first_schedule: report
+                        .counterexamples
+                        .get(&invariant)
+                        .map(|c| c.faults.0.iter().map(describe_fault).collect()),
+                    reached: report.reached(invariant),
+                    verdict: CellVerdict::NoVerdict,
+                })
+                .collect(),
+        };
+        judge(&mut row);
+        let stopped = match row.end {
+            ExhaustEnd::TimeBudget => Some(SweepEnd::TimeBudget),
+            ExhaustEnd::Interrupted => Some(SweepEnd::Interrupted),
+            ExhaustEnd::Completed | ExhaustEnd::AllViolated => None,
+        };
+        rows.push(row);
+        if let Some(why) = stopped {
+            end = why;
+            break;
+        }
     }
-    rows
-}
-
-/// The designs of `designs` (labels) the column has no row for: it stopped before them.
-pub fn not_run<'a>(rows: &[ExhaustiveRow], designs: &'a [String]) -> Vec<&'a str> {
-    designs
-        .iter()
-        .filter(|design| !rows.iter().any(|row| &row.variant == *design))
-        .map(String::as_str)
-        .collect()
+    let not_run = (designs.iter())
+        .map(|&design| dnsim_model::designs::label(design))
+        .filter(|label| !rows.iter().any(|row| &row.variant == label))
+        .collect();
+    ExhaustiveColumn {
+        max_faults,
+        rows,
+        end,
+        not_run,
+    }
 }
 
 /// For a column stopped part-way, one line saying so: where it stopped, what its cells then
 /// mean and the designs never run. `None` for a column that ran to the end.
-pub fn stopped_text(rows: &[ExhaustiveRow], designs: &[String]) -> Option<String> {
-    let last = rows.last().filter(|row| row.stopped())?;
-    let why = match last.end {
-        ExhaustEnd::TimeBudget => "stopped at the time budget",
-        _ => "interrupted",
+pub fn stopped_text(column: &ExhaustiveColumn) -> Option<String> {
+    let why = match column.end {
+        SweepEnd::Completed => return None,
+        SweepEnd::TimeBudget => "stopped at the time budget",
+        SweepEnd::Interrupted => "interrupted",
     };
-    let not_run = not_run(rows, designs);
+    let place = match column.rows.last() {
+        None => " before its first design (the matrix stopped in its seeds)".to_string(),
+        Some(row) if row.stopped() => format!(
+            " in {} after {} schedules: its cells without a violation have no verdict",
+            row.variant, row.schedules
+        ),
+        Some(row) => format!(" after {}", row.variant),
+    };
+    let not_run = if column.not_run.is_empty() {
+        "none".to_string()
+    } else {
+        column.not_run.join(", ")
+    };
     Some(format!(
-        "exhaustive column {why} in {} after {} schedules: its cells without a violation have no verdict; not run: {}",
-        last.variant,
-        last.schedules,
-        if not_run.is_empty() {
-            "none".to_string()
-        } else {
-            not_run.join(", ")
-        }
+        "exhaustive column {why}{place}; not run: {not_run}"
     ))
 }
 
 fn cell_text(row: &ExhaustiveRow, cell: &ExhaustiveCell) -> String {
-    match &cell.first_schedule {
-        // Stopped part-way: what ran neither proves nor (for want of the mark) voids anything.
-        None if row.stopped() => format!("no verdict: stopped after {} schedules", row.schedules),
-        None if cell.reached == 0 => format!(
+    match (&cell.first_schedule, cell.verdict) {
+        (Some(faults), _) if faults.is_empty() => "violated with no fault".into(),
+        (Some(faults), _) => format!("violated ({} faults): {}", faults.len(), faults.join("; ")),
+        (None, CellVerdict::NoVerdict) if !row.broken.is_empty() => format!(
+            "no verdict: {} schedules crashed or hung (BROKEN below)",
+            row.broken.len()
+        ),
+        (None, CellVerdict::NoVerdict) => {
+            format!("no verdict: stopped after {} schedules", row.schedules)
+        }
+        (None, CellVerdict::Vacuous) => format!(
             "VACUOUS: none of the {} schedules reached {}",
             row.schedules,
             Mark::of(cell.invariant)
         ),
-        None if row.end == ExhaustEnd::Completed => format!(
+        (None, _) => format!(
             "holds: all {} schedules with at most {} faults ({} reached {})",
             row.schedules,
             row.max_faults,
             cell.reached,
             Mark::of(cell.invariant)
         ),
-        None => format!(
-            "holds for the {} schedules run ({} reached {})",
-            row.schedules,
-            cell.reached,
-            Mark::of(cell.invariant)
-        ),
-        Some(faults) if faults.is_empty() => "violated with no fault".into(),
-        Some(faults) => format!("violated ({} faults): {}", faults.len(), faults.join("; ")),
     }
 }
 
-/// The column as text, one block per design, and the stop line if it stopped part-way
-/// (`designs`: the labels of every design the column was asked for).
-pub fn render_text(rows: &[ExhaustiveRow], designs: &[String]) -> String {
-    let mut text = String::new();
-    if let Some(first) = rows.first() {
-        text.push_str(&format!(
-            "exhaustive (default menu, noise seed 0, at most {} faults):\n",
-            first.max_faults
-        ));
-    }
-    for row in rows {
+/// The column as text, one block per design (its `BROKEN` schedules under it), and the stop
+/// line if it stopped part-way.
+pub fn render_text(column: &ExhaustiveColumn) -> String {
+    let mut text = format!(
+        "exhaustive (default menu, noise seed 0, at most {} faults):\n",
+        column.max_faults
+    );
+    for row in &column.rows {
         text.push_str(&format!("  {}\n", row.variant));
         for cell in &row.cells {
             text.push_str(&format!(
@@ -189,16 +281,19 @@ pub fn render_text(rows: &[ExhaustiveRow], designs: &[String]) -> String {
                 cell_text(row, cell)
             ));
         }
+        for broken in &row.broken {
+            text.push_str(&format!("    BROKEN run: {broken}\n"));
+        }
     }
-    if let Some(line) = stopped_text(rows, designs) {
+    if let Some(line) = stopped_text(column) {
         text.push_str(&format!("  ({line})\n"));
     }
     text
 }
 
-/// The column as a Markdown table (designs down, invariants across), and the stop line if
-/// it stopped part-way.
-pub fn render_markdown(rows: &[ExhaustiveRow], designs: &[String]) -> String {
+/// The column as a Markdown table (designs down, invariants across; a design not run has a
+/// row saying so), and the stop line if it stopped part-way.
+pub fn render_markdown(column: &ExhaustiveColumn) -> String {
     let mut text =
         String::from("\n## Exhaustive: every schedule of the default menu\n\n| design |");
     for id in InvariantId::ALL {
@@ -209,14 +304,26 @@ pub fn render_markdown(rows: &[ExhaustiveRow], designs: &[String]) -> String {
         text.push_str("---|");
     }
     text.push('\n');
-    for row in rows {
+    for row in &column.rows {
         text.push_str(&format!("| {} |", row.variant));
         for cell in &row.cells {
             text.push_str(&format!(" {} |", cell_text(row, cell)));
         }
         text.push('\n');
     }
-    if let Some(line) = stopped_text(rows, designs) {
+    for design in &column.not_run {
+        text.push_str(&format!("| {design} |"));
+        for _ in InvariantId::ALL {
+            text.push_str(" not run |");
+        }
+        text.push('\n');
+    }
+    for row in &column.rows {
+        for broken in &row.broken {
+            text.push_str(&format!("\n{}: BROKEN run: {broken}\n", row.variant));
+        }
+    }
+    if let Some(line) = stopped_text(column) {
         text.push_str(&format!("\n{line}\n"));
     }
     text
@@ -224,28 +331,36 @@ pub fn render_markdown(rows: &[ExhaustiveRow], designs: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::Ordering;
-
     use super::*;
 
-    fn cell(invariant: InvariantId, violated: bool) -> ExhaustiveCell {
-        ExhaustiveCell {
-            invariant,
-            first_schedule: violated.then(|| vec!["enactor-2 pauses".to_string()]),
-            reached: 0,
-        }
-    }
-
-    fn row(variant: &str, end: ExhaustEnd, schedules: u64) -> ExhaustiveRow {
-        ExhaustiveRow {
+    fn row(variant: &str, end: ExhaustEnd, schedules: u64, broken: Vec<String>) -> ExhaustiveRow {
+        let mut row = ExhaustiveRow {
             variant: variant.into(),
             max_faults: 2,
             schedules,
             end,
+            broken,
             cells: InvariantId::ALL
                 .iter()
-                .map(|&id| cell(id, id == InvariantId::NoStaleOverwrite))
+                .map(|&id| ExhaustiveCell {
+                    invariant: id,
+                    first_schedule: (id == InvariantId::NoStaleOverwrite)
+                        .then(|| vec!["enactor-2 pauses".to_string()]),
+                    reached: u64::from(id == InvariantId::Converges),
+                    verdict: CellVerdict::NoVerdict,
+                })
                 .collect(),
+        };
+        judge(&mut row);
+        row
+    }
+
+    fn column(rows: Vec<ExhaustiveRow>, end: SweepEnd, not_run: &[&str]) -> ExhaustiveColumn {
+        ExhaustiveColumn {
+            max_faults: 2,
+            rows,
+            end,
+            not_run: not_run.iter().map(|d| d.to_string()).collect(),
         }
     }
 
@@ -254,44 +369,94 @@ mod tests {
     /// dangerous step is out of reach), and names the designs after it as not run.
     #[test]
     fn a_stopped_column_gives_no_verdict_and_names_what_it_did_not_run() {
-        let designs: Vec<String> = ["original", "fenced-and-protected", "leased-enactor"]
-            .map(String::from)
-            .to_vec();
-        let rows = vec![
-            row("original", ExhaustEnd::Completed, 35072),
-            row("fenced-and-protected", ExhaustEnd::Interrupted, 100),
-        ];
-        let text = render_text(&rows, &designs);
+        let stopped = column(
+            vec![
+                row("original", ExhaustEnd::Completed, 35072, vec![]),
+                row("fenced-and-protected", ExhaustEnd::Interrupted, 100, vec![]),
+            ],
+            SweepEnd::Interrupted,
+            &["leased-enactor"],
+        );
+        let text = render_text(&stopped);
         assert!(
-            text.contains("    no_stale_overwrite     violated (1 faults): enactor-2 pauses\n    active_plan_exists     VACUOUS"),
+            text.contains("    active_plan_exists     VACUOUS: none of the 35072 schedules")
+                && text.contains("    converges              holds: all 35072 schedules"),
             "a design that finished is judged as before: {text}"
         );
-        let stopped = &text[text.find("  fenced-and-protected").unwrap()..];
+        let rest = &text[text.find("  fenced-and-protected").unwrap()..];
         assert!(
-            stopped.contains("no_stale_overwrite     violated (1 faults)"),
-            "{stopped}"
+            rest.contains("no_stale_overwrite     violated (1 faults)"),
+            "{rest}"
         );
         assert!(
-            stopped.contains("converges              no verdict: stopped after 100 schedules"),
-            "{stopped}"
+            rest.contains("converges              no verdict: stopped after 100 schedules"),
+            "{rest}"
         );
         assert!(
-            !stopped.contains("VACUOUS") && !stopped.contains("holds"),
-            "{stopped}"
+            !rest.contains("VACUOUS") && !rest.contains("holds"),
+            "{rest}"
         );
         assert!(
             text.contains("(exhaustive column interrupted in fenced-and-protected after 100 schedules: its cells without a violation have no verdict; not run: leased-enactor)"),
             "{text}"
         );
-        assert!(render_markdown(&rows, &designs).contains("not run: leased-enactor"));
-        let whole = vec![row("original", ExhaustEnd::Completed, 35072)];
-        assert_eq!(stopped_text(&whole, &designs[..1]), None);
+        let verdicts: Vec<CellVerdict> = stopped.rows[1].cells.iter().map(|c| c.verdict).collect();
+        assert_eq!(verdicts[0], CellVerdict::Violated);
+        assert!(
+            verdicts[1..].iter().all(|v| *v == CellVerdict::NoVerdict),
+            "{verdicts:?}"
+        );
+        let markdown = render_markdown(&stopped);
+        assert!(
+            markdown.contains("| leased-enactor | not run |"),
+            "{markdown}"
+        );
+        assert!(markdown.contains("not run: leased-enactor"), "{markdown}");
+        let whole = column(
+            vec![row("original", ExhaustEnd::Completed, 9, vec![])],
+            SweepEnd::Completed,
+            &[],
+        );
+        assert_eq!(stopped_text(&whole), None);
+        let never = ExhaustiveColumn::not_run_at_all(2, &["original".into()], SweepEnd::TimeBudget);
+        assert_eq!(
+            stopped_text(&never).unwrap(),
+            "exhaustive column stopped at the time budget before its first design (the matrix stopped in its seeds); not run: original"
+        );
     }
 
-    /// Stopped before it starts (Ctrl-C already pressed): the first design is the last row,
-    /// stopped, and no later design runs.
+    /// A schedule that crashed or hung was not checked: no cell of its design holds, and
+    /// the run is listed.
     #[test]
-    fn a_stop_ends_the_column_at_the_design_it_stopped_in() {
+    fn a_broken_schedule_leaves_no_hold_standing() {
+        let broken = row(
+            "original",
+            ExhaustEnd::Completed,
+            50,
+            vec!["enactor-1 crashes: crashed: boom".into()],
+        );
+        assert!(!broken.holds());
+        let text = render_text(&column(vec![broken], SweepEnd::Completed, &[]));
+        assert!(
+            text.contains(
+                "converges              no verdict: 1 schedules crashed or hung (BROKEN below)"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("    BROKEN run: enactor-1 crashes: crashed: boom"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("holds") && !text.contains("VACUOUS"),
+            "{text}"
+        );
+    }
+
+    /// Stopped before it starts (Ctrl-C already pressed): no design runs, and every one is
+    /// named as not run.
+    #[test]
+    fn a_stop_ends_the_column_before_the_next_design() {
         let scenario = Scenario::load("small").unwrap();
         let designs = [
             crate::registry::parse("original").unwrap(),
@@ -299,11 +464,9 @@ mod tests {
         ];
         let options = SweepOptions::new(1);
         options.stop.store(true, Ordering::Relaxed);
-        let rows = exhaustive_column(&scenario, &designs, 1, &options);
-        assert_eq!(rows.len(), 1, "{rows:?}");
-        assert_eq!(rows[0].end, ExhaustEnd::Interrupted);
-        assert!(rows[0].stopped());
-        let labels = ["original".to_string(), "fenced-and-protected".to_string()];
-        assert_eq!(not_run(&rows, &labels), vec!["fenced-and-protected"]);
+        let column = exhaustive_column(&scenario, &designs, 1, &options);
+        assert!(column.rows.is_empty(), "{:?}", column.rows);
+        assert_eq!(column.end, SweepEnd::Interrupted);
+        assert_eq!(column.not_run, vec!["original", "fenced-and-protected"]);
     }
 }
