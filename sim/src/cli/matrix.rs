@@ -16,7 +16,7 @@ use crate::exploring::hunt::SeedRange;
 use crate::exploring::matrix::{matrix_shard, render_markdown, render_text, ORIGINAL};
 use crate::exploring::shard_env::ShardArg;
 use crate::exploring::strategy::Strategy;
-use crate::exploring::sweep::{Seeds, SweepEnd};
+use crate::exploring::sweep::{budget_left, Seeds, SweepEnd};
 use crate::running::scenario::{self, Scenario};
 
 #[derive(Args, Debug)]
@@ -130,15 +130,15 @@ pub(super) fn run(
         .iter()
         .map(|&d| dnsim_model::designs::label(d))
         .collect();
-    let exhaustive = args.exhaustive.map(|k| match report.end {
-        SweepEnd::Completed => {
-            let mut left = options.clone();
-            left.time_budget = options
-                .time_budget
-                .map(|budget| budget.saturating_sub(options.clock.now() - began));
-            exhaust::column::exhaustive_column(&scenario, &chosen, k, &left)
+    let exhaustive = args.exhaustive.map(|k| {
+        let left = match report.end {
+            SweepEnd::Completed => budget_left(&options, began).ok_or(SweepEnd::TimeBudget),
+            stopped => Err(stopped),
+        };
+        match left {
+            Ok(left) => exhaust::column::exhaustive_column(&scenario, &chosen, k, &left),
+            Err(why) => exhaust::column::ExhaustiveColumn::not_run_at_all(k, &labels, why),
         }
-        stopped => exhaust::column::ExhaustiveColumn::not_run_at_all(k, &labels, stopped),
     });
     if let Some(path) = &args.markdown {
         let mut markdown = render_markdown(&report, &args.scenario);

@@ -104,7 +104,8 @@ impl ExhaustiveRow {
 }
 
 impl ExhaustiveColumn {
-    /// A column that did not run at all: the matrix stopped (`end`) before it.
+    /// A column that did not run at all: the matrix stopped (`end`) before it, in its seeds
+    /// or as they ended.
     pub fn not_run_at_all(max_faults: u32, designs: &[String], end: SweepEnd) -> Self {
         ExhaustiveColumn {
             max_faults,
@@ -222,7 +223,7 @@ pub fn stopped_text(column: &ExhaustiveColumn) -> Option<String> {
         SweepEnd::Interrupted => "interrupted",
     };
     let place = match column.rows.last() {
-        None => " before its first design (the matrix stopped in its seeds)".to_string(),
+        None => " before its first design".to_string(),
         Some(row) if row.stopped() => format!(
             " in {} after {} schedules: its cells without a violation have no verdict",
             row.variant, row.schedules
@@ -421,7 +422,7 @@ mod tests {
         let never = ExhaustiveColumn::not_run_at_all(2, &["original".into()], SweepEnd::TimeBudget);
         assert_eq!(
             stopped_text(&never).unwrap(),
-            "exhaustive column stopped at the time budget before its first design (the matrix stopped in its seeds); not run: original"
+            "exhaustive column stopped at the time budget before its first design; not run: original"
         );
     }
 
