@@ -120,8 +120,9 @@ impl std::error::Error for SeedFileError {}
 impl SeedFile {
     /// The seed file for `invariant`'s violation in `outcome` (which must have violated it).
     /// A run whose faults were scripted (shrunk, found by `exhaust`, or replayed from a
-    /// schedule file or with `--faults-from`; its `choices` say so) is saved as that schedule (`faults_source = "schedule"`): the seed alone would draw
-    /// other faults, and the file would not replay the run. A seeded run is saved as its
+    /// schedule file or with `--faults-from`; its `choices` say so) is saved as that
+    /// schedule (`faults_source = "schedule"`): the seed alone would draw other faults, and
+    /// the file would not replay the run. A seeded run is saved as its
     /// seed; a caller may still choose to save one as its schedule, which replays it too.
     pub fn from_outcome(outcome: &Outcome, scenario: &str, invariant: InvariantId) -> SeedFile {
         let violation = outcome

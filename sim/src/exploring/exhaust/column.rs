@@ -116,21 +116,24 @@ impl ExhaustiveColumn {
     }
 }
 
-/// The verdict of one cell of `row`.
-fn verdict(row: &ExhaustiveRow, cell: &ExhaustiveCell) -> CellVerdict {
-    match &cell.first_schedule {
-        Some(_) => CellVerdict::Violated,
-        None if row.stopped() || !row.broken.is_empty() => CellVerdict::NoVerdict,
-        None if cell.reached == 0 => CellVerdict::Vacuous,
-        None => CellVerdict::Holds,
-    }
+/// Whether a design's enumeration left schedules unchecked: it was stopped (`end`), or
+/// `broken` schedules crashed or hung.
+fn unchecked(end: ExhaustEnd, broken: usize) -> bool {
+    matches!(end, ExhaustEnd::TimeBudget | ExhaustEnd::Interrupted) || broken > 0
 }
 
-/// Sets every cell's verdict from what its row ran.
-fn judge(row: &mut ExhaustiveRow) {
-    let verdicts: Vec<CellVerdict> = row.cells.iter().map(|cell| verdict(row, cell)).collect();
-    for (cell, verdict) in row.cells.iter_mut().zip(verdicts) {
-        cell.verdict = verdict;
+/// The verdict of a cell: `violated` or not, `reached` by how many schedules, in a design
+/// where some schedules went `unchecked` (the enumeration was stopped, or a schedule
+/// crashed or hung).
+fn verdict(violated: bool, reached: u64, unchecked: bool) -> CellVerdict {
+    if violated {
+        CellVerdict::Violated
+    } else if unchecked {
+        CellVerdict::NoVerdict
+    } else if reached == 0 {
+        CellVerdict::Vacuous
+    } else {
+        CellVerdict::Holds
     }
 }
 
@@ -166,7 +169,13 @@ pub fn exhaustive_column(
             stop_when_all_violated: true,
         };
         let report = exhaust(&spec, &these, &mut |_, _, _, _| {});
-        let mut row = ExhaustiveRow {
+        let stopped = match report.end {
+            ExhaustEnd::TimeBudget => Some(SweepEnd::TimeBudget),
+            ExhaustEnd::Interrupted => Some(SweepEnd::Interrupted),
+            ExhaustEnd::Completed | ExhaustEnd::AllViolated => None,
+        };
+        let unchecked = unchecked(report.end, report.broken.len());
+        rows.push(ExhaustiveRow {
             variant: dnsim_model::designs::label(design),
             max_faults,
             schedules: report.ran(),
@@ -179,24 +188,19 @@ pub fn exhaustive_column(
                 .collect(),
             cells: InvariantId::ALL
                 .iter()
-                .map(|&invariant| ExhaustiveCell {
-                    invariant,
-                    first_schedule: report
-                        .counterexamples
-                        .get(&invariant)
-                        .map(|c| c.faults.0.iter().map(describe_fault).collect()),
-                    reached: report.reached(invariant),
-                    verdict: CellVerdict::NoVerdict,
+                .map(|&invariant| {
+                    let counterexample = report.counterexamples.get(&invariant);
+                    let reached = report.reached(invariant);
+                    ExhaustiveCell {
+                        invariant,
+                        first_schedule: counterexample
+                            .map(|c| c.faults.0.iter().map(describe_fault).collect()),
+                        reached,
+                        verdict: verdict(counterexample.is_some(), reached, unchecked),
+                    }
                 })
                 .collect(),
-        };
-        judge(&mut row);
-        let stopped = match row.end {
-            ExhaustEnd::TimeBudget => Some(SweepEnd::TimeBudget),
-            ExhaustEnd::Interrupted => Some(SweepEnd::Interrupted),
-            ExhaustEnd::Completed | ExhaustEnd::AllViolated => None,
-        };
-        rows.push(row);
+        });
         if let Some(why) = stopped {
             end = why;
             break;
@@ -335,7 +339,8 @@ mod tests {
     use super::*;
 
     fn row(variant: &str, end: ExhaustEnd, schedules: u64, broken: Vec<String>) -> ExhaustiveRow {
-        let mut row = ExhaustiveRow {
+        let unchecked = unchecked(end, broken.len());
+        ExhaustiveRow {
             variant: variant.into(),
             max_faults: 2,
             schedules,
@@ -343,17 +348,18 @@ mod tests {
             broken,
             cells: InvariantId::ALL
                 .iter()
-                .map(|&id| ExhaustiveCell {
-                    invariant: id,
-                    first_schedule: (id == InvariantId::NoStaleOverwrite)
-                        .then(|| vec!["enactor-2 pauses".to_string()]),
-                    reached: u64::from(id == InvariantId::Converges),
-                    verdict: CellVerdict::NoVerdict,
+                .map(|&id| {
+                    let violated = id == InvariantId::NoStaleOverwrite;
+                    let reached = u64::from(id == InvariantId::Converges);
+                    ExhaustiveCell {
+                        invariant: id,
+                        first_schedule: violated.then(|| vec!["enactor-2 pauses".to_string()]),
+                        reached,
+                        verdict: verdict(violated, reached, unchecked),
+                    }
                 })
                 .collect(),
-        };
-        judge(&mut row);
-        row
+        }
     }
 
     fn column(rows: Vec<ExhaustiveRow>, end: SweepEnd, not_run: &[&str]) -> ExhaustiveColumn {
