@@ -84,7 +84,7 @@ enum Command {
     CheckDeterminism(determinism::DeterminismArgs),
     /// Measure throughput, scaling, time to first violation and memory.
     #[command(
-        after_help = "Exit status: 0 whatever its targets' verdicts (met, MISSED, not judged: it measures); 2 bad input."
+        after_help = "Exit status: 0 whatever its targets' verdicts (met, MISSED, UNSETTLED, not judged: it measures); 2 bad input."
     )]
     Bench(bench::BenchArgs),
     /// List the built-in scenarios, the designs, the strategies and the invariants.

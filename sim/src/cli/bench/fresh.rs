@@ -25,6 +25,19 @@ pub(super) fn verdict(met: bool) -> &'static str {
     }
 }
 
+/// How the scaling target's line ends: `jobs` jobs against one, at least 1.8x. A speed-up
+/// above `jobs` (with a margin of 5% for timing) is not what the jobs did: the one-job
+/// sweep was slowed by other load on the machine, and no verdict is given.
+pub(super) fn judge_speedup(speedup: f64, jobs: usize) -> String {
+    if speedup > jobs as f64 * 1.05 {
+        format!(
+            "not judged: more than {jobs} jobs can give (other load slowed the one-job sweep; run `bench` again)"
+        )
+    } else {
+        verdict(speedup >= 1.8).to_string()
+    }
+}
+
 /// Runs `dnsim ARGS --json --quiet` in a fresh process, with the time budget left, if any:
 /// its wall time from spawn to exit, and its report. (Ctrl-C reaches the child too: it
 /// stops as this process does, and reports what it ran.)
@@ -44,4 +57,22 @@ pub(super) fn run_fresh(
     let process_ms = spawned.elapsed().as_secs_f64() * 1e3;
     let report: HuntReport = serde_json::from_slice(&child.stdout)?;
     Ok((process_ms, report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_speed_up_beyond_the_jobs_is_not_judged() {
+        assert_eq!(judge_speedup(1.95, 2), "met");
+        assert_eq!(judge_speedup(1.7, 2), "MISSED");
+        assert_eq!(judge_speedup(2.05, 2), "met", "within timing's margin");
+        let impossible = judge_speedup(2.63, 2);
+        assert!(
+            impossible.starts_with("not judged: more than 2 jobs can give"),
+            "{impossible}"
+        );
+        assert_eq!(judge_speedup(2.63, 4), "met");
+    }
 }

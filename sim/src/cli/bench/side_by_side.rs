@@ -10,9 +10,14 @@
 //! the scenarios in turn, once per round. A scenario's ratio is the median over the rounds of
 //! its events/s over the default's *in the same round*, so that a moment of load on a shared
 //! machine, which slows both alike, moves no ratio; every round is printed beside it. Only
-//! whole rounds are compared: a round stopped part-way is left out, and said so. A ratio
-//! from rounds too short to time is printed and not judged: a wrong verdict is worse than
-//! none.
+//! whole rounds are compared: a round stopped part-way is left out, and said so.
+//!
+//! A wrong verdict is worse than none, so a target is judged only when the rounds agree on
+//! it: met if every round's ratio is, MISSED if none is, and UNSETTLED if they fall on both
+//! sides. On a shared host the speed of one run against the next moves by a tenth or more
+//! (seen on 2 December 2026: `route53-scale`'s median ratio from 0.76 to 0.92 in eight
+//! `bench` runs within the hour, and its rounds from 0.69 to 1.03 within one), more than the
+//! distance of a ratio near the target from it: a median of such rounds calls it either way. A ratio from rounds too short to time is printed and not judged.
 
 use std::io::Write;
 
@@ -25,7 +30,10 @@ use crate::running::scenario;
 /// A scenario's events per second per core over the default's.
 pub(super) struct Ratio {
     name: &'static str,
+    /// The median of `rounds`.
     ratio: f64,
+    /// Each whole round's own ratio, in order: a target is judged only if they agree.
+    rounds: Vec<f64>,
     /// The same ratio per trace entry (a step an actor took, a fault): the work its events
     /// did, which a ratio per event does not see.
     per_entry: f64,
@@ -251,13 +259,16 @@ fn same_runs(first: &[Run], round: &[Run]) -> Result<(), BadInput> {
 fn ratios(rounds: &[Vec<Run>]) -> Vec<Ratio> {
     let scenarios = rounds.iter().map(Vec::len).min().unwrap_or(0);
     (1..scenarios)
-        .map(|at| Ratio {
+        .map(|at| {
+            let own: Vec<f64> = (rounds.iter())
+                .map(|round| round[at].events_per_sec / round[0].events_per_sec)
+                .collect();
+            (at, own)
+        })
+        .map(|(at, own)| Ratio {
             name: SIDE_BY_SIDE[at],
-            ratio: median(
-                rounds
-                    .iter()
-                    .map(|round| round[at].events_per_sec / round[0].events_per_sec),
-            ),
+            ratio: median(own.iter().copied()),
+            rounds: own,
             per_entry: median(rounds.iter().map(|round| {
                 (round[at].events_per_sec * round[at].entries_per_event())
                     / (round[0].events_per_sec * round[0].entries_per_event())
@@ -340,13 +351,38 @@ fn print_table(out: &mut dyn Write, rounds: &[Vec<Run>], whole: usize) -> Result
     Ok(())
 }
 
-/// The per-core targets: [`TARGETED`] within 20% of the default's events/s; the other
-/// scenarios side by side are reported beside them, said to have no target. A ratio from
-/// runs too short to time ([`MIN_TIMED_SECS`]) is printed and not judged.
+/// The lowest ratio to the default's events/s per core that meets issue 12's target.
+const TARGET_RATIO: f64 = 0.8;
+
+/// The judgement of a targeted ratio from its rounds' own: met or MISSED only if every
+/// round says so, else UNSETTLED (see the module's documentation).
+fn judge_rounds(rounds: &[f64]) -> String {
+    assert!(!rounds.is_empty(), "a ratio comes from at least one round");
+    let met = rounds
+        .iter()
+        .filter(|&&ratio| ratio >= TARGET_RATIO)
+        .count();
+    match met {
+        _ if met == rounds.len() => verdict(true).to_string(),
+        0 => verdict(false).to_string(),
+        _ => format!(
+            "UNSETTLED: {met} of {} rounds met it, the others did not (this machine's speed \
+             moved more than the ratio's distance from {TARGET_RATIO:.2}: no verdict; run \
+             `bench` again on a quieter machine)",
+            rounds.len()
+        ),
+    }
+}
+
+/// The per-core targets: [`TARGETED`] within 20% of the default's events/s, judged on
+/// every round ([`judge_rounds`]); the other scenarios side by side are reported beside
+/// them, said to have no target. A ratio from runs too short to time ([`MIN_TIMED_SECS`])
+/// is printed and not judged.
 pub(super) fn scale_targets(out: &mut dyn Write, ratios: &[Ratio]) -> Result<(), BadInput> {
     for Ratio {
         name,
         ratio,
+        rounds,
         per_entry,
         entries_per_event: (mine, default),
         timed_secs,
@@ -365,12 +401,22 @@ pub(super) fn scale_targets(out: &mut dyn Write, ratios: &[Ratio]) -> Result<(),
                 MIN_TIMED_SECS
             )
         } else {
-            verdict(*ratio >= 0.8).to_string()
+            judge_rounds(rounds)
+        };
+        // The median, and each round's own when there are several.
+        let shown = match rounds.len() {
+            0 | 1 => format!("{ratio:.2}x"),
+            _ => format!(
+                "{ratio:.2}x (rounds {})",
+                (rounds.iter().map(|r| format!("{r:.2}")))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
         };
         if TARGETED.contains(name) {
             writeln!(
                 out,
-                "  {name} events/s per core within 20% of the default's: {ratio:.2}x  {judgement}; not a target: {work}"
+                "  {name} events/s per core within 20% of the default's: {shown}  {judgement}; not a target: {work}"
             )?;
         } else {
             writeln!(
@@ -391,6 +437,7 @@ mod tests {
         let ratio = Ratio {
             name,
             ratio,
+            rounds: vec![ratio],
             per_entry: ratio,
             entries_per_event: (0.5, 0.5),
             timed_secs,
@@ -470,6 +517,39 @@ mod tests {
         assert!(
             line.contains("per trace entry 1.20x (1.00 entries per event, the default 0.50)"),
             "{line}"
+        );
+    }
+
+    /// Rounds on both sides of the target give no verdict, whatever their median says; a
+    /// verdict needs every round to agree.
+    #[test]
+    fn a_target_is_judged_only_when_every_round_agrees() {
+        let line = |rounds: &[f64]| {
+            let ratio = Ratio {
+                name: "route53-scale",
+                ratio: median(rounds.iter().copied()),
+                rounds: rounds.to_vec(),
+                per_entry: 1.0,
+                entries_per_event: (0.5, 0.5),
+                timed_secs: 1.0,
+                shorter: "--seeds",
+            };
+            let mut out = Vec::new();
+            assert!(scale_targets(&mut out, &[ratio]).is_ok());
+            String::from_utf8(out).unwrap()
+        };
+        let straddling = line(&[0.76, 0.84, 0.92]);
+        assert!(
+            straddling.contains("0.84x (rounds 0.76 0.84 0.92)  UNSETTLED: 2 of 3 rounds met it"),
+            "{straddling}"
+        );
+        assert!(!straddling.contains(" met;") && !straddling.contains("MISSED"));
+        let met = line(&[0.81, 0.84, 0.92]);
+        assert!(met.contains("0.84x (rounds 0.81 0.84 0.92)  met;"), "{met}");
+        let missed = line(&[0.55, 0.61, 0.79]);
+        assert!(
+            missed.contains("0.61x (rounds 0.55 0.61 0.79)  MISSED;"),
+            "{missed}"
         );
     }
 
