@@ -229,6 +229,14 @@ fn the_matrix_shows_the_exhaustive_column() {
         stdout.contains("converges              holds: all 262 schedules with at most 1 faults"),
         "{stdout}"
     );
+    // The last line counts the seeds' runs and the column's schedules apart, each with
+    // its own time.
+    let last = stdout.lines().last().unwrap_or_default();
+    assert!(last.starts_with("40 seed runs in "), "{last}");
+    let column = last.split("; exhaustive column: ").nth(1).expect(last);
+    let schedules: u64 = column.split(' ').next().unwrap().parse().expect(column);
+    assert!(schedules >= 262, "{last}");
+    assert!(column.contains(" schedules in "), "{last}");
 }
 
 #[test]

@@ -130,6 +130,7 @@ pub(super) fn run(
         .iter()
         .map(|&d| dnsim_model::designs::label(d))
         .collect();
+    let column_began = options.clock.now();
     let exhaustive = args.exhaustive.map(|k| {
         let left = match report.end {
             SweepEnd::Completed => budget_left(&options, began).ok_or(SweepEnd::TimeBudget),
@@ -140,6 +141,7 @@ pub(super) fn run(
             Err(why) => exhaust::column::ExhaustiveColumn::not_run_at_all(k, &labels, why),
         }
     });
+    let column_secs = (options.clock.now().saturating_sub(column_began)).as_secs_f64();
     if let Some(path) = &args.markdown {
         let mut markdown = render_markdown(&report, &args.scenario);
         if let Some(column) = &exhaustive {
@@ -162,9 +164,18 @@ pub(super) fn run(
         if let Some(column) = &exhaustive {
             write!(out, "{}", exhaust::column::render_text(column))?;
         }
+        // The seeds' runs, and the column's schedules apart: neither is counted in the
+        // other's time.
+        let column = match &exhaustive {
+            Some(column) if !column.rows.is_empty() => format!(
+                "; exhaustive column: {} schedules in {column_secs:.1}s",
+                column.rows.iter().map(|row| row.schedules).sum::<u64>()
+            ),
+            _ => String::new(),
+        };
         writeln!(
             out,
-            "{} runs in {:.1}s ({:.0} runs/s)",
+            "{} seed runs in {:.1}s ({:.0} runs/s){column}",
             report.runs,
             report.wall_ms / 1e3,
             report.runs as f64 / (report.wall_ms / 1e3).max(1e-9)
