@@ -27,9 +27,12 @@ pub(super) fn verdict(met: bool) -> &'static str {
 
 /// How the scaling target's line ends: `jobs` jobs against one, at least 1.8x. A speed-up
 /// above `jobs` (with a margin of 5% for timing) is not what the jobs did: the one-job
-/// sweep was slowed by other load on the machine, and no verdict is given.
+/// sweep was slowed by other load on the machine, and no verdict is given. Nor on a machine
+/// whose jobs cannot give 1.8x (one core).
 pub(super) fn judge_speedup(speedup: f64, jobs: usize) -> String {
-    if speedup > jobs as f64 * 1.05 {
+    if (jobs as f64) < 1.8 {
+        format!("not judged: {jobs} job cannot give 1.8x (one core)")
+    } else if speedup > jobs as f64 * 1.05 {
         format!(
             "not judged: more than {jobs} jobs can give (other load slowed the one-job sweep; run `bench` again)"
         )
@@ -74,5 +77,7 @@ mod tests {
             "{impossible}"
         );
         assert_eq!(judge_speedup(2.63, 4), "met");
+        assert_eq!(judge_speedup(2.1, 2), "met", "at the margin, 2 x 1.05");
+        assert!(judge_speedup(1.0, 1).starts_with("not judged: 1 job cannot give 1.8x"));
     }
 }
