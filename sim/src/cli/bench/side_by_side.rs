@@ -370,7 +370,7 @@ fn judge_rounds(rounds: &[f64]) -> String {
         _ => format!(
             "UNSETTLED: {met} of {} rounds met it, {missed} did not (this machine's speed \
              moved more than the ratio's distance from {TARGET_RATIO:.2}: no verdict; run \
-             `bench` again on a quieter machine, or with more --scale-seeds)",
+             `bench` again on a quieter machine)",
             rounds.len()
         ),
     }
