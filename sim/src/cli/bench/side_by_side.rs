@@ -121,7 +121,7 @@ impl Run {
 }
 
 /// The median of `values` (the mean of the middle two of an even count).
-fn median(values: impl IntoIterator<Item = f64>) -> f64 {
+pub(super) fn median(values: impl IntoIterator<Item = f64>) -> f64 {
     let mut sorted: Vec<f64> = values.into_iter().collect();
     assert!(!sorted.is_empty(), "a median of something");
     sorted.sort_by(f64::total_cmp);
