@@ -6,8 +6,10 @@
 //! the JSON, takes the absence of a counterexample for a hold:
 //! - a counterexample is a violation, however the enumeration ended;
 //! - the column stops as the matrix does, on Ctrl-C or at the end of `--time-budget`: the
-//!   design it stopped in says "no verdict" where it found no violation, and the designs
-//!   after it are not run, and named as such ([`ExhaustiveColumn::not_run`]);
+//!   design it stopped in says "no verdict" at K where it found no violation (and what the
+//!   levels that ran whole say: holds or VACUOUS up to fewer faults, as `exhaust` reports),
+//!   and the designs after it are not run, and named as such
+//!   ([`ExhaustiveColumn::not_run`]);
 //! - a schedule that crashed or hung was not checked: its design's cells without a
 //!   violation say "no verdict" too, and the schedule is listed as `BROKEN`;
 //! - a hold that no schedule put to the test (none reached the invariant's coverage mark)
@@ -55,6 +57,14 @@ pub struct ExhaustiveRow {
     /// stands beside one).
     #[serde(default)]
     pub broken: Vec<String>,
+    /// Every schedule of at most this many faults ran (`None`: not even the fault-free
+    /// run). Below `max_faults` only when the enumeration stopped early: its cells then
+    /// have no verdict at `max_faults`, but say what held in the levels that ran whole.
+    #[serde(default)]
+    pub complete_up_to: Option<u32>,
+    /// Schedules in those complete levels.
+    #[serde(default)]
+    pub complete_schedules: u64,
     /// One cell per invariant.
     pub cells: Vec<ExhaustiveCell>,
 }
@@ -67,7 +77,8 @@ pub struct ExhaustiveCell {
     /// The first schedule that violates it, each fault described; `None`: no schedule run
     /// violated it (see `verdict` for what that is worth).
     pub first_schedule: Option<Vec<String>>,
-    /// Schedules that reached the invariant's coverage mark, in the levels that ran whole.
+    /// Schedules that reached the invariant's coverage mark, in the levels that ran whole
+    /// (see `ExhaustiveRow::complete_up_to`).
     #[serde(default)]
     pub reached: u64,
     /// What the cell says.
@@ -180,6 +191,11 @@ pub fn exhaustive_column(
             max_faults,
             schedules: report.ran(),
             end: report.end,
+            complete_up_to: report.complete_up_to,
+            complete_schedules: (report.levels.iter())
+                .filter(|level| report.complete_up_to.is_some_and(|k| level.faults <= k))
+                .map(|level| level.ran)
+                .sum(),
             broken: (report.broken.iter())
                 .map(|broken| {
                     let faults: Vec<String> = broken.faults.0.iter().map(describe_fault).collect();
@@ -229,8 +245,8 @@ pub fn stopped_text(column: &ExhaustiveColumn) -> Option<String> {
     let place = match column.rows.last() {
         None => " before its first design".to_string(),
         Some(row) if row.stopped() => format!(
-            " in {} after {} schedules: its cells without a violation have no verdict",
-            row.variant, row.schedules
+            " in {} after {} schedules: its cells without a violation have no verdict at {} faults",
+            row.variant, row.schedules, column.max_faults
         ),
         Some(row) => format!(" after {}", row.variant),
     };
@@ -252,8 +268,27 @@ fn cell_text(row: &ExhaustiveRow, cell: &ExhaustiveCell) -> String {
             "no verdict: {} schedules crashed or hung (BROKEN below)",
             row.broken.len()
         ),
+        // Stopped: no verdict at K, and what the levels that ran whole say, as `exhaust`
+        // reports them.
         (None, CellVerdict::NoVerdict) => {
-            format!("no verdict: stopped after {} schedules", row.schedules)
+            let stopped = format!(
+                "no verdict at {} faults: stopped after {} schedules",
+                row.max_faults, row.schedules
+            );
+            match row.complete_up_to {
+                None => stopped,
+                Some(complete) if cell.reached == 0 => format!(
+                    "{stopped}; up to {complete} faults VACUOUS: none of their {} schedules reached {}",
+                    row.complete_schedules,
+                    Mark::of(cell.invariant)
+                ),
+                Some(complete) => format!(
+                    "{stopped}; up to {complete} faults holds: all {} schedules ({} reached {})",
+                    row.complete_schedules,
+                    cell.reached,
+                    Mark::of(cell.invariant)
+                ),
+            }
         }
         (None, CellVerdict::Vacuous) => format!(
             "VACUOUS: none of the {} schedules reached {}",
@@ -340,12 +375,16 @@ mod tests {
 
     fn row(variant: &str, end: ExhaustEnd, schedules: u64, broken: Vec<String>) -> ExhaustiveRow {
         let unchecked = unchecked(end, broken.len());
+        let stopped = matches!(end, ExhaustEnd::TimeBudget | ExhaustEnd::Interrupted);
         ExhaustiveRow {
             variant: variant.into(),
             max_faults: 2,
             schedules,
             end,
             broken,
+            // Stopped in its last level: the levels below it ran whole.
+            complete_up_to: Some(if stopped { 1 } else { 2 }),
+            complete_schedules: if stopped { 35 } else { schedules },
             cells: InvariantId::ALL
                 .iter()
                 .map(|&id| {
@@ -395,16 +434,24 @@ mod tests {
             rest.contains("no_stale_overwrite     violated (1 faults)"),
             "{rest}"
         );
+        // No verdict at K; what held below K, as `exhaust` reports it, said as such.
         assert!(
-            rest.contains("converges              no verdict: stopped after 100 schedules"),
+            rest.contains("converges              no verdict at 2 faults: stopped after 100 schedules; up to 1 faults holds: all 35 schedules (1 reached repair_needed)"),
             "{rest}"
         );
         assert!(
-            !rest.contains("VACUOUS") && !rest.contains("holds"),
+            rest.contains("active_plan_exists     no verdict at 2 faults: stopped after 100 schedules; up to 1 faults VACUOUS: none of their 35 schedules reached"),
             "{rest}"
         );
+        let mut before_any_level = stopped.rows[1].clone();
+        before_any_level.complete_up_to = None;
+        let cell = &before_any_level.cells[4];
+        assert_eq!(
+            cell_text(&before_any_level, cell),
+            "no verdict at 2 faults: stopped after 100 schedules"
+        );
         assert!(
-            text.contains("(exhaustive column interrupted in fenced-and-protected after 100 schedules: its cells without a violation have no verdict; not run: leased-enactor)"),
+            text.contains("(exhaustive column interrupted in fenced-and-protected after 100 schedules: its cells without a violation have no verdict at 2 faults; not run: leased-enactor)"),
             "{text}"
         );
         let verdicts: Vec<CellVerdict> = stopped.rows[1].cells.iter().map(|c| c.verdict).collect();
