@@ -25,6 +25,30 @@ pub(super) fn verdict(met: bool) -> &'static str {
     }
 }
 
+/// `value` cut (not rounded) to `decimals` decimals, for printing beside a verdict: a
+/// figure under its target (1.796 against 1.8) must never print as meeting it (1.80).
+pub(super) fn cut(value: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals);
+    (value * scale).floor() / scale
+}
+
+/// How a target judged on every round ends its line: met if every round met it, MISSED if
+/// none did, else UNSETTLED, no verdict (`why`: what moved the rounds). On a shared machine
+/// a median of rounds on both sides of a target calls it either way: a wrong verdict is
+/// worse than none.
+pub(super) fn agreement(met: usize, missed: usize, why: &str) -> String {
+    match (met, missed) {
+        (0, 0) => "not judged: no round to judge".to_string(),
+        (_, 0) => verdict(true).to_string(),
+        (0, _) => verdict(false).to_string(),
+        _ => format!(
+            "UNSETTLED: {met} of {} rounds met it, {missed} did not ({why}: no verdict; run \
+             `bench` again on a quieter machine)",
+            met + missed
+        ),
+    }
+}
+
 /// How the scaling target's line ends, from each round's speed-up of `jobs` jobs over one:
 /// at least 1.8x in every round is met, in none MISSED, in some UNSETTLED (no verdict: as
 /// for the side-by-side targets, a wrong verdict is worse than none). A round's speed-up
@@ -50,15 +74,9 @@ pub(super) fn judge_speedups(speedups: &[f64], jobs: usize) -> String {
         ),
     };
     let met = possible.iter().filter(|&&speedup| speedup >= 1.8).count();
-    let missed = possible.len() - met;
-    let judgement = match (met, missed) {
-        (0, 0) => "not judged: no round's speed-up was possible; run `bench` again".to_string(),
-        (_, 0) => verdict(true).to_string(),
-        (0, _) => verdict(false).to_string(),
-        _ => format!(
-            "UNSETTLED: {met} of {} rounds met it, {missed} did not (this machine's speed moved: no verdict; run `bench` again on a quieter machine)",
-            possible.len()
-        ),
+    let judgement = match possible.len() {
+        0 => "not judged: no round's speed-up was possible; run `bench` again".to_string(),
+        n => agreement(met, n - met, "this machine's speed moved"),
     };
     format!("{judgement}{left_out}")
 }

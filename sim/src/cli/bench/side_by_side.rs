@@ -22,7 +22,7 @@
 
 use std::io::Write;
 
-use super::fresh::{run_fresh, verdict};
+use super::fresh::{agreement, cut, run_fresh};
 use crate::cli::progress::Phases;
 use crate::cli::BadInput;
 use crate::exploring::sweep::SweepEnd;
@@ -331,7 +331,7 @@ fn print_table(out: &mut dyn Write, rounds: &[Vec<Run>], whole: usize) -> Result
             runs[0].seeds,
             runs[0].events as f64 / runs[0].seeds.max(1) as f64,
             events_per_sec / 1e6,
-            ratio,
+            cut(ratio, 2),
             1e6 / events_per_sec,
             runs[0].entries_per_event(),
             1e6 / (events_per_sec * runs[0].entries_per_event()),
@@ -359,21 +359,16 @@ const TARGET_RATIO: f64 = 0.8;
 /// round says so, else UNSETTLED (see the module's documentation).
 fn judge_rounds(rounds: &[f64]) -> String {
     assert!(!rounds.is_empty(), "a ratio comes from at least one round");
-    let met = rounds
-        .iter()
+    let met = (rounds.iter())
         .filter(|&&ratio| ratio >= TARGET_RATIO)
         .count();
-    let missed = rounds.len() - met;
-    match (met, missed) {
-        (_, 0) => verdict(true).to_string(),
-        (0, _) => verdict(false).to_string(),
-        _ => format!(
-            "UNSETTLED: {met} of {} rounds met it, {missed} did not (this machine's speed \
-             moved more than the ratio's distance from {TARGET_RATIO:.2}: no verdict; run \
-             `bench` again on a quieter machine)",
-            rounds.len()
+    agreement(
+        met,
+        rounds.len() - met,
+        &format!(
+            "this machine's speed moved more than the ratio's distance from {TARGET_RATIO:.2}"
         ),
-    }
+    )
 }
 
 /// The per-core targets: [`TARGETED`] within 20% of the default's events/s, judged on
@@ -407,16 +402,15 @@ pub(super) fn scale_targets(out: &mut dyn Write, ratios: &[Ratio]) -> Result<(),
         };
         // The median, and each round's own when there are several.
         let shown = match rounds.len() {
-            0 | 1 => format!("{ratio:.2}x"),
+            0 | 1 => format!("{:.2}x", cut(*ratio, 2)),
             _ => format!(
-                "{ratio:.2}x (rounds {})",
+                "{:.2}x (rounds {})",
+                cut(*ratio, 2),
                 // Cut, not rounded, to three decimals: a round at 0.7996 missed, and must
                 // not print as 0.800.
-                (rounds
-                    .iter()
-                    .map(|r| format!("{:.3}", (r * 1000.0).floor() / 1000.0)))
-                .collect::<Vec<_>>()
-                .join(" ")
+                (rounds.iter().map(|r| format!("{:.3}", cut(*r, 3))))
+                    .collect::<Vec<_>>()
+                    .join(" ")
             ),
         };
         if TARGETED.contains(name) {
@@ -427,7 +421,8 @@ pub(super) fn scale_targets(out: &mut dyn Write, ratios: &[Ratio]) -> Result<(),
         } else {
             writeln!(
                 out,
-                "  {name} events/s per core: {ratio:.2}x the default's  (no target: `long`'s hours at the default's size; README: Benchmark); {work}"
+                "  {name} events/s per core: {:.2}x the default's  (no target: `long`'s hours at the default's size; README: Benchmark); {work}",
+                cut(*ratio, 2)
             )?;
         }
     }
