@@ -60,6 +60,8 @@ pub struct ExhaustiveRow {
     /// Every schedule of at most this many faults ran (`None`: not even the fault-free
     /// run). Below `max_faults` only when the enumeration stopped early: its cells then
     /// have no verdict at `max_faults`, but say what held in the levels that ran whole.
+    /// Schedules that crashed or hung count as run here: see `broken`, beside which no
+    /// hold stands.
     #[serde(default)]
     pub complete_up_to: Option<u32>,
     /// Schedules in those complete levels.
@@ -194,7 +196,7 @@ pub fn exhaustive_column(
             complete_up_to: report.complete_up_to,
             complete_schedules: (report.levels.iter())
                 .filter(|level| report.complete_up_to.is_some_and(|k| level.faults <= k))
-                .map(|level| level.ran)
+                .map(|level| level.schedules)
                 .sum(),
             broken: (report.broken.iter())
                 .map(|broken| {
@@ -245,7 +247,7 @@ pub fn stopped_text(column: &ExhaustiveColumn) -> Option<String> {
     let place = match column.rows.last() {
         None => " before its first design".to_string(),
         Some(row) if row.stopped() => format!(
-            " in {} after {} schedules: its cells without a violation have no verdict at {} faults",
+            " in {} after {} schedules: its cells without a violation have no verdict for at most {} faults",
             row.variant, row.schedules, column.max_faults
         ),
         Some(row) => format!(" after {}", row.variant),
@@ -265,14 +267,19 @@ fn cell_text(row: &ExhaustiveRow, cell: &ExhaustiveCell) -> String {
         (Some(faults), _) if faults.is_empty() => "violated with no fault".into(),
         (Some(faults), _) => format!("violated ({} faults): {}", faults.len(), faults.join("; ")),
         (None, CellVerdict::NoVerdict) if !row.broken.is_empty() => format!(
-            "no verdict: {} schedules crashed or hung (BROKEN below)",
-            row.broken.len()
+            "no verdict: {} schedules crashed or hung (BROKEN below){}",
+            row.broken.len(),
+            if row.stopped() {
+                format!(", and stopped after {} schedules", row.schedules)
+            } else {
+                String::new()
+            }
         ),
         // Stopped: no verdict at K, and what the levels that ran whole say, as `exhaust`
         // reports them.
         (None, CellVerdict::NoVerdict) => {
             let stopped = format!(
-                "no verdict at {} faults: stopped after {} schedules",
+                "no verdict for at most {} faults: stopped after {} schedules",
                 row.max_faults, row.schedules
             );
             match row.complete_up_to {
@@ -411,8 +418,9 @@ mod tests {
     }
 
     /// A column stopped in a design keeps that design's counterexamples, says "no verdict"
-    /// for its other cells (never VACUOUS or holds: nothing was proved, not even that the
-    /// dangerous step is out of reach), and names the designs after it as not run.
+    /// at K for its other cells (nothing was proved at K, not even that the dangerous step
+    /// is out of reach), with what the levels that ran whole say, as such; and names the
+    /// designs after it as not run.
     #[test]
     fn a_stopped_column_gives_no_verdict_and_names_what_it_did_not_run() {
         let stopped = column(
@@ -436,11 +444,11 @@ mod tests {
         );
         // No verdict at K; what held below K, as `exhaust` reports it, said as such.
         assert!(
-            rest.contains("converges              no verdict at 2 faults: stopped after 100 schedules; up to 1 faults holds: all 35 schedules (1 reached repair_needed)"),
+            rest.contains("converges              no verdict for at most 2 faults: stopped after 100 schedules; up to 1 faults holds: all 35 schedules (1 reached repair_needed)"),
             "{rest}"
         );
         assert!(
-            rest.contains("active_plan_exists     no verdict at 2 faults: stopped after 100 schedules; up to 1 faults VACUOUS: none of their 35 schedules reached"),
+            rest.contains("active_plan_exists     no verdict for at most 2 faults: stopped after 100 schedules; up to 1 faults VACUOUS: none of their 35 schedules reached"),
             "{rest}"
         );
         let mut before_any_level = stopped.rows[1].clone();
@@ -448,10 +456,10 @@ mod tests {
         let cell = &before_any_level.cells[4];
         assert_eq!(
             cell_text(&before_any_level, cell),
-            "no verdict at 2 faults: stopped after 100 schedules"
+            "no verdict for at most 2 faults: stopped after 100 schedules"
         );
         assert!(
-            text.contains("(exhaustive column interrupted in fenced-and-protected after 100 schedules: its cells without a violation have no verdict at 2 faults; not run: leased-enactor)"),
+            text.contains("(exhaustive column interrupted in fenced-and-protected after 100 schedules: its cells without a violation have no verdict for at most 2 faults; not run: leased-enactor)"),
             "{text}"
         );
         let verdicts: Vec<CellVerdict> = stopped.rows[1].cells.iter().map(|c| c.verdict).collect();
@@ -503,6 +511,17 @@ mod tests {
         );
         assert!(
             !text.contains("holds") && !text.contains("VACUOUS"),
+            "{text}"
+        );
+        let stopped_too = row(
+            "original",
+            ExhaustEnd::TimeBudget,
+            50,
+            vec!["enactor-1 crashes: crashed: boom".into()],
+        );
+        let text = render_text(&column(vec![stopped_too], SweepEnd::TimeBudget, &[]));
+        assert!(
+            text.contains("no verdict: 1 schedules crashed or hung (BROKEN below), and stopped after 50 schedules"),
             "{text}"
         );
     }
