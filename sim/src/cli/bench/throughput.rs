@@ -108,7 +108,7 @@ pub(super) fn throughput(
         cut(median(ones.iter().map(|s| s.events_per_sec)) / 1e6, 2),
         match rounds_of(&measured.per_core, 1e6) {
             rounds if rounds.is_empty() => rounds,
-            rounds => format!("  (M events/s{rounds})"),
+            rounds => format!("  (M events/s{})", rounds.replacen(';', " in", 1)),
         }
     )?;
     // Whole rounds' speed-ups, or a stopped round's if its every-job sweep ran.
