@@ -49,6 +49,17 @@ pub(super) fn agreement(met: usize, missed: usize, why: &str) -> String {
     }
 }
 
+/// How far above the job count a speed-up may be and still be timing's noise (5%); a
+/// round above it was not what the jobs did (its one-job sweep was slowed by other load).
+const SPEEDUP_MARGIN: f64 = 1.05;
+
+/// The speed-ups that `jobs` jobs can give (see [`SPEEDUP_MARGIN`]), in order.
+pub(super) fn possible(speedups: &[f64], jobs: usize) -> Vec<f64> {
+    (speedups.iter().copied())
+        .filter(|&speedup| speedup <= jobs as f64 * SPEEDUP_MARGIN)
+        .collect()
+}
+
 /// How the scaling target's line ends, from each round's speed-up of `jobs` jobs over one:
 /// at least 1.8x in every round is met, in none MISSED, in some UNSETTLED (no verdict: as
 /// for the side-by-side targets, a wrong verdict is worse than none). A round's speed-up
@@ -63,9 +74,7 @@ pub(super) fn judge_speedups(speedups: &[f64], jobs: usize) -> String {
     if (jobs as f64) < 1.8 {
         return format!("not judged: {jobs} job cannot give 1.8x (one core)");
     }
-    let possible: Vec<f64> = (speedups.iter().copied())
-        .filter(|&speedup| speedup <= jobs as f64 * 1.05)
-        .collect();
+    let possible = possible(speedups, jobs);
     let left_out = match speedups.len() - possible.len() {
         0 => String::new(),
         n => format!(
