@@ -218,15 +218,15 @@ fn the_matrix_shows_the_exhaustive_column() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(
-        stdout.contains("exhaustive (default menu, noise seed 0, at most 1 faults):"),
+        stdout.contains("exhaustive (default menu, noise seed 0, at most 1 fault):"),
         "{stdout}"
     );
     assert!(
-        stdout.contains("no_stale_overwrite     violated (1 faults): enactor-2 pauses"),
+        stdout.contains("no_stale_overwrite     violated (1 fault): enactor-2 pauses"),
         "{stdout}"
     );
     assert!(
-        stdout.contains("converges              holds: all 262 schedules with at most 1 faults"),
+        stdout.contains("converges              holds: all 262 schedules with at most 1 fault"),
         "{stdout}"
     );
     // The last line counts the seeds' runs and the column's schedules apart, each with

@@ -17,6 +17,7 @@ use crate::exploring::exhaust::{
 };
 use crate::exploring::hunt::SeedRange;
 use crate::reporting::narrative::describe_fault;
+use crate::reporting::plural;
 use crate::running::scenario::Scenario;
 use crate::running::seedfile::{AlreadyThere, FaultsSource, SeedFile};
 use crate::running::trace::format_hash;
@@ -222,10 +223,6 @@ fn save_counterexample(
         }
     }
     Ok(path)
-}
-
-fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn print_text(

@@ -15,6 +15,7 @@ use crate::checking::invariants::InvariantId;
 use crate::checking::verdict::REACHED_FOR_HOLDS;
 use crate::exploring::hunt::{hunt_with, FoundViolation, HuntOptions, HuntSummary, SeedRange};
 use crate::exploring::sweep::{SeedResult, Seeds, SweepEnd};
+use crate::reporting::plural;
 use crate::running::run::Outcome;
 use crate::running::scenario::Scenario;
 use crate::running::seedfile::{AlreadyThere, SeedFile};
@@ -386,10 +387,18 @@ pub(super) fn write_summary(
         .count();
     let hangs = summary.failures.len() - crashes;
     if !summary.failures.is_empty() {
-        writeln!(out, "  {crashes} seeds crashed, {hangs} hung")?;
+        writeln!(
+            out,
+            "  {} crashed, {hangs} hung",
+            plural(crashes as u64, "seed", "seeds")
+        )?;
     }
     if let Some(Saves { saved, not_saved }) = saves {
-        write!(out, "  {saved} new seed files saved")?;
+        write!(
+            out,
+            "  {} saved",
+            plural(saved as u64, "new seed file", "new seed files")
+        )?;
         if not_saved > 0 {
             let runs = if not_saved == 1 { "run" } else { "runs" };
             write!(

@@ -17,6 +17,7 @@ use crate::exploring::matrix::{matrix_shard, render_markdown, render_text, ORIGI
 use crate::exploring::shard_env::ShardArg;
 use crate::exploring::strategy::Strategy;
 use crate::exploring::sweep::{budget_left, Seeds, SweepEnd};
+use crate::reporting::plural;
 use crate::running::scenario::{self, Scenario};
 
 #[derive(Args, Debug)]
@@ -168,8 +169,12 @@ pub(super) fn run(
         // other's time.
         let column = match &exhaustive {
             Some(column) if !column.rows.is_empty() => format!(
-                "; exhaustive column: {} schedules in {column_secs:.1}s",
-                column.rows.iter().map(|row| row.schedules).sum::<u64>()
+                "; exhaustive column: {} in {column_secs:.1}s",
+                plural(
+                    column.rows.iter().map(|row| row.schedules).sum::<u64>(),
+                    "schedule",
+                    "schedules"
+                )
             ),
             _ => String::new(),
         };

@@ -34,6 +34,7 @@ use crate::exploring::strategy::Strategy;
 use crate::exploring::sweep::{
     budget_left, run_shard_results_until, SeedResult, Seeds, SweepEnd, SweepOptions,
 };
+use crate::reporting::plural;
 use crate::running::run::{run, RunSpec};
 use crate::running::scenario::Scenario;
 
@@ -401,12 +402,12 @@ pub fn render_text(report: &StrategyReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "strategies on scenario {}, design {}: {} trials per strategy (trial t from seed t*{TRIAL_STRIDE}), at most {cap} seeds each, {} job{}",
+        "strategies on scenario {}, design {}: {} per strategy (trial t from seed t*{TRIAL_STRIDE}), at most {} each, {}",
         report.scenario,
         report.variant,
-        report.trials,
-        report.jobs,
-        if report.jobs == 1 { "" } else { "s" }
+        plural(report.trials.into(), "trial", "trials"),
+        plural(cap.into(), "seed", "seeds"),
+        plural(report.jobs as u64, "job", "jobs")
     );
     let _ = writeln!(
         out,

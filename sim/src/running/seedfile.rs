@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::checking::invariants::InvariantId;
 use crate::exploring::strategy::{Strategy, StrategyChoices};
+use crate::reporting::plural;
 use crate::running::faults::{FaultSchedule, FaultSource};
 use crate::running::run::{Outcome, RunSpec};
 use crate::running::scenario::{toml_error_line, Scenario};
@@ -136,9 +137,9 @@ impl SeedFile {
             invariant,
             trace_hash: format_hash(outcome.trace_hash),
             postmortem: format!(
-                "{} ({} faults injected)",
+                "{} ({} injected)",
                 violation.message,
-                outcome.faults.len()
+                plural(outcome.faults.len() as u64, "fault", "faults")
             ),
             faults_source: match outcome.choices {
                 StrategyChoices::Scripted => FaultsSource::Schedule,

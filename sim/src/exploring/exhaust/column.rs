@@ -25,6 +25,7 @@ use crate::checking::invariants::InvariantId;
 use crate::exploring::hunt::SeedRange;
 use crate::exploring::sweep::{budget_left, SweepEnd, SweepOptions};
 use crate::reporting::narrative::describe_fault;
+use crate::reporting::plural;
 use crate::running::scenario::Scenario;
 
 use super::{exhaust, ExhaustEnd, ExhaustSpec, Menu};
@@ -247,8 +248,10 @@ pub fn stopped_text(column: &ExhaustiveColumn) -> Option<String> {
     let place = match column.rows.last() {
         None => " before its first design".to_string(),
         Some(row) if row.stopped() => format!(
-            " in {} after {} schedules: its cells without a violation have no verdict for at most {} faults",
-            row.variant, row.schedules, column.max_faults
+            " in {} after {}: its cells without a violation have no verdict for at most {}",
+            row.variant,
+            plural(row.schedules, "schedule", "schedules"),
+            plural(column.max_faults.into(), "fault", "faults")
         ),
         Some(row) => format!(" after {}", row.variant),
     };
@@ -265,12 +268,19 @@ pub fn stopped_text(column: &ExhaustiveColumn) -> Option<String> {
 fn cell_text(row: &ExhaustiveRow, cell: &ExhaustiveCell) -> String {
     match (&cell.first_schedule, cell.verdict) {
         (Some(faults), _) if faults.is_empty() => "violated with no fault".into(),
-        (Some(faults), _) => format!("violated ({} faults): {}", faults.len(), faults.join("; ")),
+        (Some(faults), _) => format!(
+            "violated ({}): {}",
+            plural(faults.len() as u64, "fault", "faults"),
+            faults.join("; ")
+        ),
         (None, CellVerdict::NoVerdict) if !row.broken.is_empty() => format!(
-            "no verdict: {} schedules crashed or hung (BROKEN below){}",
-            row.broken.len(),
+            "no verdict: {} crashed or hung (BROKEN below){}",
+            plural(row.broken.len() as u64, "schedule", "schedules"),
             if row.stopped() {
-                format!(", and stopped after {} schedules", row.schedules)
+                format!(
+                    ", and stopped after {}",
+                    plural(row.schedules, "schedule", "schedules")
+                )
             } else {
                 String::new()
             }
@@ -279,33 +289,36 @@ fn cell_text(row: &ExhaustiveRow, cell: &ExhaustiveCell) -> String {
         // reports them.
         (None, CellVerdict::NoVerdict) => {
             let stopped = format!(
-                "no verdict for at most {} faults: stopped after {} schedules",
-                row.max_faults, row.schedules
+                "no verdict for at most {}: stopped after {}",
+                plural(row.max_faults.into(), "fault", "faults"),
+                plural(row.schedules, "schedule", "schedules")
             );
             match row.complete_up_to {
                 None => stopped,
                 Some(complete) if cell.reached == 0 => format!(
-                    "{stopped}; up to {complete} faults VACUOUS: none of their {} schedules reached {}",
-                    row.complete_schedules,
+                    "{stopped}; up to {} VACUOUS: none of their {} reached {}",
+                    plural(complete.into(), "fault", "faults"),
+                    plural(row.complete_schedules, "schedule", "schedules"),
                     Mark::of(cell.invariant)
                 ),
                 Some(complete) => format!(
-                    "{stopped}; up to {complete} faults holds: all {} schedules ({} reached {})",
-                    row.complete_schedules,
+                    "{stopped}; up to {} holds: all {} ({} reached {})",
+                    plural(complete.into(), "fault", "faults"),
+                    plural(row.complete_schedules, "schedule", "schedules"),
                     cell.reached,
                     Mark::of(cell.invariant)
                 ),
             }
         }
         (None, CellVerdict::Vacuous) => format!(
-            "VACUOUS: none of the {} schedules reached {}",
-            row.schedules,
+            "VACUOUS: none of the {} reached {}",
+            plural(row.schedules, "schedule", "schedules"),
             Mark::of(cell.invariant)
         ),
         (None, _) => format!(
-            "holds: all {} schedules with at most {} faults ({} reached {})",
-            row.schedules,
-            row.max_faults,
+            "holds: all {} with at most {} ({} reached {})",
+            plural(row.schedules, "schedule", "schedules"),
+            plural(row.max_faults.into(), "fault", "faults"),
             cell.reached,
             Mark::of(cell.invariant)
         ),
@@ -316,8 +329,8 @@ fn cell_text(row: &ExhaustiveRow, cell: &ExhaustiveCell) -> String {
 /// line if it stopped part-way.
 pub fn render_text(column: &ExhaustiveColumn) -> String {
     let mut text = format!(
-        "exhaustive (default menu, noise seed 0, at most {} faults):\n",
-        column.max_faults
+        "exhaustive (default menu, noise seed 0, at most {}):\n",
+        plural(column.max_faults.into(), "fault", "faults")
     );
     for row in &column.rows {
         text.push_str(&format!("  {}\n", row.variant));
@@ -439,16 +452,16 @@ mod tests {
         );
         let rest = &text[text.find("  fenced-and-protected").unwrap()..];
         assert!(
-            rest.contains("no_stale_overwrite     violated (1 faults)"),
+            rest.contains("no_stale_overwrite     violated (1 fault)"),
             "{rest}"
         );
         // No verdict at K; what held below K, as `exhaust` reports it, said as such.
         assert!(
-            rest.contains("converges              no verdict for at most 2 faults: stopped after 100 schedules; up to 1 faults holds: all 35 schedules (1 reached repair_needed)"),
+            rest.contains("converges              no verdict for at most 2 faults: stopped after 100 schedules; up to 1 fault holds: all 35 schedules (1 reached repair_needed)"),
             "{rest}"
         );
         assert!(
-            rest.contains("active_plan_exists     no verdict for at most 2 faults: stopped after 100 schedules; up to 1 faults VACUOUS: none of their 35 schedules reached"),
+            rest.contains("active_plan_exists     no verdict for at most 2 faults: stopped after 100 schedules; up to 1 fault VACUOUS: none of their 35 schedules reached"),
             "{rest}"
         );
         let mut before_any_level = stopped.rows[1].clone();
@@ -501,7 +514,7 @@ mod tests {
         let text = render_text(&column(vec![broken], SweepEnd::Completed, &[]));
         assert!(
             text.contains(
-                "converges              no verdict: 1 schedules crashed or hung (BROKEN below)"
+                "converges              no verdict: 1 schedule crashed or hung (BROKEN below)"
             ),
             "{text}"
         );
@@ -521,7 +534,7 @@ mod tests {
         );
         let text = render_text(&column(vec![stopped_too], SweepEnd::TimeBudget, &[]));
         assert!(
-            text.contains("no verdict: 1 schedules crashed or hung (BROKEN below), and stopped after 50 schedules"),
+            text.contains("no verdict: 1 schedule crashed or hung (BROKEN below), and stopped after 50 schedules"),
             "{text}"
         );
     }

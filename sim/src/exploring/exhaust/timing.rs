@@ -9,6 +9,7 @@ use dnsim_model::designs;
 use crate::checking::invariants::InvariantId;
 use crate::exploring::hunt::SeedRange;
 use crate::exploring::sweep::{budget_left, SweepEnd, SweepOptions};
+use crate::reporting::plural;
 use crate::running::scenario::Scenario;
 
 use super::{exhaust, ExhaustEnd, ExhaustSpec, Menu, DEFAULT_MAX_FAULTS};
@@ -60,10 +61,10 @@ pub fn bench(out: &mut dyn Write, options: &SweepOptions) -> std::io::Result<Swe
         match original.counterexamples.get(&id) {
             Some(c) => writeln!(
                 out,
-                "  original {:<22} first counterexample ({} faults) after {} schedules, {:.1} ms",
+                "  original {:<22} first counterexample ({}) after {}, {:.1} ms",
                 id.as_str(),
-                c.faults.len(),
-                c.index + 1,
+                plural(c.faults.len() as u64, "fault", "faults"),
+                plural(c.index + 1, "schedule", "schedules"),
                 c.found_ms
             )?,
             None => writeln!(out, "  original {:<22} holds", id.as_str())?,
