@@ -397,7 +397,7 @@ pub(super) fn write_summary(
         write!(
             out,
             "  {} saved",
-            plural(saved as u64, "new seed file", "new seed files")
+            plural(saved, "new seed file", "new seed files")
         )?;
         if not_saved > 0 {
             let runs = if not_saved == 1 { "run" } else { "runs" };

@@ -406,7 +406,7 @@ pub fn render_text(report: &StrategyReport) -> String {
         report.scenario,
         report.variant,
         plural(report.trials.into(), "trial", "trials"),
-        plural(cap.into(), "seed", "seeds"),
+        plural(cap, "seed", "seeds"),
         plural(report.jobs as u64, "job", "jobs")
     );
     let _ = writeln!(
