@@ -5,7 +5,7 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use dnsim::clock::ManualClock;
+use dnsim::clock::{Clock, ManualClock};
 use dnsim::matrix::merge::merge_matrix_reports;
 use dnsim::matrix::{matrix_shard, matrix_with};
 use dnsim::sweep::{Seeds, Shard, SweepEnd, SweepOptions};
@@ -313,4 +313,94 @@ fn a_strategy_trial_is_stopped_mid_way_and_marked_partial() {
             && text.contains("(partial, not counted above)"),
         "{text}"
     );
+}
+
+/// `original` asked for after another design runs once, first (to compare the other
+/// designs' traces with), and its row is made of those runs: the same row, and the same
+/// number of runs, as when it is asked for first. It used to run twice.
+#[test]
+fn original_asked_for_second_runs_once_and_keeps_its_row() {
+    let seeds: dnsim::SeedRange = "0..20".parse().unwrap();
+    let options = SweepOptions::new(1);
+    let first = matrix_with(
+        &incident(),
+        &two_designs(),
+        Strategy::default(),
+        seeds,
+        &options,
+        |_| {},
+    );
+    let reversed: Vec<_> = two_designs().into_iter().rev().collect();
+    let second = matrix_with(
+        &incident(),
+        &reversed,
+        Strategy::default(),
+        seeds,
+        &options,
+        |_| {},
+    );
+    assert_eq!((first.runs, second.runs), (40, 40));
+    assert_eq!(
+        second
+            .designs
+            .iter()
+            .map(|row| &row.variant)
+            .collect::<Vec<_>>(),
+        ["fenced-and-protected", "original"],
+        "rows in the order asked for"
+    );
+    for variant in ["original", "fenced-and-protected"] {
+        assert_eq!(first.row(variant), second.row(variant), "{variant}");
+    }
+}
+
+/// A matrix stopped while `original` runs first, before any design asked for has run, has
+/// no row, and says plainly that it judged nothing (it used to print an empty table above
+/// "N seeds per design" and no word of it). With `original` asked for second, its row is
+/// still made of the runs it made first.
+#[test]
+fn a_matrix_stopped_in_its_baseline_says_it_judged_nothing() {
+    static CLOCK: ManualClock = ManualClock::new();
+    let fenced = designs::by_name("fenced-and-protected").unwrap();
+    let stopped = |designs: &[&'static dyn dnsim_model::Design], stop_at: u64| {
+        let mut options = SweepOptions::new(1);
+        options.clock = std::sync::Arc::new(&CLOCK);
+        options.time_budget = Some(Duration::from_secs(60));
+        let began = CLOCK.now();
+        matrix_shard(
+            &incident(),
+            designs,
+            Strategy::default(),
+            Seeds {
+                range: "0..20".parse().unwrap(),
+                shard: None,
+            },
+            &options,
+            |done| {
+                if done == stop_at && CLOCK.now() == began {
+                    CLOCK.advance(Duration::from_secs(3600));
+                }
+            },
+        )
+    };
+    let report = stopped(&[fenced], 5);
+    assert_eq!(report.end, SweepEnd::TimeBudget);
+    assert!(report.designs.is_empty(), "{:?}", report.designs);
+    let text = dnsim::matrix::render_text(&report, "incident");
+    assert!(
+        text.contains(&format!(
+            "stopped at the time budget after {} of 40 runs, before any design asked for had run: NO VERDICT for any design",
+            report.runs
+        )),
+        "{text}"
+    );
+    // Stopped in fenced-and-protected, after `original`'s 20 runs: both rows, original's whole.
+    let report = stopped(&[fenced, designs::by_name("original").unwrap()], 25);
+    assert_eq!(report.end, SweepEnd::TimeBudget);
+    let original = report.row("original").expect("its runs were made first");
+    assert!(original
+        .cells
+        .iter()
+        .all(|cell| !cell.partial && cell.seeds_run == 20));
+    assert!(report.row("fenced-and-protected").unwrap().cells[0].partial);
 }

@@ -114,9 +114,9 @@ pub(super) fn run(
             args.seeds
         )?;
     }
-    // `original` runs first too when it is not the first design, to tell which seeds a
-    // design left unchanged.
-    let runs_original = chosen.first().map(|d| d.name()) != Some(ORIGINAL);
+    // `original` runs too when it is not asked for, to tell which seeds a design left
+    // unchanged (once, first: when asked for, its row is made of those runs).
+    let runs_original = !chosen.iter().any(|d| d.name() == ORIGINAL);
     let runs = seeds.len() * (chosen.len() + usize::from(runs_original)) as u64;
     let began = options.clock.now();
     let bar = progress_bar(runs, args.stop.quiet, "runs");

@@ -150,26 +150,33 @@ pub fn matrix_shard(
     };
     let mut original_hashes: Option<Vec<Option<u64>>> = None;
     let mut baseline_failures = Vec::new();
+    // `original`'s runs, made first, kept for its own row when it is asked for later.
+    let mut baseline = None;
     // `original`'s hashes are needed before any other design's row: run it first unless it
-    // is the first design asked for.
+    // is the first design asked for. It runs once either way.
     if designs.first().map(|d| d.name()) != Some(ORIGINAL) {
         let original = dnsim_model::designs::by_name(ORIGINAL).expect("original is registered");
         let outcomes = run_design(original, &mut end);
         original_hashes = Some(hashes(&outcomes));
         // Its failures are told with its row, if it has one; else here.
-        if !designs.iter().any(|d| d.name() == ORIGINAL) {
+        if designs.iter().any(|d| d.name() == ORIGINAL) {
+            baseline = Some(outcomes);
+        } else {
             baseline_failures = (outcomes.iter())
                 .filter_map(|(seed, result)| failure(*seed, result))
                 .collect();
         }
     }
     for &design in designs {
-        if end != SweepEnd::Completed {
-            break;
-        }
-        let outcomes = run_design(design, &mut end);
+        let outcomes = match baseline.take_if(|_| design.name() == ORIGINAL) {
+            // Its row is what it did first (all of it, or as far as a stop let it go).
+            Some(outcomes) => outcomes,
+            // Stopped: nothing more runs, but `original`'s runs still make its row.
+            None if end != SweepEnd::Completed => continue,
+            None => run_design(design, &mut end),
+        };
         if outcomes.is_empty() {
-            break;
+            continue;
         }
         if design.name() == ORIGINAL {
             original_hashes = Some(hashes(&outcomes));

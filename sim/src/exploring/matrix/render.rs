@@ -184,8 +184,17 @@ pub fn stopped_text(report: &MatrixReport) -> Option<String> {
     } else {
         report.variants.clone()
     };
-    let runs_original = asked.first().map(String::as_str) != Some(ORIGINAL);
+    // `original` runs once, first, whether or not it is asked for.
+    let runs_original = !asked.iter().any(|variant| variant == ORIGINAL);
     let planned = report.seeds_covered() * (asked.len() as u64 + u64::from(runs_original));
+    if report.designs.is_empty() {
+        return Some(format!(
+            "{why} after {} of {planned} runs, before any design asked for had run: NO VERDICT \
+             for any design (the runs were of {ORIGINAL}, which runs first so that every design's \
+             traces can be compared with its own); give it more time",
+            report.runs
+        ));
+    }
     let not_run: Vec<&str> = (asked.iter())
         .filter(|variant| report.row(variant).is_none())
         .map(String::as_str)
