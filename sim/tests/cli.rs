@@ -555,6 +555,21 @@ fn explain_tells_the_story_of_the_incident() {
     }
 }
 
+/// Seed 6's `swarm` mix fails every API call in the fault phase: no race step happens, and
+/// no endpoint is served before 120 s. `explain` used to say "Nothing went wrong".
+#[test]
+fn explain_of_a_run_with_no_race_step_says_when_the_endpoints_were_first_served() {
+    let out = dnsim(&["explain", "--seed", "6"]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = text(&out.stdout);
+    assert!(!stdout.contains("Nothing went wrong"), "{stdout}");
+    assert!(
+        stdout.contains("None of the race's steps happened")
+            && stdout.contains("5 endpoints first served a plan between 120.268s and 120.655s"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn replay_draws_the_run_as_a_space_time_diagram() {
     let dir = temp_dir("diagram");

@@ -18,6 +18,7 @@ use dnsim_model::event::{EventKind, Generations};
 use dnsim_model::{Actor, Call, EndpointId, Fault, Generation, Site, Step};
 
 use crate::reporting::episodes::{Episode, Episodes, LiveTree};
+use crate::reporting::plural;
 use crate::running::faults::ScheduledFault;
 use crate::running::trace::{format_time, TraceEntry};
 
@@ -92,6 +93,8 @@ pub fn narrative(trace: &[(Duration, TraceEntry)]) -> String {
     // When each endpoint last served each generation, and who applied the newest.
     let mut newest: BTreeMap<EndpointId, Generation> = BTreeMap::new();
     let mut fully_applied: Vec<(Duration, Actor, Generation)> = Vec::new();
+    // When each endpoint was first served a plan (before, it answers nothing: new, not out).
+    let mut first_served: BTreeMap<EndpointId, Duration> = BTreeMap::new();
     let episodes = Episodes::of(trace);
     // Each endpoint's last root flip: when, from, to.
     let mut last_flip: BTreeMap<EndpointId, (Duration, Generation, Generation)> = BTreeMap::new();
@@ -187,6 +190,9 @@ pub fn narrative(trace: &[(Duration, TraceEntry)]) -> String {
                         }
                     }
                     newest.insert(*endpoint, previous.max(Some(*generation)).expect("some"));
+                    if commit.root_after.is_some() {
+                        first_served.entry(*endpoint).or_insert(at);
+                    }
                     if let (Some(before), Some(after)) = (commit.root_before, commit.root_after) {
                         last_flip.insert(*endpoint, (at, before, after));
                     }
@@ -309,9 +315,35 @@ pub fn narrative(trace: &[(Duration, TraceEntry)]) -> String {
         let _ = writeln!(text, "{:>10}  {story}", when(*at));
     }
     if text.is_empty() {
-        text.push_str(
-            "Nothing went wrong: no stall, stale write, deletion of a live tree or stuck batch.\n",
-        );
+        text = quiet_run(&first_served);
     }
+    text
+}
+
+/// The story of a run in which none of the race's steps happened. Not "nothing went wrong":
+/// faults may have kept every write out for most of the run (a `swarm` seed whose API errors
+/// are turned up to one in one, say), and an endpoint not yet served a plan answers nothing
+/// without it counting as an outage. So it says when the endpoints were first served.
+fn quiet_run(first_served: &BTreeMap<EndpointId, Duration>) -> String {
+    let mut text = String::from(
+        "None of the race's steps happened: no stall, stale write, deletion of a live tree or stuck batch.\n",
+    );
+    let first = first_served.values().min();
+    let last = first_served.iter().max_by_key(|(_, at)| **at);
+    let _ = match (first, last) {
+        (Some(first), Some((endpoint, last))) => writeln!(
+            text,
+            "{} first served a plan between {} and {} (the last: {endpoint}); until then each \
+             answered nothing, as a new endpoint does, which the outage measures do not count.",
+            plural(first_served.len() as u64, "endpoint", "endpoints"),
+            when(*first),
+            when(*last)
+        ),
+        _ => writeln!(
+            text,
+            "No endpoint was ever served a plan: every endpoint answered nothing the whole run, \
+             which the outage measures do not count (they start at an endpoint's first plan)."
+        ),
+    };
     text
 }
