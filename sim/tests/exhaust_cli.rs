@@ -55,6 +55,19 @@ fn original_on_small_exits_1_with_replayable_minimal_counterexamples() {
         "{}",
         text(&replay.stdout)
     );
+    // Its `seed` and `strategy` alone give another run: the file and the header say so.
+    assert!(
+        text(&replay.stdout).contains("strategy=scripted faults=schedule-of-"),
+        "{}",
+        text(&replay.stdout)
+    );
+    let file = std::fs::read_to_string(resolves).unwrap();
+    assert!(
+        file.contains(
+            "`seed` keys only benign noise (latencies, back-off), and `strategy` is not used"
+        ),
+        "{file}"
+    );
     let explain = dnsim(&["explain", "--file", resolves.to_str().unwrap()]);
     assert!(
         text(&explain.stdout).contains("endpoint_resolves violated"),

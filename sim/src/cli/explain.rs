@@ -44,7 +44,7 @@ pub(super) fn run(args: ExplainArgs, out: &mut dyn Write) -> Result<i32, BadInpu
         out,
         "explain: SEED={seed} scenario={scenario_name} variant={} strategy={} ({} fault{} injected)",
         dnsim_model::designs::label(design),
-        spec.strategy,
+        spec.strategy_label(),
         outcome.faults.len(),
         if outcome.faults.len() == 1 { "" } else { "s" }
     )?;

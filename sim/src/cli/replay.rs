@@ -115,7 +115,12 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
     };
     writeln!(
         out,
-        "replay: SEED={seed} scenario={scenario_name} variant={label} strategy={strategy} faults={faults}",
+        "replay: SEED={seed} scenario={scenario_name} variant={label} strategy={} faults={faults}",
+        // Under --faults-from the faults are those the strategy drew in the other design's run.
+        match source {
+            Some(_) => strategy.to_string(),
+            None => spec.strategy_label(),
+        }
     )?;
     out.flush()?;
     let outcome = if args.trace {

@@ -56,6 +56,15 @@ impl<'a> RunSpec<'a> {
     pub fn with_strategy(self, strategy: Strategy) -> RunSpec<'a> {
         RunSpec { strategy, ..self }
     }
+
+    /// The strategy as a header names it: `scripted` when the faults are a schedule (the
+    /// strategy is then not used, and its name would point at another run).
+    pub fn strategy_label(&self) -> String {
+        match self.faults {
+            FaultSource::Seeded => self.strategy.to_string(),
+            FaultSource::Scripted(_) | FaultSource::Logged(..) => "scripted".to_string(),
+        }
+    }
 }
 
 /// What happened in a run.

@@ -310,8 +310,17 @@ impl SeedFile {
         if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(error)?;
         }
+        // A schedule's run is not the seed's under its strategy: said where a reader of the
+        // fields would otherwise replay `seed` with `strategy` and get another run.
+        let scripted = match self.faults_source {
+            FaultsSource::Schedule => {
+                "# Its faults are the [[faults]] below, and no others: `seed` keys only benign noise \
+                 (latencies, back-off), and `strategy` is not used.\n"
+            }
+            FaultsSource::Seed => "",
+        };
         let text = format!(
-            "# dnsim saved run. Replay it: {}\n{}",
+            "# dnsim saved run. Replay it: {}\n{scripted}{}",
             self.replay_command(path),
             self.to_toml()
         );
