@@ -242,6 +242,37 @@ fn the_matrix_shows_the_exhaustive_column() {
         stdout.contains("converges              holds: all 262 schedules with at most 1 fault"),
         "{stdout}"
     );
+    // A hold's rule here is not the seed columns': said above the column.
+    assert!(
+        stdout.contains("every schedule of at most 1 fault is run, none sampled: \"holds\" means none violated the invariant and at least one reached its mark"),
+        "{stdout}"
+    );
+    // A violated design's counterexamples are a command away, and that command finds them.
+    let command = "save and replay its counterexamples: dnsim exhaust --scenario small --variant original --max-faults 1\n";
+    assert_eq!(
+        stdout
+            .matches("save and replay its counterexamples")
+            .count(),
+        1,
+        "{stdout}"
+    );
+    assert!(stdout.contains(command), "{stdout}");
+    let dir = scratch("column-command");
+    let args: Vec<&str> = command
+        .trim_end()
+        .split(": dnsim ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .collect();
+    let exhaust = dnsim(&[&args[..], &["--save", dir.to_str().unwrap()]].concat());
+    assert_eq!(exhaust.status.code(), Some(1), "{}", text(&exhaust.stderr));
+    assert!(
+        text(&exhaust.stdout).contains("no_stale_overwrite     VIOLATED with 1 fault"),
+        "{}",
+        text(&exhaust.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
     // The last line counts the seeds' runs and the column's schedules apart, each with
     // its own time.
     let last = stdout.lines().last().unwrap_or_default();

@@ -146,7 +146,7 @@ pub(super) fn run(
     if let Some(path) = &args.markdown {
         let mut markdown = render_markdown(&report, &args.scenario);
         if let Some(column) = &exhaustive {
-            markdown.push_str(&exhaust::column::render_markdown(column));
+            markdown.push_str(&exhaust::column::render_markdown(column, &args.scenario));
         }
         write_output("markdown file", path, markdown.as_bytes())?;
     }
@@ -163,7 +163,11 @@ pub(super) fn run(
     } else {
         write!(out, "{}", render_text(&report, &args.scenario))?;
         if let Some(column) = &exhaustive {
-            write!(out, "{}", exhaust::column::render_text(column))?;
+            write!(
+                out,
+                "{}",
+                exhaust::column::render_text(column, &args.scenario)
+            )?;
         }
         // The seeds' runs, and the column's schedules apart: neither is counted in the
         // other's time.
