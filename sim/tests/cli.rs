@@ -200,7 +200,13 @@ fn list_names_every_design_and_invariant() {
     let out = dnsim(&["list"]);
     assert_eq!(out.status.code(), Some(0));
     let stdout = text(&out.stdout);
-    for name in ["incident", "original", "no_stale_overwrite", "converges"] {
+    for name in [
+        "incident",
+        "original",
+        "no_stale_overwrite",
+        "converges",
+        "  bounded-delay[:DEPTH]  (DEPTH 1 to 16, default 3)\n",
+    ] {
         assert!(stdout.contains(name), "{stdout}");
     }
 }

@@ -248,6 +248,48 @@ fn a_scenario_value_that_does_not_agree_names_its_line() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// `sensitivity --values` says what a value must be (it printed Rust's "invalid digit found
+/// in string"), and refuses a value given twice (it ran and drew it twice).
+#[test]
+fn sensitivity_values_are_whole_numbers_each_given_once() {
+    let out = dnsim(&["sensitivity", "--knob", "stall_ms_max", "--values", "1.5"]);
+    assert_bad_input(&out, "\"1.5\" is not a whole number 0 or more");
+    let out = dnsim(&[
+        "sensitivity",
+        "--knob",
+        "stall_ms_max",
+        "--values",
+        "20000,30000,20000",
+    ]);
+    assert_bad_input(&out, "--values gives 20000 more than once");
+}
+
+/// Inputs that used to be taken and quietly mean something else: a replay compared with
+/// itself (it printed each violation twice), an SVG named `.png`, and `--all` under
+/// `--quiet` (which prints no list).
+#[test]
+fn inputs_that_would_be_ignored_or_misread_are_refused() {
+    let out = dnsim(&["replay", "--seed", "1", "--faults-from", "original"]);
+    assert_bad_input(&out, "--faults-from names the design replayed (original)");
+    let png = std::env::temp_dir().join(format!("dnsim-not-svg-{}.png", std::process::id()));
+    let out = dnsim(&["replay", "--seed", "1", "--diagram", png.to_str().unwrap()]);
+    assert_bad_input(&out, "dnsim draws SVG only; name the file .svg");
+    assert!(!png.exists());
+    let out = dnsim(&[
+        "sensitivity",
+        "--knob",
+        "stall_ms_max",
+        "--values",
+        "20000",
+        "--svg",
+        png.to_str().unwrap(),
+    ]);
+    assert_bad_input(&out, "dnsim draws SVG only; name the file .svg");
+    let out = dnsim(&["hunt", "--quiet", "--all"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("'--quiet' cannot be used with '--all'"));
+}
+
 #[test]
 fn matrix_refuses_a_design_named_twice() {
     let out = dnsim(&[

@@ -182,7 +182,14 @@ fn list(out: &mut dyn Write) -> Result<i32, BadInput> {
         } else {
             ""
         };
-        writeln!(out, "  {strategy}{default}")?;
+        // The one with a parameter shows its form and default.
+        let form = match strategy {
+            Strategy::BoundedDelay { depth } => {
+                format!("bounded-delay[:DEPTH]  (DEPTH 1 to 16, default {depth})")
+            }
+            _ => strategy.to_string(),
+        };
+        writeln!(out, "  {form}{default}")?;
     }
     writeln!(out, "invariants:")?;
     for id in InvariantId::ALL {

@@ -37,7 +37,7 @@ pub(super) struct HuntArgs {
     jsonl: bool,
     /// List every failing seed (by default, the first 10 of each invariant, then the
     /// summary).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "quiet")]
     all: bool,
     /// Save each newly found failing run as a seed file in DIR (default: seeds; made if
     /// missing).

@@ -248,6 +248,22 @@ fn check_output(what: &str, path: &std::path::Path, must_be_new: bool) -> Result
     crate::output::check_writable(what, path, must_be_new).map_err(BadInput)
 }
 
+/// Checks an SVG output path as [`check_output`] does, and that it is named `.svg`: dnsim
+/// draws nothing else, and an SVG named `x.png` opens as a broken image.
+fn check_svg_output(what: &str, path: &std::path::Path) -> Result<(), BadInput> {
+    check_output(what, path, false)?;
+    if !path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg"))
+    {
+        return Err(BadInput(format!(
+            "{what} {}: dnsim draws SVG only; name the file .svg",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Writes an output file whole, replacing any file there in one step.
 fn write_output(what: &str, path: &std::path::Path, bytes: &[u8]) -> Result<(), BadInput> {
     crate::output::write_replacing(path, bytes)

@@ -72,8 +72,13 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
     // The design as given, parameters and all: what a printed command must name to run it.
     let label = dnsim_model::designs::label(chosen);
     let faults_from = args.faults_from.as_deref().map(design).transpose()?;
+    if faults_from.is_some_and(|other| dnsim_model::designs::label(other) == label) {
+        return Err(BadInput(format!(
+            "--faults-from names the design replayed ({label}): its faults are this run's own; name another design to compare with"
+        )));
+    }
     if let Some(path) = &args.diagram {
-        check_output("diagram file", path, false)?;
+        super::check_svg_output("diagram file", path)?;
     }
     if let Some(path) = &args.save {
         check_output("seed file", path, true)?;

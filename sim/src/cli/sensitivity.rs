@@ -22,8 +22,9 @@ pub(super) struct SensitivityArgs {
     /// burst_plans_max, planner_interval_ms, enactors.
     #[arg(long)]
     knob: Knob,
-    /// The values to run it at, comma-separated.
-    #[arg(long, value_delimiter = ',', required = true)]
+    /// The values to run it at, comma-separated whole numbers in the knob's unit (ms,
+    /// generations, plans or enactors), each once.
+    #[arg(long, value_delimiter = ',', required = true, value_parser = knob_value)]
     values: Vec<u64>,
     /// A built-in scenario name or a scenario .toml file.
     #[arg(long, default_value = scenario::DEFAULT)]
@@ -66,13 +67,21 @@ pub(super) fn run(args: SensitivityArgs, out: &mut dyn Write) -> Result<i32, Bad
     let jobs = jobs(args.jobs)?;
     let mut options = args.stop.options(jobs)?;
     options.watchdog = args.watchdog.get()?;
-    // Every value must make a valid scenario before anything runs or is written.
+    // Every value must make a valid scenario before anything runs or is written, once: a
+    // value given twice would run its matrix twice and draw it twice.
+    if let Some(twice) =
+        (args.values.iter()).find(|v| args.values.iter().filter(|w| w == v).count() > 1)
+    {
+        return Err(BadInput(format!(
+            "--values gives {twice} more than once: give each value once"
+        )));
+    }
     scenarios(&scenario, args.knob, &args.values)?;
     if let Some(path) = &args.markdown {
         check_output("markdown file", path, false)?;
     }
     if let Some(path) = &args.svg {
-        check_output("svg file", path, false)?;
+        super::check_svg_output("svg file", path)?;
     }
     if !args.json {
         let values: Vec<String> = args.values.iter().map(u64::to_string).collect();
@@ -123,4 +132,11 @@ pub(super) fn run(args: SensitivityArgs, out: &mut dyn Write) -> Result<i32, Bad
     let failed = report.original_failed > 0
         || (report.curves.iter()).any(|curve| curve.points.iter().any(|p| p.failed > 0));
     Ok(if failed { EXIT_VIOLATION } else { EXIT_CLEAN })
+}
+
+/// One of `--values`: a whole number, said so when it is not (not Rust's parse error).
+fn knob_value(text: &str) -> Result<u64, String> {
+    text.trim().parse().map_err(|_| {
+        format!("{text:?} is not a whole number 0 or more (a knob's value is in its unit: ms, generations, plans or enactors)")
+    })
 }
