@@ -485,6 +485,43 @@ fn replay_file_exits_0_when_it_reproduces_and_3_when_it_does_not() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A seed file's unknown design and unknown invariant are bad input that names the file and
+/// line, and neither says "variant" for a value of another field (serde's word for an enum's
+/// value, which in dnsim means a design).
+#[test]
+fn a_seed_files_unknown_design_or_invariant_names_its_line() {
+    let dir = temp_dir("seed-file-names");
+    let design = edited_seed_file(&dir, "original-converges-49.toml", |t| {
+        t.replace("variant = \"original\"", "variant = \"bogus\"")
+    });
+    let line = |path: &Path, key: &str| {
+        let text = std::fs::read_to_string(path).unwrap();
+        1 + text.lines().position(|l| l.starts_with(key)).unwrap()
+    };
+    let out = dnsim(&["replay", "--file", design.to_str().unwrap()]);
+    assert_bad_input(
+        &out,
+        &format!(
+            "{}:{}: unknown variant \"bogus\"",
+            design.display(),
+            line(&design, "variant")
+        ),
+    );
+    let invariant = edited_seed_file(&dir, "original-converges-49.toml", |t| {
+        t.replace("invariant = \"converges\"", "invariant = \"nope\"")
+    });
+    let out = dnsim(&["replay", "--file", invariant.to_str().unwrap()]);
+    assert_bad_input(
+        &out,
+        &format!(
+            "{}:{}:13: unknown value `nope`",
+            invariant.display(),
+            line(&invariant, "invariant")
+        ),
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn replay_file_refuses_edited_or_deleted_faults() {
     let dir = temp_dir("replay-faults");

@@ -198,11 +198,13 @@ pub fn toml_error_line(origin: &str, text: &str, error: &toml::de::Error) -> Str
             format!(":{line}:{column}")
         })
         .unwrap_or_default();
-    let message: Vec<&str> = error
+    // serde calls an enum's values "variants", which in dnsim are designs: say "value".
+    let message: Vec<String> = error
         .message()
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
+        .map(|l| l.replace("unknown variant", "unknown value"))
         .collect();
     format!("{origin}{position}: {}", message.join("; "))
 }

@@ -216,6 +216,14 @@ impl SeedFile {
         let origin = format!("seed file {}", path.display());
         let file: SeedFile = toml::from_str(&text)
             .map_err(|e| SeedFileError(toml_error_line(&origin, &text, &e)))?;
+        // The design is named here, so its error names the file and line too.
+        if let Err(error) = crate::registry::parse(&file.variant) {
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("variant"))
+                .map_or(String::new(), |i| format!(":{}", i + 1));
+            return Err(SeedFileError(format!("{origin}{line}: {error}")));
+        }
         if !is_trace_hash(&file.trace_hash) {
             let line = text
                 .lines()
