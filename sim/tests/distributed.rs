@@ -199,6 +199,11 @@ fn shards_run_as_each_engine_runs_them_merge_to_the_unsharded_report() {
             summary.contains("  no_stale_overwrite "),
             "{engine}: {summary}"
         );
+        // It says what it is the summary of, as `hunt`'s first line does.
+        assert!(
+            summary.starts_with(&format!("merged {} shards of hunt: scenario=", paths.len())),
+            "{engine}: {summary}"
+        );
         let mut markdown = vec!["merge".to_string(), "--markdown".into(), "x.md".into()];
         markdown.extend(paths.iter().map(|p| p.display().to_string()));
         let refused = run(&markdown, &[]);
@@ -338,7 +343,15 @@ fn matrix_shards_run_as_each_engine_runs_them_merge_to_the_unsharded_matrix() {
         table_args.extend(paths.iter().map(|p| p.display().to_string()));
         let tables = run(&table_args, &[]);
         let stdout = String::from_utf8_lossy(&tables.stdout);
-        assert!(stdout.starts_with("design "), "{engine}: {stdout}");
+        let (header, tables) = stdout.split_once('\n').unwrap();
+        assert!(
+            header.starts_with(&format!(
+                "merged {} shards of matrix: scenario=",
+                paths.len()
+            )),
+            "{engine}: {stdout}"
+        );
+        assert!(tables.starts_with("design "), "{engine}: {stdout}");
         assert!(
             stdout.contains("\ngeneration-fencing "),
             "{engine}: {stdout}"

@@ -89,6 +89,16 @@ pub(super) fn run(args: MergeArgs, out: &mut dyn Write) -> Result<i32, BadInput>
             let merged = merge_reports(reports).map_err(BadInput)?;
             if args.table {
                 let s = &merged.summary;
+                // What the summary is of, as `hunt`'s own first line says it.
+                writeln!(
+                    out,
+                    "merged {} shards of hunt: scenario={} variant={} strategy={} seeds={}",
+                    texts.len(),
+                    s.scenario,
+                    s.variant,
+                    s.strategy,
+                    s.seeds
+                )?;
                 super::hunt::write_summary(out, s, &s.seeds, None)?;
             } else {
                 writeln!(out, "{}", serde_json::to_string_pretty(&merged)?)?;
@@ -112,6 +122,14 @@ pub(super) fn run(args: MergeArgs, out: &mut dyn Write) -> Result<i32, BadInput>
                 write_output("markdown file", path, markdown.as_bytes())?;
             }
             if args.table {
+                writeln!(
+                    out,
+                    "merged {} shards of matrix: scenario={scenario} strategy={} seeds={} designs={}",
+                    texts.len(),
+                    merged.strategy,
+                    merged.seeds,
+                    merged.variants.join(",")
+                )?;
                 write!(out, "{}", render_text(&merged, scenario))?;
                 if let Some(path) = &args.markdown {
                     writeln!(out, "wrote {}", path.display())?;
