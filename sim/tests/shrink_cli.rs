@@ -119,5 +119,26 @@ fn shrink_replaces_another_run_in_its_scratch_directory() {
         "{}",
         text(&replay.stdout)
     );
+    // Spelled as its absolute path, it is the scratch directory still (this was refused:
+    // the check compared the text).
+    std::fs::copy(repo.join("seeds/original-converges-49.toml"), &saved).unwrap();
+    let absolute = cwd.canonicalize().unwrap().join("target/dnsim-shrunk");
+    let out = Command::new(env!("CARGO_BIN_EXE_dnsim"))
+        .args(["shrink", "--strategy", "uniform", "--seed", "175"])
+        .args([
+            "--invariant",
+            "converges",
+            "--save",
+            absolute.to_str().unwrap(),
+        ])
+        .current_dir(&cwd)
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("(replacing another run (trace hash "),
+        "{stdout}"
+    );
     std::fs::remove_dir_all(&cwd).unwrap();
 }

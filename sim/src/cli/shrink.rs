@@ -148,9 +148,10 @@ pub(super) fn run(args: ShrinkArgs, out: &mut dyn Write) -> Result<i32, BadInput
                 writeln!(out, "already saved: {} (this very run)", path.display())?;
             }
             AlreadyThere::Other(what) => {
-                // `./target/dnsim-shrunk` is the scratch directory too.
-                let scratch = args.save.strip_prefix(".").unwrap_or(&args.save);
-                if scratch != Path::new(DEFAULT_SAVE_DIR) {
+                // The scratch directory however it is spelled (`./target/dnsim-shrunk`, its
+                // absolute path): the same directory, not the same text. Both exist here.
+                let same = |a: &Path, b: &Path| matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b);
+                if !same(&args.save, Path::new(DEFAULT_SAVE_DIR)) {
                     // The one bad input found only after the work: the file's run is known
                     // only now.
                     return Err(BadInput(format!(
