@@ -317,3 +317,17 @@ fn ctrl_c_stops_an_enumeration_with_a_partial_summary() {
     assert!(stdout.contains("partial: interrupted"), "{stdout}");
     assert!(!stdout.contains("at most 3 faults"), "{stdout}");
 }
+
+/// Over several noise seeds, the fault-free run's count of decisions is the first noise
+/// seed's, and says so (it read as if it held for all of them).
+#[test]
+fn the_fault_free_count_names_its_noise_seed_when_there_are_several() {
+    let out = dnsim(&["exhaust", "--max-faults", "0", "--noise-seeds", "4..6"]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("\nfault-free run of noise seed 4: "),
+        "{stdout}"
+    );
+    let one = text(&dnsim(&["exhaust", "--max-faults", "0"]).stdout);
+    assert!(one.contains("\nfault-free run: "), "{one}");
+}

@@ -232,9 +232,15 @@ fn print_text(
     saved: &[(InvariantId, PathBuf)],
     elapsed: Duration,
 ) -> Result<(), BadInput> {
+    // The count is the first noise seed's: each noise seed's run has its own.
+    let which = if spec.noise_seeds.len() > 1 {
+        format!(" of noise seed {}", spec.noise_seeds.start)
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "fault-free run: {} in the fault phase",
+        "fault-free run{which}: {} in the fault phase",
         plural(report.decisions_fault_free, "decision", "decisions")
     )?;
     for level in &report.levels {
