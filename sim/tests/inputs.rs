@@ -240,6 +240,27 @@ fn a_scenario_value_that_does_not_agree_names_its_line() {
         let out = dnsim(&["hunt", "--scenario", path.to_str().unwrap()]);
         assert_bad_input(&out, &format!("{}:{line}: {problem}", path.display()));
     }
+    // A value of the wrong type names its line and column, and the numbers allowed, not
+    // Rust's type names (it said "expected u8").
+    let typed = [
+        (
+            "enactors = 3\n",
+            "enactors = \"three\"\n",
+            ":14:12: invalid type: string \"three\", expected a whole number from 0 to 255",
+        ),
+        (
+            "lock_ttl_ms = 500\n",
+            "lock_ttl_ms = -5\n",
+            ":26:15: invalid value: integer `-5`, expected a whole number 0 or more",
+        ),
+    ];
+    for (i, (from, to, problem)) in typed.into_iter().enumerate() {
+        assert!(incident.contains(from), "{from}");
+        let path = dir.join(format!("typed-{i}.toml"));
+        std::fs::write(&path, incident.replace(from, to)).unwrap();
+        let out = dnsim(&["hunt", "--scenario", path.to_str().unwrap()]);
+        assert_bad_input(&out, &format!("{}{problem}", path.display()));
+    }
     let out = dnsim(&["sensitivity", "--knob", "lock_ttl_ms", "--values", "0,500"]);
     assert_bad_input(
         &out,

@@ -204,9 +204,33 @@ pub fn toml_error_line(origin: &str, text: &str, error: &toml::de::Error) -> Str
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
-        .map(|l| l.replace("unknown variant", "unknown value"))
+        .map(|l| in_plain_words(&l.replace("unknown variant", "unknown value")))
         .collect();
     format!("{origin}{position}: {}", message.join("; "))
+}
+
+/// serde's Rust type names in a TOML error (`expected u8`) as the numbers they allow.
+fn in_plain_words(message: &str) -> String {
+    [
+        ("expected u8", "expected a whole number from 0 to 255"),
+        ("expected u16", "expected a whole number from 0 to 65535"),
+        (
+            "expected u32",
+            "expected a whole number from 0 to 4294967295",
+        ),
+        ("expected u64", "expected a whole number 0 or more"),
+        ("expected f64", "expected a number"),
+    ]
+    .iter()
+    .fold(message.to_string(), |message, (rust, plain)| {
+        // Whole words only: `expected u8` must not rewrite the start of `expected u80`.
+        match message.find(rust) {
+            Some(at) if !message[at + rust.len()..].starts_with(|c: char| c.is_ascii_digit()) => {
+                format!("{}{plain}{}", &message[..at], &message[at + rust.len()..])
+            }
+            _ => message,
+        }
+    })
 }
 
 impl Scenario {
