@@ -280,3 +280,58 @@ fn madsim_test_num_0_is_bad_input() {
         "error: MADSIM_TEST_NUM=0: the number of seeds to run must be at least 1\n"
     );
 }
+
+/// A seed file saved with a scenario file given by a relative path replays from another
+/// directory when the scenario sits beside it (it failed: the path was read from the
+/// current directory only); when it is found nowhere, the error says where it was looked for.
+#[test]
+fn a_seed_files_relative_scenario_path_is_found_beside_it() {
+    let dir = temp_dir("relative-scenario");
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap();
+    std::fs::copy(repo.join("scenarios/incident.toml"), dir.join("mine.toml")).unwrap();
+    let in_dir = |args: &[&str], cwd: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_dnsim"))
+            .args(args)
+            .current_dir(cwd)
+            .output()
+            .unwrap()
+    };
+    let saved = dir.join("mine-47.toml");
+    let out = in_dir(
+        &[
+            "replay",
+            "--scenario",
+            "mine.toml",
+            "--seed",
+            "47",
+            "--save",
+        ]
+        .into_iter()
+        .chain([saved.to_str().unwrap(), "--invariant", "converges"])
+        .collect::<Vec<_>>(),
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let elsewhere = std::env::temp_dir();
+    let out = in_dir(&["replay", "--file", saved.to_str().unwrap()], &elsewhere);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("as saved"),
+        "{}",
+        text(&out.stdout)
+    );
+    // Moved away from its scenario: bad input that says where the path was looked for.
+    std::fs::remove_file(dir.join("mine.toml")).unwrap();
+    let out = in_dir(&["replay", "--file", saved.to_str().unwrap()], &elsewhere);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains(
+            "scenario file mine.toml: No such file or directory (os error 2) (a relative path is looked for from the current directory, then from the seed file's directory)"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

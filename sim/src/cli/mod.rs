@@ -207,10 +207,31 @@ fn load_scenario(
     name: &str,
     file: Option<&std::path::Path>,
 ) -> Result<scenario::Scenario, BadInput> {
-    scenario::Scenario::load(name).map_err(|error| match file {
-        Some(file) => BadInput(format!("seed file {}: {error}", file.display())),
-        None => error.into(),
-    })
+    let error = match scenario::Scenario::load(name) {
+        Ok(scenario) => return Ok(scenario),
+        Err(error) => error,
+    };
+    let Some(file) = file else {
+        return Err(error.into());
+    };
+    // A relative path was relative to where the file was saved: if not from here, then
+    // from beside the seed file, where a scenario it was saved with often sits.
+    let relative = scenario::Scenario::is_path(name) && std::path::Path::new(name).is_relative();
+    if relative {
+        let beside = file.parent().unwrap_or(std::path::Path::new("")).join(name);
+        if let Ok(scenario) = scenario::Scenario::load(&beside.to_string_lossy()) {
+            return Ok(scenario);
+        }
+    }
+    Err(BadInput(format!(
+        "seed file {}: {error}{}",
+        file.display(),
+        if relative {
+            " (a relative path is looked for from the current directory, then from the seed file's directory)"
+        } else {
+            ""
+        }
+    )))
 }
 
 /// With `MADSIM_TEST_SEED`, how many seeds from it `hunt` runs (default 1), as in madsim.

@@ -237,10 +237,7 @@ impl Scenario {
     /// A built-in scenario by name, or a TOML file by path (anything ending in `.toml` or
     /// containing a path separator).
     pub fn load(name_or_path: &str) -> Result<Scenario, ScenarioError> {
-        if name_or_path.ends_with(".toml")
-            || name_or_path.contains(std::path::MAIN_SEPARATOR)
-            || name_or_path.contains('/')
-        {
+        if Scenario::is_path(name_or_path) {
             let path = Path::new(name_or_path);
             let text = std::fs::read_to_string(path)
                 .map_err(|e| ScenarioError(format!("scenario file {name_or_path}: {e}")))?;
@@ -253,6 +250,13 @@ impl Scenario {
                 BUILT_IN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
             ))),
         }
+    }
+
+    /// Whether [`Scenario::load`] reads `name_or_path` as a file's path (not a built-in name).
+    pub fn is_path(name_or_path: &str) -> bool {
+        name_or_path.ends_with(".toml")
+            || name_or_path.contains(std::path::MAIN_SEPARATOR)
+            || name_or_path.contains('/')
     }
 
     /// Parses and validates a scenario; `origin` names it in errors. An out-of-range value
