@@ -199,10 +199,21 @@ fn shards_run_as_each_engine_runs_them_merge_to_the_unsharded_report() {
             summary.contains("  no_stale_overwrite "),
             "{engine}: {summary}"
         );
-        // It says what it is the summary of, as `hunt`'s first line does.
+        // It says what it is the summary of, as `hunt`'s first line does: the shards, each
+        // once, however many reports (a retried shard given twice counts once).
         assert!(
             summary.starts_with(&format!("merged {} shards of hunt: scenario=", paths.len())),
             "{engine}: {summary}"
+        );
+        table.push(paths[0].display().to_string());
+        let retried = String::from_utf8_lossy(&run(&table, &[]).stdout).into_owned();
+        assert!(
+            retried.starts_with(&format!(
+                "merged {} shards ({} reports: a retried shard counts once) of hunt: scenario=",
+                paths.len(),
+                paths.len() + 1
+            )),
+            "{engine}: {retried}"
         );
         let mut markdown = vec!["merge".to_string(), "--markdown".into(), "x.md".into()];
         markdown.extend(paths.iter().map(|p| p.display().to_string()));

@@ -11,6 +11,7 @@ use crate::exploring::hunt::HuntReport;
 use crate::exploring::matrix::merge::merge_matrix_reports;
 use crate::exploring::matrix::{render_markdown, render_text, MatrixReport};
 use crate::exploring::merge::merge_reports;
+use crate::reporting::plural;
 
 #[derive(Args, Debug)]
 pub(super) struct MergeArgs {
@@ -86,14 +87,15 @@ pub(super) fn run(args: MergeArgs, out: &mut dyn Write) -> Result<i32, BadInput>
                 .iter()
                 .map(|(name, text, _)| Ok((name.clone(), parse::<HuntReport>(name, text)?)))
                 .collect::<Result<Vec<_>, BadInput>>()?;
+            let shards = (reports.first()).and_then(|(_, report)| report.summary.shard);
             let merged = merge_reports(reports).map_err(BadInput)?;
             if args.table {
                 let s = &merged.summary;
                 // What the summary is of, as `hunt`'s own first line says it.
                 writeln!(
                     out,
-                    "merged {} shards of hunt: scenario={} variant={} strategy={} seeds={}",
-                    texts.len(),
+                    "merged {} of hunt: scenario={} variant={} strategy={} seeds={}",
+                    shards_merged(shards, texts.len()),
                     s.scenario,
                     s.variant,
                     s.strategy,
@@ -114,6 +116,7 @@ pub(super) fn run(args: MergeArgs, out: &mut dyn Write) -> Result<i32, BadInput>
                 .iter()
                 .map(|(name, text, _)| Ok((name.clone(), parse::<MatrixReport>(name, text)?)))
                 .collect::<Result<Vec<_>, BadInput>>()?;
+            let shards = (reports.first()).and_then(|(_, report)| report.shard);
             let merged = merge_matrix_reports(reports).map_err(BadInput)?;
             // Replay lines name the scenario as the shards were given it.
             let scenario = (merged.scenario_arg.as_ref()).unwrap_or(&merged.scenario);
@@ -124,8 +127,8 @@ pub(super) fn run(args: MergeArgs, out: &mut dyn Write) -> Result<i32, BadInput>
             if args.table {
                 writeln!(
                     out,
-                    "merged {} shards of matrix: scenario={scenario} strategy={} seeds={} designs={}",
-                    texts.len(),
+                    "merged {} of matrix: scenario={scenario} strategy={} seeds={} designs={}",
+                    shards_merged(shards, texts.len()),
                     merged.strategy,
                     merged.seeds,
                     merged.variants.join(",")
@@ -173,4 +176,16 @@ fn parse<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, BadInput> {
             e.column()
         ))
     })
+}
+
+/// "N shards" of a merge (every shard is there, or it was refused), and the reports given
+/// when a retried shard was given more than once: it counts once.
+fn shards_merged(shard: Option<crate::exploring::sweep::Shard>, reports: usize) -> String {
+    let count = shard.map_or(reports as u64, |shard| shard.count);
+    let shards = plural(count, "shard", "shards");
+    if reports as u64 > count {
+        format!("{shards} ({reports} reports: a retried shard counts once)")
+    } else {
+        shards
+    }
 }
