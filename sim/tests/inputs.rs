@@ -246,12 +246,12 @@ fn a_scenario_value_that_does_not_agree_names_its_line() {
         (
             "enactors = 3\n",
             "enactors = \"three\"\n",
-            ":14:12: invalid type: string \"three\", expected a whole number from 0 to 255",
+            ":14:12: invalid type: string \"three\", expected a whole number from 1 to 64",
         ),
         (
             "lock_ttl_ms = 500\n",
             "lock_ttl_ms = -5\n",
-            ":26:15: invalid value: integer `-5`, expected a whole number 0 or more",
+            ":26:15: invalid value: integer `-5`, expected a whole number from 1 to 600000",
         ),
     ];
     for (i, (from, to, problem)) in typed.into_iter().enumerate() {

@@ -8,6 +8,7 @@ pub mod scenario;
 pub mod schedule;
 pub mod seedfile;
 pub mod site_name;
+pub mod toml_errors;
 pub mod trace;
 pub mod trace_bytes;
 pub mod trace_filter;

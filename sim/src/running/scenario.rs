@@ -10,6 +10,8 @@ use dnsim_model::batches::BatchLimits;
 use dnsim_model::SystemConfig;
 use serde::{Deserialize, Serialize};
 
+use crate::running::toml_errors::toml_error_line;
+
 /// The scenarios compiled into the binary, by name.
 pub const BUILT_IN: &[(&str, &str)] = &[
     ("incident", include_str!("../../../scenarios/incident.toml")),
@@ -186,53 +188,6 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
-/// A TOML error as one line, `origin:line:column: message` (toml's own rendering spans
-/// several lines, with a caret under the column).
-pub fn toml_error_line(origin: &str, text: &str, error: &toml::de::Error) -> String {
-    let position = error
-        .span()
-        .map(|span| {
-            let before = &text[..span.start];
-            let line = before.matches('\n').count() + 1;
-            let column = span.start - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-            format!(":{line}:{column}")
-        })
-        .unwrap_or_default();
-    // serde calls an enum's values "variants", which in dnsim are designs: say "value".
-    let message: Vec<String> = error
-        .message()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(|l| in_plain_words(&l.replace("unknown variant", "unknown value")))
-        .collect();
-    format!("{origin}{position}: {}", message.join("; "))
-}
-
-/// serde's Rust type names in a TOML error (`expected u8`) as the numbers they allow.
-fn in_plain_words(message: &str) -> String {
-    [
-        ("expected u8", "expected a whole number from 0 to 255"),
-        ("expected u16", "expected a whole number from 0 to 65535"),
-        (
-            "expected u32",
-            "expected a whole number from 0 to 4294967295",
-        ),
-        ("expected u64", "expected a whole number 0 or more"),
-        ("expected f64", "expected a number"),
-    ]
-    .iter()
-    .fold(message.to_string(), |message, (rust, plain)| {
-        // Whole words only: `expected u8` must not rewrite the start of `expected u80`.
-        match message.find(rust) {
-            Some(at) if !message[at + rust.len()..].starts_with(|c: char| c.is_ascii_digit()) => {
-                format!("{}{plain}{}", &message[..at], &message[at + rust.len()..])
-            }
-            _ => message,
-        }
-    })
-}
-
 impl Scenario {
     /// A built-in scenario by name, or a TOML file by path (anything ending in `.toml` or
     /// containing a path separator).
@@ -262,8 +217,8 @@ impl Scenario {
     /// Parses and validates a scenario; `origin` names it in errors. An out-of-range value
     /// is one line: `origin:line: key = value is out of range: allowed min..=max`.
     pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
-        let scenario: Scenario =
-            toml::from_str(text).map_err(|e| ScenarioError(toml_error_line(origin, text, &e)))?;
+        let scenario: Scenario = toml::from_str(text)
+            .map_err(|e| ScenarioError(toml_error_line(origin, text, &e, &allowed)))?;
         scenario.validate(origin, Some(text))?;
         Ok(scenario)
     }
@@ -439,10 +394,15 @@ impl Scenario {
 /// has room for the lock, the fence, both aliases and one leaf. The README's scenario
 /// table lists the same ranges.
 pub fn knob_range(key: &str) -> (u64, u64) {
+    allowed(key).unwrap_or_else(|| unreachable!("no range for knob {key}"))
+}
+
+/// The values a knob takes, `None` for a key that is not a knob.
+fn allowed(key: &str) -> Option<(u64, u64)> {
     const MINUTE: u64 = 60_000;
     const HOUR: u64 = 60 * MINUTE;
     const DAY: u64 = 24 * HOUR;
-    match key {
+    Some(match key {
         "system.enactors" => (1, 64),
         "system.endpoints" => (1, 10_000),
         "system.load_balancers" => (1, 1_000),
@@ -465,8 +425,8 @@ pub fn knob_range(key: &str) -> (u64, u64) {
         "faults.stall.ms" => (0, HOUR),
         "faults.crash.restart_ms" => (0, HOUR),
         "faults.burst.plans" => (0, 100),
-        other => unreachable!("no range for knob {other}"),
-    }
+        _ => return None,
+    })
 }
 
 /// The line (1-based) of `key` (`section.name` or `section.name.field`) in a scenario's

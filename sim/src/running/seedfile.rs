@@ -16,7 +16,8 @@ use crate::exploring::strategy::{Strategy, StrategyChoices};
 use crate::reporting::plural;
 use crate::running::faults::{FaultSchedule, FaultSource};
 use crate::running::run::{Outcome, RunSpec};
-use crate::running::scenario::{toml_error_line, Scenario};
+use crate::running::scenario::Scenario;
+use crate::running::toml_errors::toml_error_line;
 use crate::running::trace::format_hash;
 
 /// The environment variable madsim users reproduce a seed with; honoured wherever a seed is
@@ -215,7 +216,7 @@ impl SeedFile {
             .map_err(|e| SeedFileError(format!("seed file {}: {e}", path.display())))?;
         let origin = format!("seed file {}", path.display());
         let file: SeedFile = toml::from_str(&text)
-            .map_err(|e| SeedFileError(toml_error_line(&origin, &text, &e)))?;
+            .map_err(|e| SeedFileError(toml_error_line(&origin, &text, &e, &|_| None)))?;
         // The design is named here, so its error names the file and line too.
         if let Err(error) = crate::registry::parse(&file.variant) {
             let line = text
