@@ -61,6 +61,13 @@ fn original_on_small_exits_1_with_replayable_minimal_counterexamples() {
         "{}",
         text(&replay.stdout)
     );
+    // A one-fault counterexample, in the singular.
+    let stale = saved
+        .iter()
+        .find(|p| p.to_string_lossy().contains("no_stale_overwrite"))
+        .expect("no_stale_overwrite saved");
+    let one = text(&dnsim(&["replay", "--file", stale.to_str().unwrap()]).stdout);
+    assert!(one.contains(" and its 1 recorded fault, as saved"), "{one}");
     let file = std::fs::read_to_string(resolves).unwrap();
     assert!(
         file.contains(
@@ -328,6 +335,8 @@ fn the_fault_free_count_names_its_noise_seed_when_there_are_several() {
         stdout.contains("\nfault-free run of noise seed 4: "),
         "{stdout}"
     );
+    assert!(stdout.contains(" on 2 noise seeds\n"), "{stdout}");
     let one = text(&dnsim(&["exhaust", "--max-faults", "0"]).stdout);
     assert!(one.contains("\nfault-free run: "), "{one}");
+    assert!(one.contains(" on 1 noise seed\n"), "{one}");
 }

@@ -348,10 +348,10 @@ fn print_text(
     };
     writeln!(
         out,
-        "{end}; {} in {:.1}s on {} noise seed(s)",
+        "{end}; {} in {:.1}s on {}",
         plural(report.ran(), "schedule", "schedules"),
         elapsed.as_secs_f64(),
-        spec.noise_seeds.len()
+        plural(spec.noise_seeds.len(), "noise seed", "noise seeds")
     )?;
     Ok(())
 }

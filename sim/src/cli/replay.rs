@@ -13,6 +13,7 @@ use super::{
 use crate::checking::invariants::InvariantId;
 use crate::reporting::diagram::{render_svg, Lanes};
 use crate::reporting::narrative::describe_fault;
+use crate::reporting::plural;
 use crate::running::faults::FaultSource;
 use crate::running::run::{Outcome, RunSpec};
 use crate::running::schedule::ScheduledFault;
@@ -197,10 +198,14 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
         }
         writeln!(
             out,
-            "reproduced: {} with trace hash {} and its {} recorded faults, as saved",
+            "reproduced: {} with trace hash {} and its {}, as saved",
             file.invariant,
             file.trace_hash,
-            file.faults.len()
+            plural(
+                file.faults.len() as u64,
+                "recorded fault",
+                "recorded faults"
+            )
         )?;
         return Ok(EXIT_CLEAN);
     }
