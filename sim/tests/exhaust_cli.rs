@@ -119,6 +119,9 @@ fn fenced_and_protected_holds_for_every_single_fault_and_exits_0() {
     assert_eq!(report["end"], "completed");
     assert_eq!(report["complete_up_to"], 1);
     assert_eq!(report["schedules"], 262);
+    // The fault-free count is of one noise seed, and names it.
+    assert!(report["decisions_fault_free"].as_u64().unwrap() > 0);
+    assert_eq!(report["fault_free_noise_seed"], 0);
     // No schedule of one fault even submits a stale batch or lets clean-up meet a live
     // root: those two hold only vacuously, and say so.
     let verdicts: Vec<(String, String)> = report["verdicts"]

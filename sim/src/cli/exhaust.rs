@@ -135,6 +135,8 @@ pub(super) fn run(args: ExhaustArgs, out: &mut dyn Write) -> Result<i32, BadInpu
             "schedules": report.ran(),
             "levels": report.levels,
             "decisions_fault_free": report.decisions_fault_free,
+            // Each noise seed's fault-free run has its own count: this is the first's.
+            "fault_free_noise_seed": args.noise_seeds.start,
             "end": report.end,
             "complete_up_to": report.complete_up_to,
             "verdicts": InvariantId::ALL.iter().map(|id| {
