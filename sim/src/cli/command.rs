@@ -59,7 +59,7 @@ enum Command {
     Exhaust(exhaust::ExhaustArgs),
     /// Run every design against every invariant on the same seeds: the verdict matrix.
     #[command(
-        after_help = "Exit status: 0 no design violated an invariant, and no seed crashed or hung: not a verdict that every design holds (a cell nothing tested is VACUOUS, one stopped early partial; in the exhaustive column, one stopped early or beside a crashed schedule says no verdict); 1 some design violated an invariant (or a seed, or a schedule of the exhaustive column, crashed or hung); 2 bad input (nothing written)."
+        after_help = "Exit status: 0 no design violated an invariant, and no seed crashed or hung: not a verdict that every design holds (a cell nothing tested is VACUOUS, one stopped early partial, and a matrix stopped before any design asked for had run says NO VERDICT for any design; in the exhaustive column, one stopped early or beside a crashed schedule says no verdict); 1 some design violated an invariant (or a seed, or a schedule of the exhaustive column, crashed or hung); 2 bad input (nothing written)."
     )]
     Matrix(matrix::MatrixArgs),
     /// Run the verdict matrix at each value of one scenario knob; draw the rates as a chart.
