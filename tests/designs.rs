@@ -407,8 +407,9 @@ fn design_parameters_are_recorded_and_replayed_from_seed_files() {
 
 #[test]
 fn explain_tells_the_lease_that_passed_the_alarm_and_the_repair() {
-    let story =
-        |variant: &str, seed: u64| dnsim::narrative::narrative(&run_swarm(variant, seed).trace);
+    let story = |variant: &str, seed: u64| {
+        dnsim::narrative::narrative(&run_swarm(variant, seed).trace, incident().system.endpoints)
+    };
     let leased = story("leased-enactor", 53);
     assert!(
         leased.contains("enactor-3 applies its old plan g44 to regional over g50")

@@ -571,7 +571,8 @@ fn explain_of_a_run_with_no_race_step_says_when_the_endpoints_were_first_served(
     assert!(!stdout.contains("Nothing went wrong"), "{stdout}");
     assert!(
         stdout.contains("None of the race's steps happened")
-            && stdout.contains("5 endpoints first served a plan between 120.268s and 120.655s"),
+            && stdout
+                .contains("5 endpoints of 5 first served a plan between 120.268s and 120.655s"),
         "{stdout}"
     );
 }

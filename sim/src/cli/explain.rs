@@ -59,7 +59,11 @@ pub(super) fn run(args: ExplainArgs, out: &mut dyn Write) -> Result<i32, BadInpu
             "NOT REPRODUCED: {differences}; the story below is of the run the file gives now, not the one it recorded"
         )?;
     }
-    write!(out, "{}", narrative(&outcome.trace))?;
+    write!(
+        out,
+        "{}",
+        narrative(&outcome.trace, scenario.system.endpoints)
+    )?;
     writeln!(out, "outage: {}", outcome.measures)?;
     if differences.is_some() {
         return Ok(EXIT_NOT_REPRODUCED);

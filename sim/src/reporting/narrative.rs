@@ -85,8 +85,9 @@ pub fn describe_fault(scheduled: &ScheduledFault) -> String {
     }
 }
 
-/// The incident-style story of a run, from its kept trace.
-pub fn narrative(trace: &[(Duration, TraceEntry)]) -> String {
+/// The incident-style story of a run, from its kept trace, in a scenario of `endpoints`
+/// endpoints (so that one never served a plan, which leaves no line in the trace, is told).
+pub fn narrative(trace: &[(Duration, TraceEntry)], endpoints: u16) -> String {
     let mut lines: Vec<(Duration, String)> = Vec::new();
     // What each enactor holds: the plan it picked up, and when.
     let mut holding: BTreeMap<Actor, (Generation, Duration)> = BTreeMap::new();
@@ -315,7 +316,7 @@ pub fn narrative(trace: &[(Duration, TraceEntry)]) -> String {
         let _ = writeln!(text, "{:>10}  {story}", when(*at));
     }
     if text.is_empty() {
-        text = quiet_run(&first_served);
+        text = quiet_run(&first_served, endpoints);
     }
     text
 }
@@ -324,7 +325,7 @@ pub fn narrative(trace: &[(Duration, TraceEntry)]) -> String {
 /// faults may have kept every write out for most of the run (a `swarm` seed whose API errors
 /// are turned up to one in one, say), and an endpoint not yet served a plan answers nothing
 /// without it counting as an outage. So it says when the endpoints were first served.
-fn quiet_run(first_served: &BTreeMap<EndpointId, Duration>) -> String {
+fn quiet_run(first_served: &BTreeMap<EndpointId, Duration>, endpoints: u16) -> String {
     let mut text = String::from(
         "None of the race's steps happened: no stall, stale write, deletion of a live tree or stuck batch.\n",
     );
@@ -333,8 +334,9 @@ fn quiet_run(first_served: &BTreeMap<EndpointId, Duration>) -> String {
     let _ = match (first, last) {
         (Some(first), Some((endpoint, last))) => writeln!(
             text,
-            "{} first served a plan between {} and {} (the last: {endpoint}); until then each \
-             answered nothing, as a new endpoint does, which the outage measures do not count.",
+            "{} of {endpoints} first served a plan between {} and {} (the last: {endpoint}); \
+             until then each answered nothing, as a new endpoint does, which the outage \
+             measures do not count.",
             plural(first_served.len() as u64, "endpoint", "endpoints"),
             when(*first),
             when(*last)
@@ -345,5 +347,54 @@ fn quiet_run(first_served: &BTreeMap<EndpointId, Duration>) -> String {
              which the outage measures do not count (they start at an endpoint's first plan)."
         ),
     };
+    // Those never served answered nothing the whole run: named, a few at most.
+    let never: Vec<String> = (0..endpoints)
+        .map(EndpointId)
+        .filter(|endpoint| !first_served.contains_key(endpoint))
+        .map(|endpoint| endpoint.to_string())
+        .collect();
+    if !first_served.is_empty() && !never.is_empty() {
+        let more = never.len().saturating_sub(5);
+        let _ = writeln!(
+            text,
+            "{} never served a plan: {}{}; each answered nothing the whole run.",
+            plural(never.len() as u64, "endpoint was", "endpoints were"),
+            never[..never.len().min(5)].join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
+    }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run with no race step, where some endpoints were never served: counted against
+    /// every endpoint, and the ones never served named (the trace has no line for them).
+    #[test]
+    fn a_quiet_run_names_the_endpoints_never_served() {
+        let served: BTreeMap<EndpointId, Duration> = [(0, 1_000), (2, 2_500), (1, 1_200)]
+            .into_iter()
+            .map(|(id, ms)| (EndpointId(id), Duration::from_millis(ms)))
+            .collect();
+        let text = quiet_run(&served, 5);
+        assert!(
+            text.contains(
+                "3 endpoints of 5 first served a plan between 1.000s and 2.500s (the last: ipv6)"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("2 endpoints were never served a plan: account-1, account-2; each answered nothing the whole run."),
+            "{text}"
+        );
+        let all = quiet_run(&served, 3);
+        assert!(!all.contains("never served"), "{all}");
+        assert!(quiet_run(&BTreeMap::new(), 5).contains("No endpoint was ever served a plan"));
+    }
 }
