@@ -91,18 +91,17 @@ fn shrink_replaces_another_run_in_its_scratch_directory() {
     std::fs::create_dir_all(saved.parent().unwrap()).unwrap();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     std::fs::copy(repo.join("seeds/original-converges-49.toml"), &saved).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_dnsim"))
-        .args(["shrink", "--strategy", "uniform", "--seed", "175"])
-        // The scratch directory however it is spelled.
-        .args([
-            "--invariant",
-            "converges",
-            "--save",
-            "./target/dnsim-shrunk",
-        ])
-        .current_dir(&cwd)
-        .output()
-        .unwrap();
+    // Seed 175 shrunk in `cwd`, saved to `save`.
+    let shrink = |save: &str| {
+        Command::new(env!("CARGO_BIN_EXE_dnsim"))
+            .args(["shrink", "--strategy", "uniform", "--seed", "175"])
+            .args(["--invariant", "converges", "--save", save])
+            .current_dir(&cwd)
+            .output()
+            .unwrap()
+    };
+    // The scratch directory however it is spelled.
+    let out = shrink("./target/dnsim-shrunk");
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(
@@ -123,17 +122,7 @@ fn shrink_replaces_another_run_in_its_scratch_directory() {
     // the check compared the text).
     std::fs::copy(repo.join("seeds/original-converges-49.toml"), &saved).unwrap();
     let absolute = cwd.canonicalize().unwrap().join("target/dnsim-shrunk");
-    let out = Command::new(env!("CARGO_BIN_EXE_dnsim"))
-        .args(["shrink", "--strategy", "uniform", "--seed", "175"])
-        .args([
-            "--invariant",
-            "converges",
-            "--save",
-            absolute.to_str().unwrap(),
-        ])
-        .current_dir(&cwd)
-        .output()
-        .unwrap();
+    let out = shrink(absolute.to_str().unwrap());
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(
