@@ -236,7 +236,7 @@ impl Only {
             };
             if !known {
                 return Err(format!(
-                    "--only: no actor `{actor}` in this scenario (planner, enactor-1 .. enactor-{enactors}, other-writer, janitor, monitor)"
+                    "--only: no actor `{actor}` in this scenario (planner, enactor-1 .. enactor-{enactors}, other-writer; janitor and monitor in the designs that have them)"
                 ));
             }
         }
