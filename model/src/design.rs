@@ -76,7 +76,16 @@ pub enum OnMissingTarget {
 pub type SeparateCheck = fn(plan: &Plan, zone: &ZoneSnapshot) -> bool;
 
 /// An extra process the design runs beside the planner and enactors, for the whole run.
-pub type ExtraActor = Box<dyn FnOnce(Rc<Ctx>) -> Pin<Box<dyn Future<Output = ()>>>>;
+pub struct ExtraActor {
+    /// Who it is, as its trace lines name it (so a harness can tell which actors a design
+    /// has without running it).
+    pub actor: Actor,
+    /// The process, started with the run's shared context.
+    pub run: ActorProcess,
+}
+
+/// An extra actor's process: given the run's shared context, the future it runs.
+pub type ActorProcess = Box<dyn FnOnce(Rc<Ctx>) -> Pin<Box<dyn Future<Output = ()>>>>;
 
 /// A design of the DNS automation: one hook per decision the system makes, each defaulting to
 /// the October 2025 behaviour, so a design overrides only what its fix changes.

@@ -49,7 +49,7 @@ pub async fn run(
         )));
     }
     for actor in design.extra_actors() {
-        tasks.push(madsim::task::spawn_local(actor(ctx.clone())));
+        tasks.push(madsim::task::spawn_local((actor.run)(ctx.clone())));
     }
     sleep_until(run_until).await;
     for task in &tasks {

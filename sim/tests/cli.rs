@@ -139,7 +139,7 @@ fn bad_input_is_one_line_and_exit_2() {
                 "--only",
                 "actor=enactor-9",
             ],
-            "--only: no actor `enactor-9` in this scenario",
+            "--only: no actor `enactor-9` in this run",
         ),
         (
             &[

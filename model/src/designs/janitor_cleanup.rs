@@ -79,7 +79,10 @@ impl Design for JanitorCleanup {
 
     fn extra_actors(&self) -> Vec<ExtraActor> {
         let interval_ms = self.interval_ms;
-        vec![Box::new(move |ctx| Box::pin(janitor(ctx, interval_ms)))]
+        vec![ExtraActor {
+            actor: Actor::Janitor,
+            run: Box::new(move |ctx| Box::pin(janitor(ctx, interval_ms))),
+        }]
     }
 }
 

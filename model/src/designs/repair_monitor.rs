@@ -56,7 +56,10 @@ impl Design for RepairMonitor {
 
     fn extra_actors(&self) -> Vec<ExtraActor> {
         let interval_ms = self.interval_ms;
-        vec![Box::new(move |ctx| Box::pin(monitor(ctx, interval_ms)))]
+        vec![ExtraActor {
+            actor: Actor::Monitor,
+            run: Box::new(move |ctx| Box::pin(monitor(ctx, interval_ms))),
+        }]
     }
 }
 

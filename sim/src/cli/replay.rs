@@ -21,6 +21,7 @@ use crate::running::seedfile::{FaultsSource, SeedFile};
 use crate::running::trace::{format_hash, format_time, TraceEntry, TraceMode};
 use crate::running::trace_filter::{with_printed_trace, Only};
 use dnsim_model::event::EventKind::BatchRejected;
+use dnsim_model::Actor;
 
 #[derive(Args, Debug)]
 pub(super) struct ReplayArgs {
@@ -66,10 +67,13 @@ pub(super) fn run(args: ReplayArgs, out: &mut dyn Write) -> Result<i32, BadInput
         seed_or_file(&args.target, args.seed, args.file.as_deref())?;
     // Every input and output path is checked before anything runs or is written.
     let scenario = super::load_scenario(&scenario_name, args.file.as_deref())?;
-    if let Some(only) = &args.only {
-        (only.check(scenario.system.enactors, scenario.system.endpoints)).map_err(BadInput)?;
-    }
     let chosen = design(&variant)?;
+    if let Some(only) = &args.only {
+        // The trace printed is the replayed design's, whatever --faults-from names.
+        let extra: Vec<Actor> = chosen.extra_actors().iter().map(|a| a.actor).collect();
+        let system = &scenario.system;
+        (only.check(system.enactors, system.endpoints, &extra)).map_err(BadInput)?;
+    }
     // The design as given, parameters and all: what a printed command must name to run it.
     let label = dnsim_model::designs::label(chosen);
     let faults_from = args.faults_from.as_deref().map(design).transpose()?;

@@ -216,27 +216,45 @@ impl FromStr for Only {
 
 impl Only {
     /// Checks the actors and endpoints named against a system of `enactors` enactors and
-    /// `endpoints` endpoints: a name no line can carry would print only the violations, and
-    /// look like a run in which that actor or endpoint did nothing.
-    pub fn check(&self, enactors: u8, endpoints: u16) -> Result<(), String> {
+    /// `endpoints` endpoints whose design runs `extra_actors` (its janitor or monitor, if
+    /// any): a name no line can carry would print only the violations, and look like a run
+    /// in which that actor or endpoint did nothing.
+    pub fn check(
+        &self,
+        enactors: u8,
+        endpoints: u16,
+        extra_actors: &[Actor],
+    ) -> Result<(), String> {
+        let others: Vec<Actor> = [Actor::Planner, Actor::OtherWriter]
+            .into_iter()
+            .chain(extra_actors.iter().copied())
+            .collect();
         for actor in &self.actors {
             // Spelled as a trace line spells it (`enactor-01` matches no line).
             let known = match actor.strip_prefix("enactor-") {
                 Some(n) => n.parse::<u8>().is_ok_and(|n| {
                     (1..=enactors).contains(&n) && Actor::Enactor(n).to_string() == *actor
                 }),
-                None => [
-                    Actor::Planner,
-                    Actor::OtherWriter,
-                    Actor::Janitor,
-                    Actor::Monitor,
-                ]
-                .iter()
-                .any(|known| known.to_string() == *actor),
+                None => others.iter().any(|known| known.to_string() == *actor),
             };
             if !known {
+                let others: Vec<String> = others.iter().map(Actor::to_string).collect();
+                // Named for what a user may expect: the designs that add these actors.
+                let absent: Vec<&str> = ["janitor", "monitor"]
+                    .into_iter()
+                    .filter(|name| !others.iter().any(|other| other == name))
+                    .collect();
+                let elsewhere = match absent.as_slice() {
+                    [] => String::new(),
+                    names => format!(
+                        "; {} only in the designs that run {}",
+                        names.join(" and "),
+                        if names.len() == 1 { "one" } else { "them" }
+                    ),
+                };
                 return Err(format!(
-                    "--only: no actor `{actor}` in this scenario (planner, enactor-1 .. enactor-{enactors}, other-writer; janitor and monitor in the designs that have them)"
+                    "--only: no actor `{actor}` in this run (enactor-1 .. enactor-{enactors}, {}{elsewhere})",
+                    others.join(", ")
                 ));
             }
         }
@@ -368,16 +386,18 @@ mod tests {
     /// Only names a trace line can carry pass, spelled as the line spells them.
     #[test]
     fn only_names_the_actors_and_endpoints_the_scenario_has() {
-        let check = |text: &str| text.parse::<Only>().unwrap().check(3, 5);
+        let check = |text: &str| text.parse::<Only>().unwrap().check(3, 5, &[Actor::Janitor]);
         for good in [
             "actor=enactor-3",
             "actor=planner",
+            "actor=other-writer",
             "actor=janitor",
             "endpoint=account-2",
         ] {
             assert_eq!(check(good), Ok(()), "{good}");
         }
         for bad in [
+            "actor=monitor",
             "actor=enactor-4",
             "actor=enactor-0",
             "actor=enactor-01",
@@ -388,6 +408,26 @@ mod tests {
         ] {
             assert!(check(bad).is_err(), "{bad}");
         }
+    }
+
+    /// A design without a janitor has no janitor lines: naming it is refused, and the
+    /// error says which designs have one.
+    #[test]
+    fn only_names_the_janitor_and_monitor_only_for_designs_that_run_them() {
+        let only: Only = "actor=janitor".parse().unwrap();
+        let error = only.check(3, 5, &[]).unwrap_err();
+        assert_eq!(
+            error,
+            "--only: no actor `janitor` in this run (enactor-1 .. enactor-3, planner, other-writer; janitor and monitor only in the designs that run them)"
+        );
+        let error = only.check(3, 5, &[Actor::Monitor]).unwrap_err();
+        assert!(
+            error.ends_with(
+                "planner, other-writer, monitor; janitor only in the designs that run one)"
+            ),
+            "{error}"
+        );
+        assert_eq!(only.check(3, 5, &[Actor::Janitor]), Ok(()));
     }
 
     #[test]
