@@ -295,6 +295,33 @@ impl fmt::Display for Generations<'_> {
     }
 }
 
+impl<'a> Generations<'a> {
+    /// The list after its noun, in the singular for one: `tree g5`, `trees g1..g3`.
+    pub fn after(self, noun: &'static str) -> Named<'a> {
+        Named {
+            noun,
+            generations: self,
+        }
+    }
+}
+
+/// A noun and its [`Generations`] (see [`Generations::after`]).
+pub struct Named<'a> {
+    noun: &'static str,
+    generations: Generations<'a>,
+}
+
+impl fmt::Display for Named<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural = if self.generations.0.len() == 1 {
+            ""
+        } else {
+            "s"
+        };
+        write!(f, "{}{plural} {}", self.noun, self.generations)
+    }
+}
+
 /// A generation or `none`, displayed without an allocation.
 struct OrNone(Option<Generation>);
 
@@ -419,6 +446,8 @@ impl fmt::Display for EventKind {
                 generations,
                 commit,
             } => {
+                // "trees" even for one: violation messages quote this line and are part of
+                // the trace hash, so new wording would change every saved seed's hash.
                 write!(
                     f,
                     "{endpoint}: clean-up deletes trees {} (root is {})",
@@ -488,5 +517,21 @@ impl fmt::Display for Event {
             f.write_str(" ")?;
         }
         write!(f, " {}", self.kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_of_generations_reads_after_its_noun_in_the_singular_for_one() {
+        let named = |all: &[u64]| {
+            let all: Vec<Generation> = all.iter().map(|&g| Generation(g)).collect();
+            Generations(&all).after("tree").to_string()
+        };
+        assert_eq!(named(&[5]), "tree g5");
+        assert_eq!(named(&[1, 2, 3]), "trees g1..g3");
+        assert_eq!(named(&[13, 22]), "trees g13, g22");
     }
 }

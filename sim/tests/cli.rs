@@ -554,7 +554,7 @@ fn explain_tells_the_story_of_the_incident() {
         "enactor-3 stalls for 73.8 s before attempt 1 to apply g5 to fips.",
         "enactor-3 applies its old plan g5 to fips over g26",
         "its one-time check was made at 40.853s, 76.9 s earlier",
-        "including g5, the tree its root alias points at: fips now resolves to no addresses",
+        "deletes tree g5 from fips, the tree its root alias points at: fips now resolves to no addresses",
         "no enactor can repair it",
     ] {
         assert!(stdout.contains(step), "missing {step:?} in:\n{stdout}");

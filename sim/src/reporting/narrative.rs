@@ -26,6 +26,16 @@ fn when(at: Duration) -> String {
     format_time(at).trim_start().to_string()
 }
 
+/// Before "the tree its ... points at": nothing when that tree is the only one deleted,
+/// else "including gN, ".
+fn including(deleted: &[Generation], live: Generation) -> String {
+    debug_assert!(deleted.contains(&live), "{live} is among the trees deleted");
+    match deleted {
+        [_] => String::new(),
+        _ => format!("including {live}, "),
+    }
+}
+
 fn call_words(call: Call) -> &'static str {
     match call {
         Call::None => "step",
@@ -209,9 +219,10 @@ pub fn narrative(trace: &[(Duration, TraceEntry)], endpoints: u16) -> String {
                     }) => {
                         lines.push((at,
                             format!(
-                                "{}'s clean-up deletes trees {} from {endpoint}, including {root}, the tree its root alias points at: {endpoint} now resolves to no addresses.",
+                                "{}'s clean-up deletes {} from {endpoint}, {}the tree its root alias points at: {endpoint} now resolves to no addresses.",
                                 event.actor,
-                                Generations(generations)
+                                Generations(generations).after("tree"),
+                                including(generations, *root)
                             )));
                     }
                     Some(Episode::LiveTreeDeleted {
@@ -232,9 +243,10 @@ pub fn narrative(trace: &[(Duration, TraceEntry)], endpoints: u16) -> String {
                         lines.push((
                             at,
                             format!(
-                                "{}'s clean-up deletes trees {} from {endpoint}, including {target}, the tree its rollback record points at{jump}.",
+                                "{}'s clean-up deletes {} from {endpoint}, {}the tree its rollback record points at{jump}.",
                                 event.actor,
-                                Generations(generations)
+                                Generations(generations).after("tree"),
+                                including(generations, target)
                             ),
                         ));
                     }
