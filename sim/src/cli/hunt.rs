@@ -408,17 +408,66 @@ pub(super) fn write_summary(
         }
         writeln!(out)?;
     }
-    match summary.end {
-        SweepEnd::Completed => Ok(()),
-        SweepEnd::TimeBudget => writeln!(
-            out,
-            "stopped at the time budget after {} of the seeds in {range}",
-            summary.seeds_run
+    let stopped = match summary.end {
+        SweepEnd::Completed => return Ok(()),
+        SweepEnd::TimeBudget => "stopped at the time budget",
+        SweepEnd::Interrupted => "interrupted",
+    };
+    let seeds = Seeds {
+        range: *range,
+        shard: summary.shard,
+    };
+    writeln!(
+        out,
+        "{stopped} {}",
+        which_seeds_ran(&seeds, summary.seeds_run)
+    )
+}
+
+/// Which seeds a stopped sweep ran (always the first of its seeds, in order: results are
+/// reported in seed order), and how to run the rest.
+fn which_seeds_ran(seeds: &Seeds, ran: u64) -> String {
+    let range = seeds.range;
+    match (seeds.shard, ran) {
+        (None, 0) => format!("before any seed of {range} ran"),
+        (None, _) => {
+            let next = seeds.nth(ran);
+            format!(
+                "after {ran} of the seeds in {range}: seeds {}..{next} ran; --seeds {next}..{} runs the rest",
+                range.start, range.end
+            )
+        }
+        (Some(shard), 0) => format!("before any seed of shard {shard} of {range} ran"),
+        (Some(shard), _) => format!(
+            "after {ran} of the {} seeds of shard {shard} of {range}: its first {ran} ran, up to seed {}",
+            seeds.len(),
+            seeds.nth(ran - 1)
         ),
-        SweepEnd::Interrupted => writeln!(
-            out,
-            "interrupted after {} of the seeds in {range}",
-            summary.seeds_run
-        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exploring::sweep::Shard;
+
+    /// A stopped hunt names the seeds it ran, not only how many: a user resumes from there.
+    #[test]
+    fn a_stopped_hunt_names_the_seeds_it_ran_and_how_to_run_the_rest() {
+        let range: SeedRange = "100..200".parse().unwrap();
+        let all = Seeds::all(range);
+        assert_eq!(
+            which_seeds_ran(&all, 7),
+            "after 7 of the seeds in 100..200: seeds 100..107 ran; --seeds 107..200 runs the rest"
+        );
+        assert_eq!(which_seeds_ran(&all, 0), "before any seed of 100..200 ran");
+        let shard = Seeds {
+            range,
+            shard: Some("2/4".parse::<Shard>().unwrap()),
+        };
+        assert_eq!(
+            which_seeds_ran(&shard, 3),
+            "after 3 of the 25 seeds of shard 2/4 of 100..200: its first 3 ran, up to seed 109"
+        );
     }
 }
