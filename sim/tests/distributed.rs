@@ -460,3 +460,53 @@ fn merge_refuses_a_hunt_and_a_matrix_together() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A shard that stopped part-way ran a prefix of its own seeds, not of the whole range: the
+/// merged table names that shard's seeds and the command that runs the rest of them.
+#[test]
+fn merge_table_names_the_seeds_a_stopped_shard_ran() {
+    let dir = temp_dir("stopped-shard");
+    let mut paths = Vec::new();
+    for k in 1..=2 {
+        let args = [
+            "hunt",
+            "--variant",
+            "fenced-and-protected",
+            "--seeds",
+            "0..20",
+            "--json",
+            "-q",
+            "--shard",
+            &format!("{k}/2"),
+        ]
+        .map(String::from);
+        let mut json: serde_json::Value = serde_json::from_slice(&run(&args, &[]).stdout).unwrap();
+        if k == 2 {
+            // As a run stopped by its time budget after 3 of its 10 seeds writes it (no
+            // test can stop a real run there without a clock it controls).
+            json["end"] = "time_budget".into();
+            json["seeds_run"] = 3.into();
+            for tally in json["tallies"].as_array_mut().unwrap() {
+                let reached = tally["reached"].as_u64().unwrap();
+                tally["reached"] = reached.min(3).into();
+            }
+        }
+        let path = dir.join(format!("shard-{k}.json"));
+        std::fs::write(&path, serde_json::to_vec(&json).unwrap()).unwrap();
+        paths.push(path.display().to_string());
+    }
+    let mut args = vec!["merge".to_string(), "--table".to_string()];
+    args.extend(paths);
+    let out = run(&args, &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    for line in [
+        "stopped at the time budget after 13 of the seeds in 0..20, in all",
+        "  stopped at the time budget after 3 of the 10 seeds of shard 2/2 of 0..20: its first 3 ran, 1 to 5; --seeds 7..20 --shard 1/2 runs the rest",
+    ] {
+        assert!(stdout.lines().any(|l| l == line), "no line {line:?} in:\n{stdout}");
+    }
+    assert!(!stdout.contains("seeds 0..13 ran"), "{stdout}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -33,7 +33,7 @@ struct Cli {
 enum Command {
     /// Run every seed in a range; list each failing seed with a command to replay it.
     #[command(
-        after_help = "Exit status: 0 no seed run violated an invariant, crashed or hung: not a verdict that the design holds (a hold nothing tested is VACUOUS in the output; a sweep stopped early by --time-budget or Ctrl-C says so); 1 an invariant was violated, or a seed crashed or hung; 2 bad input."
+        after_help = "Exit status: 0 no seed run violated an invariant, crashed or hung: not a verdict that the design holds (a hold nothing tested is VACUOUS in the output; a sweep stopped early by --time-budget or Ctrl-C says so, names the seeds that ran and the --seeds that runs the rest, and its JSON's end says so too); 1 an invariant was violated, or a seed crashed or hung; 2 bad input."
     )]
     Hunt(hunt::HuntArgs),
     /// Re-run exactly one seed (or a saved seed file); optionally print its trace.

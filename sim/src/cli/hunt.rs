@@ -60,11 +60,12 @@ pub(super) fn run(
     if let Some(dir) = &args.save {
         output_dir("save directory", dir)?;
     }
+    let swept = Seeds {
+        range: seeds,
+        shard,
+    };
     let options = HuntOptions {
-        seeds: Seeds {
-            range: seeds,
-            shard,
-        },
+        seeds: swept,
         strategy: args.target.strategy,
         sweep,
         started: process_start(),
@@ -184,7 +185,12 @@ pub(super) fn run(
         let rest = serde_json::to_string(&summary)?;
         writeln!(out, "\n],{}", &rest[1..])?;
     } else if args.jsonl {
-        write_summary(err, &summary, &seeds, args.save.as_ref().map(|_| saves))?;
+        write_summary(
+            err,
+            &summary,
+            Some(&swept),
+            args.save.as_ref().map(|_| saves),
+        )?;
     } else {
         if listing.unlisted > 0 && !args.sweep.quiet {
             writeln!(
@@ -193,7 +199,12 @@ pub(super) fn run(
                 listing.unlisted
             )?;
         }
-        write_summary(out, &summary, &seeds, args.save.as_ref().map(|_| saves))?;
+        write_summary(
+            out,
+            &summary,
+            Some(&swept),
+            args.save.as_ref().map(|_| saves),
+        )?;
     }
     Ok(if summary.found_anything() {
         EXIT_VIOLATION
@@ -328,11 +339,12 @@ pub(super) struct Saves {
     not_saved: u64,
 }
 
-/// The hunt's summary; `saves`, if the hunt saved failing runs.
+/// The hunt's summary; `swept`, the seeds of the one sweep it is of (`None` for a merge of
+/// shards, whose seeds run are no prefix); `saves`, if the hunt saved failing runs.
 pub(super) fn write_summary(
     out: &mut dyn Write,
     summary: &HuntSummary,
-    range: &SeedRange,
+    swept: Option<&Seeds>,
     saves: Option<Saves>,
 ) -> std::io::Result<()> {
     writeln!(
@@ -408,42 +420,61 @@ pub(super) fn write_summary(
         }
         writeln!(out)?;
     }
-    let stopped = match summary.end {
-        SweepEnd::Completed => return Ok(()),
-        SweepEnd::TimeBudget => "stopped at the time budget",
-        SweepEnd::Interrupted => "interrupted",
+    let Some(stopped) = stopped_words(summary.end) else {
+        return Ok(());
     };
-    let seeds = Seeds {
-        range: *range,
-        shard: summary.shard,
-    };
-    writeln!(
-        out,
-        "{stopped} {}",
-        which_seeds_ran(&seeds, summary.seeds_run)
-    )
-}
-
-/// Which seeds a stopped sweep ran (always the first of its seeds, in order: results are
-/// reported in seed order), and how to run the rest.
-fn which_seeds_ran(seeds: &Seeds, ran: u64) -> String {
-    let range = seeds.range;
-    match (seeds.shard, ran) {
-        (None, 0) => format!("before any seed of {range} ran"),
-        (None, _) => {
-            let next = seeds.nth(ran);
-            format!(
-                "after {ran} of the seeds in {range}: seeds {}..{next} ran; --seeds {next}..{} runs the rest",
-                range.start, range.end
-            )
-        }
-        (Some(shard), 0) => format!("before any seed of shard {shard} of {range} ran"),
-        (Some(shard), _) => format!(
-            "after {ran} of the {} seeds of shard {shard} of {range}: its first {ran} ran, up to seed {}",
-            seeds.len(),
-            seeds.nth(ran - 1)
+    match swept {
+        Some(seeds) => writeln!(
+            out,
+            "{stopped} {}",
+            which_seeds_ran(seeds, summary.seeds_run)
+        ),
+        // Merged shards: each stopped shard ran a prefix of its own seeds (merge names them).
+        None => writeln!(
+            out,
+            "{stopped} after {} of the seeds in {}, in all",
+            summary.seeds_run, summary.seeds
         ),
     }
+}
+
+/// How a sweep that did not run every seed stopped; `None` if it ran every one.
+pub(super) fn stopped_words(end: SweepEnd) -> Option<&'static str> {
+    match end {
+        SweepEnd::Completed => None,
+        SweepEnd::TimeBudget => Some("stopped at the time budget"),
+        SweepEnd::Interrupted => Some("interrupted"),
+    }
+}
+
+/// Which seeds a stopped sweep of `seeds` ran, given that `ran` of them did, and how to run
+/// the rest. A sweep reports results in seed order, so those that ran are its first `ran`.
+pub(super) fn which_seeds_ran(seeds: &Seeds, ran: u64) -> String {
+    let (range, len) = (seeds.range, seeds.len());
+    let of = match seeds.shard {
+        None => format!("the seeds in {range}"),
+        Some(shard) => format!("the {len} seeds of shard {shard} of {range}"),
+    };
+    if ran == 0 {
+        return format!("before any of {of} ran");
+    }
+    if ran >= len {
+        // Only a report edited by hand says it stopped with every seed run.
+        return format!("after all {of} ran");
+    }
+    let (first, last, next) = (seeds.nth(0), seeds.nth(ran - 1), seeds.nth(ran));
+    let which = match (seeds.shard, ran) {
+        (None, 1) => format!("seed {first} ran"),
+        (None, _) => format!("seeds {first}..{next} ran"),
+        (Some(_), 1) => format!("its first seed, {first}, ran"),
+        (Some(_), _) => format!("its first {ran} ran, {first} to {last}"),
+    };
+    // The rest of shard K/N: every N-th seed from the next one, which is shard 1/N of them.
+    let rest = match seeds.shard {
+        None => format!("--seeds {next}..{}", range.end),
+        Some(shard) => format!("--seeds {next}..{} --shard 1/{}", range.end, shard.count),
+    };
+    format!("after {ran} of {of}: {which}; {rest} runs the rest")
 }
 
 #[cfg(test)]
@@ -460,14 +491,51 @@ mod tests {
             which_seeds_ran(&all, 7),
             "after 7 of the seeds in 100..200: seeds 100..107 ran; --seeds 107..200 runs the rest"
         );
-        assert_eq!(which_seeds_ran(&all, 0), "before any seed of 100..200 ran");
+        assert_eq!(
+            which_seeds_ran(&all, 1),
+            "after 1 of the seeds in 100..200: seed 100 ran; --seeds 101..200 runs the rest"
+        );
+        assert_eq!(
+            which_seeds_ran(&all, 0),
+            "before any of the seeds in 100..200 ran"
+        );
+        assert_eq!(
+            which_seeds_ran(&all, 100),
+            "after all the seeds in 100..200 ran"
+        );
         let shard = Seeds {
             range,
             shard: Some("2/4".parse::<Shard>().unwrap()),
         };
         assert_eq!(
             which_seeds_ran(&shard, 3),
-            "after 3 of the 25 seeds of shard 2/4 of 100..200: its first 3 ran, up to seed 109"
+            "after 3 of the 25 seeds of shard 2/4 of 100..200: its first 3 ran, 101 to 109; --seeds 113..200 --shard 1/4 runs the rest"
         );
+        assert_eq!(
+            which_seeds_ran(&shard, 1),
+            "after 1 of the 25 seeds of shard 2/4 of 100..200: its first seed, 101, ran; --seeds 105..200 --shard 1/4 runs the rest"
+        );
+    }
+
+    /// The command a stopped shard names runs exactly the seeds of the shard it did not run.
+    #[test]
+    fn the_rest_of_a_stopped_shard_is_shard_one_of_the_seeds_after_it() {
+        let range: SeedRange = "100..200".parse().unwrap();
+        for (k, ran) in [(1, 0), (2, 3), (4, 24), (3, 1)] {
+            let shard = Seeds {
+                range,
+                shard: Some(Shard { index: k, count: 4 }),
+            };
+            let rest = Seeds {
+                range: SeedRange {
+                    start: shard.nth(ran),
+                    end: range.end,
+                },
+                shard: Some(Shard { index: 1, count: 4 }),
+            };
+            let all: Vec<u64> = shard.iter().collect();
+            let after: Vec<u64> = rest.iter().collect();
+            assert_eq!(all[ran as usize..], after[..], "shard {k}/4 after {ran}");
+        }
     }
 }

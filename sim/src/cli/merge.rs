@@ -1,5 +1,6 @@
 //! `dnsim merge`: one report from the JSON reports of the shards of one hunt or one matrix.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -11,6 +12,7 @@ use crate::exploring::hunt::HuntReport;
 use crate::exploring::matrix::merge::merge_matrix_reports;
 use crate::exploring::matrix::{render_markdown, render_text, MatrixReport};
 use crate::exploring::merge::merge_reports;
+use crate::exploring::sweep::Seeds;
 use crate::reporting::plural;
 
 #[derive(Args, Debug)]
@@ -88,6 +90,22 @@ pub(super) fn run(args: MergeArgs, out: &mut dyn Write) -> Result<i32, BadInput>
                 .map(|(name, text, _)| Ok((name.clone(), parse::<HuntReport>(name, text)?)))
                 .collect::<Result<Vec<_>, BadInput>>()?;
             let shards = (reports.first()).and_then(|(_, report)| report.summary.shard);
+            // Each shard that stopped part-way ran a prefix of its own seeds (a retried
+            // shard given twice is one shard).
+            let stopped: BTreeMap<Option<u64>, (Seeds, u64, &'static str)> = (reports.iter())
+                .filter_map(|(_, report)| {
+                    let s = &report.summary;
+                    let words = super::hunt::stopped_words(s.end)?;
+                    let seeds = Seeds {
+                        range: s.seeds,
+                        shard: s.shard,
+                    };
+                    Some((
+                        s.shard.map(|shard| shard.index),
+                        (seeds, s.seeds_run, words),
+                    ))
+                })
+                .collect();
             let merged = merge_reports(reports).map_err(BadInput)?;
             if args.table {
                 let s = &merged.summary;
@@ -101,7 +119,11 @@ pub(super) fn run(args: MergeArgs, out: &mut dyn Write) -> Result<i32, BadInput>
                     s.strategy,
                     s.seeds
                 )?;
-                super::hunt::write_summary(out, s, &s.seeds, None)?;
+                super::hunt::write_summary(out, s, None, None)?;
+                for (seeds, ran, words) in stopped.values() {
+                    let which = super::hunt::which_seeds_ran(seeds, *ran);
+                    writeln!(out, "  {words} {which}")?;
+                }
             } else {
                 writeln!(out, "{}", serde_json::to_string_pretty(&merged)?)?;
             }
