@@ -152,3 +152,39 @@ fn check_determinism_reports_a_run_that_differs() {
     );
     assert!(stdout.contains("NOT deterministic"), "{stdout}");
 }
+
+/// A check-determinism stopped part-way names the seeds it ran both ways: the last of those
+/// its first sweep did, so no prefix of the range that the count alone would suggest.
+#[test]
+fn a_stopped_check_determinism_names_the_seeds_it_ran_twice() {
+    let out = dnsim(&[
+        "check-determinism",
+        "--seeds",
+        "0..10000000",
+        "--time-budget",
+        "1s",
+    ]);
+    let stdout = text(&out.stdout);
+    let line = (stdout.lines())
+        .find(|l| l.starts_with("stopped at the time budget: "))
+        .unwrap_or_else(|| panic!("no stop line in:\n{stdout}"));
+    let count: u64 = line["stopped at the time budget: ".len()..]
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    let named = line
+        .split_once(" run twice (")
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(named, _)| named)
+        .unwrap_or_else(|| panic!("no seeds named in {line:?}"));
+    let named_count = match named.split_once("..") {
+        Some((start, end)) => {
+            let start = start.trim_start_matches("seeds ").parse::<u64>().unwrap();
+            end.parse::<u64>().unwrap() - start
+        }
+        None if named == "none" => 0,
+        None => u64::from(named.starts_with("seed ")),
+    };
+    assert_eq!(named_count, count, "{line}");
+}

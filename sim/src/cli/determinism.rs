@@ -186,9 +186,15 @@ pub(super) fn run(args: DeterminismArgs, out: &mut dyn Write) -> Result<i32, Bad
         } else {
             "interrupted"
         };
+        // Which seeds: the last of those the forward sweep did, so no prefix of the range.
+        let which = match range.len() {
+            0 => "none".to_string(),
+            1 => format!("seed {}", range.start),
+            _ => format!("seeds {range}"),
+        };
         writeln!(
             out,
-            "{why}: {} of the {} seeds in {} run twice; madsim's check_determinism not run",
+            "{why}: {} of the {} seeds in {} run twice ({which}); madsim's check_determinism not run",
             range.len(),
             args.seeds.len(),
             args.seeds
