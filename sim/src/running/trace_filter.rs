@@ -18,6 +18,7 @@
 //! the lines of one actor, endpoint or kind. Events of other targets (madsim's own) are
 //! never printed. Filtering changes what is printed, never the run or its trace hash.
 
+use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -239,19 +240,19 @@ impl Only {
             };
             if !known {
                 let others: Vec<String> = others.iter().map(Actor::to_string).collect();
-                // Named for what a user may expect: the designs that add these actors.
-                let absent: Vec<&str> = ["janitor", "monitor"]
-                    .into_iter()
-                    .filter(|name| !others.iter().any(|other| other == name))
+                // Actors only some designs run: say which, where this design has none.
+                let mut elsewhere: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+                for design in dnsim_model::designs::ALL {
+                    for extra in design.extra_actors() {
+                        let name = extra.actor.to_string();
+                        if !others.contains(&name) {
+                            elsewhere.entry(name).or_default().push(design.name());
+                        }
+                    }
+                }
+                let elsewhere: String = (elsewhere.iter())
+                    .map(|(actor, designs)| format!("; {actor} only in {}", designs.join(", ")))
                     .collect();
-                let elsewhere = match absent.as_slice() {
-                    [] => String::new(),
-                    names => format!(
-                        "; {} only in the designs that run {}",
-                        names.join(" and "),
-                        if names.len() == 1 { "one" } else { "them" }
-                    ),
-                };
                 return Err(format!(
                     "--only: no actor `{actor}` in this run (enactor-1 .. enactor-{enactors}, {}{elsewhere})",
                     others.join(", ")
@@ -418,13 +419,11 @@ mod tests {
         let error = only.check(3, 5, &[]).unwrap_err();
         assert_eq!(
             error,
-            "--only: no actor `janitor` in this run (enactor-1 .. enactor-3, planner, other-writer; janitor and monitor only in the designs that run them)"
+            "--only: no actor `janitor` in this run (enactor-1 .. enactor-3, planner, other-writer; janitor only in janitor-cleanup; monitor only in repair-monitor)"
         );
         let error = only.check(3, 5, &[Actor::Monitor]).unwrap_err();
         assert!(
-            error.ends_with(
-                "planner, other-writer, monitor; janitor only in the designs that run one)"
-            ),
+            error.ends_with("planner, other-writer, monitor; janitor only in janitor-cleanup)"),
             "{error}"
         );
         assert_eq!(only.check(3, 5, &[Actor::Janitor]), Ok(()));
