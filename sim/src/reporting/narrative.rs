@@ -235,9 +235,9 @@ pub fn narrative(trace: &[(Duration, TraceEntry)], endpoints: u16) -> String {
                             .filter(|(_, before, _)| *before == target)
                             .map_or(String::new(), |(when_flipped, before, after)| {
                                 format!(
-                                    " ({endpoint} had gone from {before} to {after} in one batch at {}, {} generations at once)",
+                                    " ({endpoint} had gone from {before} to {after} in one batch at {}, {} at once)",
                                     when(*when_flipped),
-                                    after.0.saturating_sub(before.0)
+                                    plural(after.0.saturating_sub(before.0), "generation", "generations")
                                 )
                             });
                         lines.push((
@@ -385,6 +385,14 @@ fn quiet_run(first_served: &BTreeMap<EndpointId, Duration>, endpoints: u16) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One tree deleted is the live one itself; of several, the live one is named.
+    #[test]
+    fn the_live_tree_is_named_among_several_deleted_and_not_repeated_alone() {
+        let (g1, g5) = (Generation(1), Generation(5));
+        assert_eq!(including(&[g5], g5), "");
+        assert_eq!(including(&[g1, g5], g5), "including g5, ");
+    }
 
     /// A run with no race step, where some endpoints were never served: counted against
     /// every endpoint, and the ones never served named (the trace has no line for them).

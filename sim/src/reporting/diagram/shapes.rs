@@ -309,7 +309,7 @@ impl<'a> Diagram<'a> {
                     &title,
                     square(x, layout.y(cleanup), colour, true),
                 );
-                let text = format!("plans {}", Generations(generations));
+                let text = Generations(generations).after("plan").to_string();
                 let style = LabelStyle::plain(colour, MINOR, ABOVE_FIRST);
                 self.label(cleanup, x, text, &title, style);
             }
