@@ -487,34 +487,20 @@ mod tests {
     fn a_stopped_hunt_names_the_seeds_it_ran_and_how_to_run_the_rest() {
         let range: SeedRange = "100..200".parse().unwrap();
         let all = Seeds::all(range);
-        assert_eq!(
-            which_seeds_ran(&all, 7),
-            "after 7 of the seeds in 100..200: seeds 100..107 ran; --seeds 107..200 runs the rest"
-        );
-        assert_eq!(
-            which_seeds_ran(&all, 1),
-            "after 1 of the seeds in 100..200: seed 100 ran; --seeds 101..200 runs the rest"
-        );
-        assert_eq!(
-            which_seeds_ran(&all, 0),
-            "before any of the seeds in 100..200 ran"
-        );
-        assert_eq!(
-            which_seeds_ran(&all, 100),
-            "after all the seeds in 100..200 ran"
-        );
         let shard = Seeds {
             range,
             shard: Some("2/4".parse::<Shard>().unwrap()),
         };
-        assert_eq!(
-            which_seeds_ran(&shard, 3),
-            "after 3 of the 25 seeds of shard 2/4 of 100..200: its first 3 ran, 101 to 109; --seeds 113..200 --shard 1/4 runs the rest"
-        );
-        assert_eq!(
-            which_seeds_ran(&shard, 1),
-            "after 1 of the 25 seeds of shard 2/4 of 100..200: its first seed, 101, ran; --seeds 105..200 --shard 1/4 runs the rest"
-        );
+        for (seeds, ran, said) in [
+            (all, 7, "after 7 of the seeds in 100..200: seeds 100..107 ran; --seeds 107..200 runs the rest"),
+            (all, 1, "after 1 of the seeds in 100..200: seed 100 ran; --seeds 101..200 runs the rest"),
+            (all, 0, "before any of the seeds in 100..200 ran"),
+            (all, 100, "after all the seeds in 100..200 ran"),
+            (shard, 3, "after 3 of the 25 seeds of shard 2/4 of 100..200: its first 3 ran, 101 to 109; --seeds 113..200 --shard 1/4 runs the rest"),
+            (shard, 1, "after 1 of the 25 seeds of shard 2/4 of 100..200: its first seed, 101, ran; --seeds 105..200 --shard 1/4 runs the rest"),
+        ] {
+            assert_eq!(which_seeds_ran(&seeds, ran), said);
+        }
     }
 
     /// The command a stopped shard names runs exactly the seeds of the shard it did not run.
