@@ -150,11 +150,7 @@ pub(super) fn run(args: DeterminismArgs, out: &mut dyn Write) -> Result<i32, Bad
         out,
     )?;
     backward.reverse();
-    // The seeds run both ways: the last `backward.len()` of `done`.
-    let range = SeedRange {
-        start: done.end - backward.len() as u64,
-        end: done.end,
-    };
+    let range = run_both_ways(done, backward.len() as u64);
     let forward = &forward[(range.start - done.start) as usize..];
     let stopped = [forward_end, backward_end]
         .into_iter()
@@ -287,4 +283,30 @@ fn hashes(
         hashes.push(None);
     }
     Ok(hashes)
+}
+
+/// The seeds run both ways, when the first sweep did `done` in seed order and the second
+/// then ran `backward` of them from the end: the last `backward` of `done`, not its first.
+fn run_both_ways(done: SeedRange, backward: u64) -> SeedRange {
+    assert!(
+        backward <= done.len(),
+        "the second sweep runs only seeds the first did"
+    );
+    SeedRange {
+        start: done.end - backward,
+        end: done.end,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seeds_run_both_ways_are_the_last_the_first_sweep_did() {
+        let done: SeedRange = "0..1164".parse().unwrap();
+        assert_eq!(run_both_ways(done, 548).to_string(), "616..1164");
+        assert_eq!(run_both_ways(done, 1164).to_string(), "0..1164");
+        assert!(run_both_ways(done, 0).is_empty());
+    }
 }
