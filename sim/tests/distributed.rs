@@ -462,7 +462,8 @@ fn merge_refuses_a_hunt_and_a_matrix_together() {
 }
 
 /// A shard that stopped part-way ran a prefix of its own seeds, not of the whole range: the
-/// merged table names that shard's seeds and the command that runs the rest of them.
+/// merged table names that shard's seeds and the command that runs it again whole, once
+/// even when the stopped shard is given twice (a retried shard with the same findings).
 #[test]
 fn merge_table_names_the_seeds_a_stopped_shard_ran() {
     let dir = temp_dir("stopped-shard");
@@ -473,7 +474,7 @@ fn merge_table_names_the_seeds_a_stopped_shard_ran() {
             "--variant",
             "fenced-and-protected",
             "--seeds",
-            "0..20",
+            "100..120",
             "--json",
             "-q",
             "--shard",
@@ -496,17 +497,19 @@ fn merge_table_names_the_seeds_a_stopped_shard_ran() {
         paths.push(path.display().to_string());
     }
     let mut args = vec!["merge".to_string(), "--table".to_string()];
-    args.extend(paths);
+    args.extend(paths.clone());
+    args.push(paths[1].clone());
     let out = run(&args, &[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
     for line in [
-        "stopped at the time budget after 13 of the seeds in 0..20, in all",
-        "  stopped at the time budget after 3 of the 10 seeds of shard 2/2 of 0..20: its first 3 ran, 1 to 5; --seeds 7..20 --shard 1/2 runs the rest",
+        "stopped part-way after 13 of the seeds in 100..120, in all",
+        "  stopped at the time budget after 3 of the 10 seeds of shard 2/2 of 100..120: its first 3 ran, 101 to 105; --seeds 100..120 --shard 2/2 runs it again whole, for a report merge takes",
     ] {
-        assert!(stdout.lines().any(|l| l == line), "no line {line:?} in:\n{stdout}");
+        let times = stdout.lines().filter(|l| *l == line).count();
+        assert_eq!(times, 1, "{line:?} in:\n{stdout}");
     }
-    assert!(!stdout.contains("seeds 0..13 ran"), "{stdout}");
+    assert!(!stdout.contains("seeds 100..113 ran"), "{stdout}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

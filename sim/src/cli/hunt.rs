@@ -427,12 +427,13 @@ pub(super) fn write_summary(
         Some(seeds) => writeln!(
             out,
             "{stopped} {}",
-            which_seeds_ran(seeds, summary.seeds_run)
+            which_seeds_ran(seeds, summary.seeds_run, Resume::Rest)
         ),
-        // Merged shards: each stopped shard ran a prefix of its own seeds (merge names them).
+        // Merged shards: each stopped shard ran a prefix of its own seeds, and may have
+        // stopped for its own reason (merge names them, shard by shard).
         None => writeln!(
             out,
-            "{stopped} after {} of the seeds in {}, in all",
+            "stopped part-way after {} of the seeds in {}, in all",
             summary.seeds_run, summary.seeds
         ),
     }
@@ -447,20 +448,35 @@ pub(super) fn stopped_words(end: SweepEnd) -> Option<&'static str> {
     }
 }
 
-/// Which seeds a stopped sweep of `seeds` ran, given that `ran` of them did, and how to run
-/// the rest. A sweep reports results in seed order, so those that ran are its first `ran`.
-pub(super) fn which_seeds_ran(seeds: &Seeds, ran: u64) -> String {
+/// What a stopped sweep's line tells the user to run next.
+#[derive(Clone, Copy)]
+pub(super) enum Resume {
+    /// The seeds not run: a hunt's own summary (its report covers only what ran).
+    Rest,
+    /// The whole shard again: a shard merged with others, whose report `merge` takes only
+    /// for the shard's whole range.
+    Whole,
+}
+
+/// Which seeds a stopped sweep of `seeds` ran, given that `ran` of them did, and the
+/// command that runs what `resume` says. A sweep reports results in seed order, so those
+/// that ran are its first `ran`.
+pub(super) fn which_seeds_ran(seeds: &Seeds, ran: u64, resume: Resume) -> String {
     let (range, len) = (seeds.range, seeds.len());
     let of = match seeds.shard {
         None => format!("the seeds in {range}"),
         Some(shard) => format!("the {len} seeds of shard {shard} of {range}"),
     };
-    if ran == 0 {
-        return format!("before any of {of} ran");
-    }
     if ran >= len {
         // Only a report edited by hand says it stopped with every seed run.
         return format!("after all {of} ran");
+    }
+    let whole = match seeds.shard {
+        None => format!("--seeds {range}"),
+        Some(shard) => format!("--seeds {range} --shard {shard}"),
+    };
+    if ran == 0 {
+        return format!("before any of {of} ran; {whole} runs them");
     }
     let (first, last, next) = (seeds.nth(0), seeds.nth(ran - 1), seeds.nth(ran));
     let which = match (seeds.shard, ran) {
@@ -469,12 +485,16 @@ pub(super) fn which_seeds_ran(seeds: &Seeds, ran: u64) -> String {
         (Some(_), 1) => format!("its first seed, {first}, ran"),
         (Some(_), _) => format!("its first {ran} ran, {first} to {last}"),
     };
-    // The rest of shard K/N: every N-th seed from the next one, which is shard 1/N of them.
-    let rest = match seeds.shard {
-        None => format!("--seeds {next}..{}", range.end),
-        Some(shard) => format!("--seeds {next}..{} --shard 1/{}", range.end, shard.count),
+    let next_step = match (resume, seeds.shard) {
+        (Resume::Rest, None) => format!("--seeds {next}..{} runs the rest", range.end),
+        // The rest of shard K/N: every N-th seed from the next one, shard 1/N of them.
+        (Resume::Rest, Some(shard)) => format!(
+            "--seeds {next}..{} --shard 1/{} runs the rest",
+            range.end, shard.count
+        ),
+        (Resume::Whole, _) => format!("{whole} runs it again whole, for a report merge takes"),
     };
-    format!("after {ran} of {of}: {which}; {rest} runs the rest")
+    format!("after {ran} of {of}: {which}; {next_step}")
 }
 
 #[cfg(test)]
@@ -494,13 +514,20 @@ mod tests {
         for (seeds, ran, said) in [
             (all, 7, "after 7 of the seeds in 100..200: seeds 100..107 ran; --seeds 107..200 runs the rest"),
             (all, 1, "after 1 of the seeds in 100..200: seed 100 ran; --seeds 101..200 runs the rest"),
-            (all, 0, "before any of the seeds in 100..200 ran"),
+            (all, 0, "before any of the seeds in 100..200 ran; --seeds 100..200 runs them"),
             (all, 100, "after all the seeds in 100..200 ran"),
             (shard, 3, "after 3 of the 25 seeds of shard 2/4 of 100..200: its first 3 ran, 101 to 109; --seeds 113..200 --shard 1/4 runs the rest"),
             (shard, 1, "after 1 of the 25 seeds of shard 2/4 of 100..200: its first seed, 101, ran; --seeds 105..200 --shard 1/4 runs the rest"),
+            (shard, 0, "before any of the 25 seeds of shard 2/4 of 100..200 ran; --seeds 100..200 --shard 2/4 runs them"),
         ] {
-            assert_eq!(which_seeds_ran(&seeds, ran), said);
+            assert_eq!(which_seeds_ran(&seeds, ran, Resume::Rest), said);
         }
+        // Merged with other shards, a stopped shard is run again whole: `merge` takes a
+        // shard's report only for the range the other shards swept.
+        assert_eq!(
+            which_seeds_ran(&shard, 3, Resume::Whole),
+            "after 3 of the 25 seeds of shard 2/4 of 100..200: its first 3 ran, 101 to 109; --seeds 100..200 --shard 2/4 runs it again whole, for a report merge takes"
+        );
     }
 
     /// The command a stopped shard names runs exactly the seeds of the shard it did not run.

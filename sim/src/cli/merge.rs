@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::de::DeserializeOwned;
 
+use super::hunt::Resume;
 use super::{check_output, write_output, BadInput, EXIT_CLEAN, EXIT_VIOLATION};
 use crate::exploring::hunt::HuntReport;
 use crate::exploring::matrix::merge::merge_matrix_reports;
@@ -121,7 +122,7 @@ pub(super) fn run(args: MergeArgs, out: &mut dyn Write) -> Result<i32, BadInput>
                 )?;
                 super::hunt::write_summary(out, s, None, None)?;
                 for (seeds, ran, words) in stopped.values() {
-                    let which = super::hunt::which_seeds_ran(seeds, *ran);
+                    let which = super::hunt::which_seeds_ran(seeds, *ran, Resume::Whole);
                     writeln!(out, "  {words} {which}")?;
                 }
             } else {
