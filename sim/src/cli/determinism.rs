@@ -176,12 +176,7 @@ pub(super) fn run(args: DeterminismArgs, out: &mut dyn Write) -> Result<i32, Bad
         "run twice on different threads, in opposite orders: {same} of {} seeds gave the same trace hash",
         range.len()
     )?;
-    if let Some(end) = stopped {
-        let why = if end == SweepEnd::TimeBudget {
-            "stopped at the time budget"
-        } else {
-            "interrupted"
-        };
+    if let Some(why) = stopped.and_then(SweepEnd::stopped_words) {
         // Which seeds: the last of those the forward sweep did, so no prefix of the range.
         let which = match range.len() {
             0 => "none".to_string(),

@@ -14,7 +14,7 @@ use crate::checking::coverage::Mark;
 use crate::checking::invariants::InvariantId;
 use crate::checking::verdict::REACHED_FOR_HOLDS;
 use crate::exploring::hunt::{hunt_with, FoundViolation, HuntOptions, HuntSummary, SeedRange};
-use crate::exploring::sweep::{SeedResult, Seeds, SweepEnd};
+use crate::exploring::sweep::{SeedResult, Seeds};
 use crate::reporting::plural;
 use crate::running::run::Outcome;
 use crate::running::scenario::Scenario;
@@ -420,7 +420,7 @@ pub(super) fn write_summary(
         }
         writeln!(out)?;
     }
-    let Some(stopped) = stopped_words(summary.end) else {
+    let Some(stopped) = summary.end.stopped_words() else {
         return Ok(());
     };
     match swept {
@@ -436,15 +436,6 @@ pub(super) fn write_summary(
             "stopped part-way after {} of the seeds in {}, in all",
             summary.seeds_run, summary.seeds
         ),
-    }
-}
-
-/// How a sweep that did not run every seed stopped; `None` if it ran every one.
-pub(super) fn stopped_words(end: SweepEnd) -> Option<&'static str> {
-    match end {
-        SweepEnd::Completed => None,
-        SweepEnd::TimeBudget => Some("stopped at the time budget"),
-        SweepEnd::Interrupted => Some("interrupted"),
     }
 }
 

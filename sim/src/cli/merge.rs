@@ -96,7 +96,7 @@ pub(super) fn run(args: MergeArgs, out: &mut dyn Write) -> Result<i32, BadInput>
             let stopped: BTreeMap<Option<u64>, (Seeds, u64, &'static str)> = (reports.iter())
                 .filter_map(|(_, report)| {
                     let s = &report.summary;
-                    let words = super::hunt::stopped_words(s.end)?;
+                    let words = s.end.stopped_words()?;
                     let seeds = Seeds {
                         range: s.seeds,
                         shard: s.shard,

@@ -170,11 +170,7 @@ impl Phases {
     /// phases after the stop never ran).
     pub fn stopped_summary(&self) -> Option<String> {
         self.bar.finish_and_clear();
-        let why = match self.end {
-            SweepEnd::Completed => return None,
-            SweepEnd::TimeBudget => "stopped at the time budget",
-            SweepEnd::Interrupted => "interrupted",
-        };
+        let why = self.end.stopped_words()?;
         let list = |names: &[&str]| {
             if names.is_empty() {
                 "none".to_string()

@@ -464,10 +464,8 @@ pub fn render_text(report: &StrategyReport) -> String {
             row.strategy,
         ));
     }
-    let why = match report.end {
-        SweepEnd::Completed => return out,
-        SweepEnd::TimeBudget => "stopped at the time budget",
-        SweepEnd::Interrupted => "interrupted",
+    let Some(why) = report.end.stopped_words() else {
+        return out;
     };
     let _ = writeln!(out, "{why}: the rows above are what finished");
     if let Some(stopped) = &report.stopped_trial {

@@ -339,11 +339,7 @@ fn cell_text(curve: &Curve, value: u64) -> String {
 
 /// What the table says under it when the curves stopped early.
 fn stopped_note(report: &SensitivityReport) -> Option<String> {
-    let why = match report.end {
-        SweepEnd::Completed => return None,
-        SweepEnd::TimeBudget => "stopped at the time budget",
-        SweepEnd::Interrupted => "interrupted",
-    };
+    let why = report.end.stopped_words()?;
     Some(format!(
         "{why} after {} runs: points marked * are partial (fewer than {} seeds), \"-\" was not run",
         report.runs,

@@ -240,11 +240,7 @@ pub fn exhaustive_column(
 /// For a column stopped part-way, one line saying so: where it stopped, what its cells then
 /// mean and the designs never run. `None` for a column that ran to the end.
 pub fn stopped_text(column: &ExhaustiveColumn) -> Option<String> {
-    let why = match column.end {
-        SweepEnd::Completed => return None,
-        SweepEnd::TimeBudget => "stopped at the time budget",
-        SweepEnd::Interrupted => "interrupted",
-    };
+    let why = column.end.stopped_words()?;
     let place = match column.rows.last() {
         None => " before its first design".to_string(),
         Some(row) if row.stopped() => format!(

@@ -8,7 +8,6 @@ use crate::checking::coverage::Mark;
 use crate::checking::invariants::InvariantId;
 use crate::checking::verdict::{Verdict, REACHED_FOR_HOLDS};
 use crate::exploring::hunt;
-use crate::exploring::sweep::SweepEnd;
 
 fn percent(rate: f64) -> String {
     if rate == 0.0 {
@@ -168,11 +167,7 @@ fn identical_text(row: &DesignRow, covered: u64) -> String {
 /// stopped), one line saying so: the runs made of those planned, what partial means and
 /// the designs never reached. `None` for a matrix that ran to the end.
 pub fn stopped_text(report: &MatrixReport) -> Option<String> {
-    let why = match report.end {
-        SweepEnd::Completed => return None,
-        SweepEnd::TimeBudget => "stopped at the time budget",
-        SweepEnd::Interrupted => "interrupted",
-    };
+    let why = report.end.stopped_words()?;
     // The designs asked for (reports of older versions name only those that ran), and
     // `original` run first to compare with when it is not the first of them.
     let asked: Vec<String> = if report.variants.is_empty() {

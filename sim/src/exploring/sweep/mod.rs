@@ -97,6 +97,18 @@ pub enum SweepEnd {
     Interrupted,
 }
 
+impl SweepEnd {
+    /// How a sweep that did not run everything stopped, as every report says it; `None` if
+    /// it ran everything.
+    pub fn stopped_words(self) -> Option<&'static str> {
+        match self {
+            SweepEnd::Completed => None,
+            SweepEnd::TimeBudget => Some("stopped at the time budget"),
+            SweepEnd::Interrupted => Some("interrupted"),
+        }
+    }
+}
+
 /// Runs `run_one` for every seed on `options.jobs` threads, calling `on_result` for each seed
 /// in seed order (on this thread) and `on_tick` about ten times a second.
 ///
